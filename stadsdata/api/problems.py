@@ -1,0 +1,48 @@
+"""Every error as RFC 9457 problem+json, rendered in one place."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+import orjson
+
+from stadsdata.errors import PROBLEM_JSON, ProblemError
+
+log = logging.getLogger(__name__)
+
+
+def problem_response(error: ProblemError, instance: str | None = None) -> Response:
+    headers = {}
+    if error.status == 503:
+        headers["Retry-After"] = str(error.extra.get("retryAfter", 1))
+    return Response(orjson.dumps(error.to_problem(instance)), status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> Response:
+        return problem_response(exc, request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        error = ProblemError(str(exc.detail), status=exc.status_code)
+        error.title = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, "Error")
+        return problem_response(error, request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        field = ".".join(str(p) for p in first.get("loc", ()))
+        return problem_response(ProblemError(first.get("msg", "invalid request"), field=field or None), request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        error = ProblemError("an unexpected error occurred; it has been logged", status=500)
+        error.title = "Internal Server Error"
+        return problem_response(error, request.url.path)

@@ -1,0 +1,132 @@
+"""The SensorThings face as one callable: `StaService.handle(StaRequest) -> StaResponse`.
+
+HTTP routes, `$batch` sub-requests (and later MQTT) all come through here, so that every
+request takes the same path through access control and the store."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import orjson
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from stadsdata.access.policy import AccessPolicy
+from stadsdata.api.sta.batch import SubRequest, SubResponse, handle_batch
+from stadsdata.api.sta.paths import parse_path
+from stadsdata.api.sta.reading import Reader
+from stadsdata.api.sta.requests import StaRequest, StaResponse
+from stadsdata.api.sta.root import service_root_document
+from stadsdata.api.sta.writing import Writer
+from stadsdata.errors import PROBLEM_JSON, Conflict, MethodNotAllowed, ProblemError, ServiceUnavailable
+from stadsdata.service.context import WriteContext
+from stadsdata.store.base import Store
+
+log = logging.getLogger(__name__)
+
+
+class StaService:
+    def __init__(self, store: Store, access: AccessPolicy, *, default_top: int = 100, max_top: int = 10_000, max_batch: int = 1000) -> None:
+        self.store = store
+        self.access = access
+        self.reader = Reader(default_top=default_top, max_top=max_top)
+        self.writer = Writer(access)
+        self.max_batch = max_batch
+
+    def handle(self, req: StaRequest) -> StaResponse:
+        """Run one request; raises ProblemError for client errors (rendered by the caller)."""
+        try:
+            return self._dispatch(req)
+        except IntegrityError as exc:
+            log.info("constraint violation: %s", exc.orig)
+            raise Conflict("the change conflicts with existing data (a constraint was violated)") from None
+        except OperationalError as exc:
+            if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+                raise ServiceUnavailable("the database is busy; try again", extra={"retryAfter": 1}) from None
+            raise
+
+    def _dispatch(self, req: StaRequest) -> StaResponse:
+        path = req.path.strip("/")
+        method = req.method.upper()
+        if path == "":
+            if method != "GET":
+                raise MethodNotAllowed("the service root is read-only")
+            return StaResponse(200, service_root_document(req.service_root, req.version))
+        if path == "$batch":
+            if method != "POST":
+                raise MethodNotAllowed("$batch takes POST")
+            return self._batch(req)
+        scope = self.access.read_scope(req.caller)
+        if path == "CreateObservations":
+            if method != "POST":
+                raise MethodNotAllowed("CreateObservations takes POST")
+            with self.store.write() as tx:
+                return self.writer.create_observations(WriteContext(tx, req.version), req)
+        resource = parse_path(path, version=req.version)
+        if method == "GET":
+            with self.store.read_only() as tx:
+                return self.reader.get(tx, req, resource, scope)
+        with self.store.write() as tx:
+            ctx = WriteContext(tx, req.version)
+            if method == "POST":
+                return self.writer.post(ctx, req, resource, scope)
+            if method in ("PATCH", "PUT"):
+                return self.writer.update(ctx, req, resource, scope)
+            if method == "DELETE":
+                return self.writer.delete(ctx, req, resource, scope)
+        raise MethodNotAllowed(f"{method} is not supported here")
+
+    # -- $batch -------------------------------------------------------------------------------
+    def _batch(self, req: StaRequest) -> StaResponse:
+        def run(sub: SubRequest) -> SubResponse:
+            path, query = _relative(sub.url, req)
+            inner = StaRequest(
+                method=sub.method,
+                path=path,
+                query_string=query,
+                body=sub.body or b"",
+                content_type=sub.headers.get("content-type", "application/json"),
+                version=req.version,
+                service_root=req.service_root,
+                caller=req.caller,
+            )
+            return to_sub_response(self, inner)
+
+        content_type, body = handle_batch(req.body, req.content_type, run, self._atomic, max_requests=self.max_batch)
+        return StaResponse(200, body, content_type=content_type)
+
+    @contextmanager
+    def _atomic(self) -> Iterator[None]:
+        with self.store.write():
+            yield
+
+    def atomic(self) -> AbstractContextManager[None]:
+        return self._atomic()
+
+
+def to_sub_response(service: StaService, req: StaRequest) -> SubResponse:
+    try:
+        response = service.handle(req)
+    except ProblemError as exc:
+        return SubResponse(exc.status, {"content-type": PROBLEM_JSON}, orjson.dumps(exc.to_problem()))
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    if response.body is not None:
+        headers["content-type"] = response.content_type
+    return SubResponse(response.status, headers, response.body_bytes() if response.body is not None else None)
+
+
+def _relative(url: str, req: StaRequest) -> tuple[str, str]:
+    """A batch sub-request URL (relative, absolute path or full URL) as (path after the version, query)."""
+    parts = urlsplit(url)
+    path = parts.path
+    root_path = urlsplit(req.service_root).path.rstrip("/")  # e.g. /v1.1 or /prefix/v1.1
+    version_prefix = "/v" + req.version
+    if root_path and path.startswith(root_path + "/"):
+        path = path[len(root_path) + 1 :]
+    elif path.startswith(version_prefix.lstrip("/") + "/"):
+        path = path[len(version_prefix) :]
+    elif path.startswith(version_prefix + "/"):
+        path = path[len(version_prefix) + 1 :]
+    return path.lstrip("/"), parts.query

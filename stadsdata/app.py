@@ -1,0 +1,61 @@
+"""The ASGI application: one store, one access policy, the API faces on top."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.responses import JSONResponse
+
+from stadsdata import __version__
+from stadsdata.access.policy import AccessPolicy, OpenAccess
+from stadsdata.api import problems
+from stadsdata.api.sta.routes import build_router
+from stadsdata.api.sta.service import StaService
+from stadsdata.settings import Settings
+from stadsdata.store.base import Store
+from stadsdata.store.sqlite.backend import SqliteStore
+
+
+def open_store(settings: Settings) -> Store:
+    store = SqliteStore(settings.sqlite_path)
+    store.open()
+    return store
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None, access: AccessPolicy | None = None) -> FastAPI:
+    settings = settings or Settings()
+    store = store or open_store(settings)
+    access = access or OpenAccess()
+    service = StaService(
+        store, access, default_top=settings.default_top, max_top=settings.max_top, max_batch=settings.max_batch_requests
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(title="stadsdata", version=__version__, lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app.state.store = store
+    app.state.settings = settings
+    app.state.sta = service
+    problems.install(app)
+    app.include_router(build_router(service, settings))
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> JSONResponse:
+        return JSONResponse(
+            {
+                "name": "stadsdata",
+                "version": __version__,
+                "links": {"sensorthings": "/v1.1", "sensorthings-1.0": "/v1.0", "openapi": "/openapi.json"},
+            }
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    return app

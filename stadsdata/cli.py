@@ -1,0 +1,47 @@
+"""The `stadsdata` command."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from stadsdata.settings import Settings
+
+app = typer.Typer(help="stadsdata: an open urban data platform.", no_args_is_help=True, add_completion=False)
+
+
+@app.callback()
+def main() -> None:
+    """stadsdata: an open urban data platform."""
+
+
+@app.command()
+def serve(
+    database: Annotated[Optional[str], typer.Option(help="SQLite file [env STADSDATA_DATABASE; default stadsdata.db]")] = None,
+    host: Annotated[Optional[str], typer.Option(help="address to listen on [env STADSDATA_HOST; default 127.0.0.1]")] = None,
+    port: Annotated[Optional[int], typer.Option(help="port [env STADSDATA_PORT; default 8000]")] = None,
+    public_base_url: Annotated[
+        Optional[str], typer.Option(help="external URL used in links [env STADSDATA_PUBLIC_BASE_URL]")
+    ] = None,
+) -> None:
+    """Start the platform (SensorThings API at /v1.1) on a SQLite file."""
+    import uvicorn
+
+    from stadsdata.app import create_app
+
+    overrides = {"database": database, "host": host, "port": port, "public_base_url": public_base_url}
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    application = create_app(settings)
+    typer.echo(f"stadsdata: SensorThings API on http://{settings.host}:{settings.port}/v1.1 (database: {settings.database})")
+    uvicorn.run(
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        proxy_headers=False,
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,79 @@
+"""State shared by the writes of one request (or one `$batch` change set)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from stadsdata.errors import BadRequest
+from stadsdata.model.entities import ENTITY_TYPES, LOCATION, MULTI_DATASTREAM, EntityType
+from stadsdata.store.base import ParentRef, ReadRequest, Transaction
+from stadsdata.query.ast import QueryOptions
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class WriteContext:
+    tx: Transaction
+    version: str = "1.1"
+    now: datetime = field(default_factory=utcnow)
+    # (stream entity name, stream id) -> FeatureOfInterest id generated/reused for it
+    features: dict[tuple[str, int], int] = field(default_factory=dict)
+    # MultiDatastream id -> number of result components
+    widths: dict[int, int] = field(default_factory=dict)
+    # stream (entity name, id) -> Thing id
+    things: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def require_exists(self, entity: EntityType, id: int, *, field: str) -> None:
+        if not self.tx.exists(entity, id):
+            raise BadRequest(f"{entity.name}({id}) does not exist", field=field, status=404 if not field else 400)
+
+    def multi_width(self, multi_datastream_id: int) -> int:
+        width = self.widths.get(multi_datastream_id)
+        if width is None:
+            result = self.tx.read(
+                ReadRequest(MULTI_DATASTREAM, QueryOptions(select=["unitOfMeasurements"]), id=multi_datastream_id, top=1)
+            )
+            if not result.records:
+                raise BadRequest(f"MultiDatastream({multi_datastream_id}) does not exist", field="MultiDatastream")
+            width = len(result.records[0]["unitOfMeasurements"] or [])
+            self.widths[multi_datastream_id] = width
+        return width
+
+    def feature_for_stream(self, stream: str, stream_id: int, *, field: str) -> int:
+        """The FeatureOfInterest generated from the Location of the stream's Thing
+        (OGC 18-088 §10.2.1.1), created on first use and reused afterwards."""
+        key = (stream, stream_id)
+        cached = self.features.get(key)
+        if cached is not None:
+            return cached
+        things = self.tx.related_ids(ENTITY_TYPES[stream], stream_id, "Thing")
+        if not things:
+            raise BadRequest(f"{stream}({stream_id}) does not exist", field=field)
+        locations = self.tx.related_ids(ENTITY_TYPES["Thing"], things[0], "Locations")
+        if not locations:
+            raise BadRequest(
+                "the Observation has no FeatureOfInterest and its Thing has no Location to derive one from",
+                field=f"{field}/FeatureOfInterest" if field else "FeatureOfInterest",
+            )
+        location_id = locations[0]
+        feature_id = self.tx.generated_feature_for_location(location_id)
+        if feature_id is None:
+            location = self.tx.read(ReadRequest(LOCATION, QueryOptions(), id=location_id, top=1)).records[0]
+            feature_id = self.tx.insert_generated_feature(
+                {
+                    "name": location["name"],
+                    "description": location["description"],
+                    "encodingType": location["encodingType"],
+                    "feature": location["location"],
+                },
+                location_id,
+            )
+        self.features[key] = feature_id
+        return feature_id
+
+
+__all__ = ["ParentRef", "WriteContext", "utcnow"]

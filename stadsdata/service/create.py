@@ -1,0 +1,141 @@
+"""Create entities, with deep insert and links to existing entities (OGC 18-088 §10.2).
+
+A nested object carrying `@iot.id` is a link to an existing entity, even when it carries other
+properties. Everything of one request happens in the caller's transaction, so a failing part
+rolls back the whole deep insert.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stadsdata.errors import BadRequest
+from stadsdata.model.entities import ENTITY_TYPES, HISTORICAL_LOCATION, THING, EntityType
+from stadsdata.service.context import WriteContext
+from stadsdata.service.values import entity_id, require, split_body
+from stadsdata.store.schema import JOINS
+
+COMPLEX_OBSERVATION = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_ComplexObservation"
+
+
+def create(ctx: WriteContext, entity: EntityType, body: Any, *, implied: dict[str, int] | None = None, field: str = "") -> int:
+    """Create `entity` from `body` (or link to it when it has '@iot.id' and is nested) and return
+    its id. `implied` gives to-one links that follow from the URL or the enclosing entity,
+    e.g. {'Thing': 5} for POST Things(5)/Datastreams."""
+    if isinstance(body, dict) and "@iot.id" in body and field:
+        target_id = entity_id(body["@iot.id"], field=f"{field}/@iot.id")
+        ctx.require_exists(entity, target_id, field=field)
+        return target_id
+    props, navs = split_body(entity, body, field=field, version=ctx.version)
+    values: dict[str, Any] = dict(props)
+    implied = implied or {}
+    for nav in entity.navs:
+        if nav.many:
+            continue
+        if nav.name in navs:
+            if nav.name in implied:
+                raise BadRequest(f"{nav.name} is already given by the URL or enclosing entity", field=_f(field, nav.name))
+            target = ENTITY_TYPES[nav.target]
+            values[nav.name] = create(ctx, target, navs[nav.name], field=_f(field, nav.name))
+        elif nav.name in implied:
+            values[nav.name] = implied[nav.name]
+    _complete(ctx, entity, values, navs, field)
+    require(entity, values, field=field, version=ctx.version)
+    _require_links(entity, values, navs, field)
+    new_id = ctx.tx.insert(entity, values)
+    for nav in entity.navs:
+        if nav.many and nav.name in navs:
+            add_many(ctx, entity, new_id, nav.name, navs[nav.name], field=_f(field, nav.name), on_create=True)
+    return new_id
+
+
+def add_many(
+    ctx: WriteContext, entity: EntityType, id: int, nav_name: str, items: Any, *, field: str, on_create: bool = False
+) -> list[int]:
+    """Create or link the members of a to-many navigation property of entity(id)."""
+    if not isinstance(items, list):
+        raise BadRequest(f"{field} must be a JSON array", field=field)
+    nav = entity.nav(nav_name)
+    assert nav is not None
+    target = ENTITY_TYPES[nav.target]
+    join = JOINS[(entity.name, nav_name)]
+    ids: list[int] = []
+    for index, item in enumerate(items):
+        item_field = f"{field}[{index}]"
+        if join.kind == "fk_there":
+            implied = {nav.inverse: id} if nav.inverse else {}
+            if isinstance(item, dict) and "@iot.id" in item:
+                target_id = create(ctx, target, item, field=item_field)
+                ctx.tx.update(target, target_id, {nav.inverse: id} if nav.inverse else {})
+                ids.append(target_id)
+            else:
+                ids.append(create(ctx, target, item, field=item_field, implied=implied))
+        else:
+            ids.append(create(ctx, target, item, field=item_field))
+    if join.kind == "link":
+        if (entity.name, nav_name) == ("Thing", "Locations"):
+            set_thing_locations(ctx, id, ids)
+        elif (entity.name, nav_name) == ("Location", "Things"):
+            for thing_id in ids:
+                set_thing_locations(ctx, thing_id, [id])
+        else:
+            ctx.tx.link(entity, id, nav_name, ids, replace=False)
+    return ids
+
+
+def set_thing_locations(ctx: WriteContext, thing_id: int, location_ids: list[int]) -> None:
+    """Make these the Thing's current Locations and record a HistoricalLocation (§8.2.3)."""
+    if not location_ids:
+        return
+    ctx.tx.link(THING, thing_id, "Locations", location_ids, replace=True)
+    historical_id = ctx.tx.insert(HISTORICAL_LOCATION, {"time": ctx.now, "Thing": thing_id})
+    ctx.tx.link(HISTORICAL_LOCATION, historical_id, "Locations", location_ids)
+
+
+def _complete(ctx: WriteContext, entity: EntityType, values: dict[str, Any], navs: dict[str, Any], field: str) -> None:
+    """Entity-specific defaults and checks."""
+    if entity.name == "Observation":
+        values.setdefault("phenomenonTime", ctx.now)
+        values.setdefault("resultTime", None)
+        if "result" not in values:
+            raise BadRequest("Observation needs 'result'", field=_f(field, "result"))
+        stream = "Datastream" if values.get("Datastream") is not None else "MultiDatastream"
+        stream_id = values.get(stream)
+        if values.get("Datastream") is not None and values.get("MultiDatastream") is not None:
+            raise BadRequest("an Observation belongs to a Datastream or a MultiDatastream, not both", field=_f(field, "MultiDatastream"))
+        if stream_id is None:
+            raise BadRequest("Observation needs a Datastream or MultiDatastream", field=_f(field, "Datastream"))
+        if stream == "MultiDatastream":
+            width = ctx.multi_width(stream_id)
+            if not isinstance(values["result"], list) or len(values["result"]) != width:
+                raise BadRequest(
+                    f"the result of a MultiDatastream Observation must be an array of {width} values",
+                    field=_f(field, "result"),
+                )
+        if values.get("FeatureOfInterest") is None:
+            values["FeatureOfInterest"] = ctx.feature_for_stream(stream, stream_id, field=field)
+    elif entity.name == "MultiDatastream":
+        if values.get("observationType") not in (None, COMPLEX_OBSERVATION):
+            raise BadRequest(f"a MultiDatastream's observationType must be {COMPLEX_OBSERVATION}", field=_f(field, "observationType"))
+        units, types = values.get("unitOfMeasurements"), values.get("multiObservationDataTypes")
+        observed = navs.get("ObservedProperties")
+        if units is not None and types is not None and len(units) != len(types):
+            raise BadRequest("unitOfMeasurements and multiObservationDataTypes differ in length", field=_f(field, "unitOfMeasurements"))
+        if isinstance(observed, list) and units is not None and len(observed) != len(units):
+            raise BadRequest("ObservedProperties and unitOfMeasurements differ in length", field=_f(field, "ObservedProperties"))
+    elif entity.name == "HistoricalLocation":
+        values.setdefault("time", ctx.now)
+
+
+def _require_links(entity: EntityType, values: dict[str, Any], navs: dict[str, Any], field: str) -> None:
+    for nav in entity.navs:
+        if not nav.required:
+            continue
+        present = values.get(nav.name) is not None if not nav.many else bool(navs.get(nav.name))
+        if not present:
+            raise BadRequest(f"{entity.name} needs a link to its {nav.name}", field=_f(field, nav.name))
+
+
+def _f(field: str, name: str) -> str:
+    return f"{field}/{name}" if field else name
+

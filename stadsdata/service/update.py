@@ -1,0 +1,115 @@
+"""Update and delete entities (OGC 18-088 §10.3, §10.4): PATCH (merge), PUT (replace),
+JSON Patch (RFC 6902) and DELETE."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonpatch
+
+from stadsdata.errors import BadRequest, NotFound
+from stadsdata.model.entities import ENTITY_TYPES, EntityType
+from stadsdata.query.ast import QueryOptions
+from stadsdata.service.context import WriteContext
+from stadsdata.service.create import add_many, create
+from stadsdata.service.values import format_value, split_body
+from stadsdata.store.base import ReadRequest
+
+
+def patch(ctx: WriteContext, entity: EntityType, id: int, body: Any) -> None:
+    """Set the given properties; links in to-one navigation properties are replaced, links in
+    to-many ones added (a Thing's Locations are replaced and recorded in its history)."""
+    _require(ctx, entity, id)
+    props, navs = split_body(entity, body, field="", version=ctx.version)
+    _apply(ctx, entity, id, props, navs)
+
+
+def put(ctx: WriteContext, entity: EntityType, id: int, body: Any) -> None:
+    """Replace all writable properties: required ones must be given, others become null."""
+    _require(ctx, entity, id)
+    props, navs = split_body(entity, body, field="", version=ctx.version)
+    for prop in entity.props_for(ctx.version):
+        if prop.read_only or prop.name in props:
+            continue
+        if prop.required or not prop.nullable:
+            if entity.name == "Observation" and prop.name == "phenomenonTime":
+                props[prop.name] = ctx.now
+                continue
+            raise BadRequest(f"PUT needs every required property; '{prop.name}' is missing", field=prop.name)
+        props[prop.name] = None
+    _apply(ctx, entity, id, props, navs)
+
+
+def json_patch(ctx: WriteContext, entity: EntityType, id: int, operations: Any) -> None:
+    """Apply RFC 6902 operations to the entity's JSON properties, then save what changed."""
+    if not isinstance(operations, list):
+        raise BadRequest("a JSON Patch document must be an array of operations", field="body")
+    current = current_json(ctx, entity, id)
+    try:
+        patched = jsonpatch.JsonPatch(operations).apply(current)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, KeyError, ValueError) as exc:
+        raise BadRequest(f"the JSON Patch cannot be applied: {exc}", field="body") from None
+    if not isinstance(patched, dict):
+        raise BadRequest("the JSON Patch must leave an object", field="body")
+    changed = {k: v for k, v in patched.items() if current.get(k, _MISSING) != v}
+    removed = [k for k in current if k not in patched]
+    for key in removed:
+        changed[key] = None
+    props, navs = split_body(entity, changed, field="", version=ctx.version)
+    _apply(ctx, entity, id, props, navs)
+
+
+def delete(ctx: WriteContext, entity: EntityType, id: int) -> None:
+    _require(ctx, entity, id)
+    ctx.tx.delete(entity, id)
+
+
+def current_json(ctx: WriteContext, entity: EntityType, id: int) -> dict[str, Any]:
+    result = ctx.tx.read(ReadRequest(entity, QueryOptions(), id=id, top=1))
+    if not result.records:
+        raise NotFound(f"{entity.set_name}({id}) does not exist")
+    record = result.records[0]
+    return {
+        p.name: format_value(p, record.get(p.name))
+        for p in entity.props_for(ctx.version)
+        if not p.read_only
+    }
+
+
+_MISSING = object()
+
+
+def _require(ctx: WriteContext, entity: EntityType, id: int) -> None:
+    if not ctx.tx.exists(entity, id):
+        raise NotFound(f"{entity.set_name}({id}) does not exist")
+
+
+def _apply(ctx: WriteContext, entity: EntityType, id: int, props: dict[str, Any], navs: dict[str, Any]) -> None:
+    values = dict(props)
+    for name, value in navs.items():
+        nav = entity.nav(name)
+        assert nav is not None
+        if nav.many:
+            add_many(ctx, entity, id, name, value, field=name)
+            continue
+        if value is None:
+            if nav.required:
+                raise BadRequest(f"{entity.name}.{name} cannot be removed", field=name)
+            values[name] = None
+            continue
+        values[name] = create(ctx, ENTITY_TYPES[nav.target], value, field=name)
+    if entity.name == "Observation" and "result" in values:
+        _check_multi_result(ctx, id, values)
+    ctx.tx.update(entity, id, values)
+
+
+def _check_multi_result(ctx: WriteContext, id: int, values: dict[str, Any]) -> None:
+    stream = values.get("MultiDatastream")
+    if stream is None:
+        ids = ctx.tx.related_ids(ENTITY_TYPES["Observation"], id, "MultiDatastream")
+        stream = ids[0] if ids else None
+    if stream is None:
+        return
+    width = ctx.multi_width(stream)
+    if not isinstance(values["result"], list) or len(values["result"]) != width:
+        raise BadRequest(f"the result of a MultiDatastream Observation must be an array of {width} values", field="result")

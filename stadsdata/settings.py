@@ -1,0 +1,34 @@
+"""Configuration: every setting has a laptop default and an environment variable STADSDATA_<NAME>
+(e.g. STADSDATA_DATABASE, STADSDATA_PORT). CLI flags override the environment."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STADSDATA_", extra="ignore")
+
+    database: str = Field("stadsdata.db", description="SQLite file path (or sqlite:///path URL)")
+    host: str = Field("127.0.0.1", description="address to listen on")
+    port: int = Field(8000, ge=1, le=65535)
+    public_base_url: str | None = Field(
+        None, description="external URL of the server (e.g. https://data.example.nl/stadsdata) for links"
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1,::1", description="peers whose X-Forwarded-Proto/Host/Prefix headers are trusted ('*' for all)"
+    )
+    default_top: int = Field(100, ge=1, description="page size when a request gives no $top")
+    max_top: int = Field(10_000, ge=1, description="largest page size; larger $top values are capped")
+    max_batch_requests: int = Field(1000, ge=1, description="most sub-requests in one $batch")
+    log_level: str = Field("info", description="uvicorn log level")
+
+    @property
+    def sqlite_path(self) -> str:
+        value = self.database
+        if value.startswith("sqlite:///"):
+            return value[len("sqlite:///") :]
+        if "://" in value:
+            raise ValueError(f"unsupported database URL '{value}': this version supports SQLite files only")
+        return value

@@ -1,0 +1,152 @@
+"""The storage interface. Feature code talks to this; backends (SQLite, PostgreSQL) implement it.
+
+Values crossing this interface are *domain values* (see `stadsdata.model.values`): str, JSON
+values, aware UTC datetimes, `Interval`s and GeoJSON dicts. A record is a dict keyed by entity
+property names plus 'id'; expanded navigation properties appear under their names (a list for
+to-many, a record or None for to-one), with '<Nav>@iot.count' / '<Nav>@iot.nextSkip' where asked.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+from stadsdata.model.entities import EntityType
+from stadsdata.query.ast import Expr, QueryOptions
+
+Record = dict[str, Any]
+
+# The access layer's contribution to every read: for an entity type, an extra filter (in the
+# same AST as $filter) that rows must match, or None for "no restriction".
+ScopeFn = Callable[[EntityType], Expr | None]
+
+
+def unrestricted(entity: EntityType) -> Expr | None:
+    return None
+
+
+@dataclass(frozen=True)
+class ParentRef:
+    """Restricts a query to the entities reached from one entity over one navigation property,
+    e.g. ParentRef(THING, 1, 'Datastreams') for `Things(1)/Datastreams`."""
+
+    entity: EntityType
+    id: int
+    nav: str
+
+
+@dataclass
+class ReadRequest:
+    entity: EntityType
+    options: QueryOptions
+    parent: ParentRef | None = None
+    id: int | None = None  # a single entity by id
+    scope: ScopeFn = unrestricted
+    top: int = 100  # effective $top after defaults and the server maximum
+    max_top: int = 10_000
+
+
+@dataclass
+class ReadResult:
+    records: list[Record]
+    count: int | None = None  # when $count=true
+    has_more: bool = False  # another page exists (for @iot.nextLink)
+
+
+@dataclass
+class ObservationRow:
+    """One observation for the bulk path. Exactly one of datastream_id / multi_datastream_id."""
+
+    phenomenon_time_start: Any
+    phenomenon_time_end: Any
+    result: Any
+    feature_of_interest_id: int
+    datastream_id: int | None = None
+    multi_datastream_id: int | None = None
+    result_time: Any = None
+    result_quality: Any = None
+    valid_time_start: Any = None
+    valid_time_end: Any = None
+    parameters: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Transaction(ABC):
+    """A unit of work. All writes go through one; reads inside it see its writes."""
+
+    @abstractmethod
+    def insert(self, entity: EntityType, values: Record) -> int:
+        """Insert one entity (property values, plus to-one foreign ids under the nav name,
+        e.g. {'Thing': 3}) and return its new id."""
+
+    @abstractmethod
+    def update(self, entity: EntityType, id: int, values: Record) -> None:
+        """Set the given properties (and to-one links under nav names)."""
+
+    @abstractmethod
+    def delete(self, entity: EntityType, id: int) -> None:
+        """Delete with the integrity rules of OGC 18-088 §10.4 (cascades)."""
+
+    @abstractmethod
+    def link(self, entity: EntityType, id: int, nav: str, target_ids: Sequence[int], *, replace: bool = False) -> None:
+        """Add (or with replace=True: set) links of a to-many navigation property."""
+
+    @abstractmethod
+    def unlink(self, entity: EntityType, id: int, nav: str, target_id: int) -> None: ...
+
+    @abstractmethod
+    def insert_observations(self, rows: Sequence[ObservationRow]) -> list[int]:
+        """Bulk insert; updates each stream's extent, count and latest observation in the same
+        transaction. Returns the new ids in order."""
+
+    @abstractmethod
+    def read(self, request: ReadRequest) -> ReadResult: ...
+
+    @abstractmethod
+    def exists(self, entity: EntityType, id: int, *, parent: ParentRef | None = None, scope: ScopeFn = unrestricted) -> bool: ...
+
+    @abstractmethod
+    def related_ids(self, entity: EntityType, id: int, nav: str) -> list[int]:
+        """Ids reached from one entity over a navigation property (no access filter)."""
+
+    @abstractmethod
+    def generated_feature_for_location(self, location_id: int) -> int | None:
+        """The FeatureOfInterest generated earlier from this Location, if any."""
+
+    @abstractmethod
+    def insert_generated_feature(self, values: Record, location_id: int) -> int:
+        """Insert a FeatureOfInterest generated from a Location, remembering the Location."""
+
+
+class Store(ABC):
+    """A backend. Create with the backend's constructor, then `open()` (creates/upgrades schema)."""
+
+    dialect: str = ""
+
+    @abstractmethod
+    def open(self) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def write(self) -> AbstractContextManager[Transaction]:
+        """A write transaction; commits on normal exit, rolls back on exception. A `write()`
+        inside another on the same thread joins the outer one (so `$batch` change sets are
+        atomic)."""
+
+    @abstractmethod
+    def read_only(self) -> AbstractContextManager[Transaction]:
+        """A consistent snapshot for reads (joins an open write transaction of this thread)."""
+
+    def read(self, request: ReadRequest) -> ReadResult:
+        with self.read_only() as tx:
+            return tx.read(request)
+
+    @abstractmethod
+    def latest_observations(self, datastream_ids: Sequence[int] | None = None) -> Iterator[tuple[int, Record | None]]:
+        """(datastream id, its latest observation record or None) from the per-stream summary,
+        without scanning observations."""

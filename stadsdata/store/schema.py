@@ -1,0 +1,278 @@
+"""Table layout shared by both backends (SQLAlchemy Core), and how each navigation property of
+the SensorThings model maps onto it.
+
+Geometry is stored as the GeoJSON the client sent plus a bounding box (min/max columns); each
+backend adds its own spatial index (SQLite: an R*Tree virtual table; PostgreSQL: PostGIS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    Table,
+    Text,
+)
+
+from stadsdata.store.types import JsonText, UtcTimestamp
+
+metadata = MetaData()
+
+# SQLite only turns an INTEGER PRIMARY KEY into the rowid alias (and AUTOINCREMENT) when the
+# type is exactly INTEGER; BigInteger elsewhere.
+IdType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _id() -> Column:
+    return Column("id", IdType, primary_key=True, autoincrement=True)
+
+
+def _fk(name: str, target: str, *, nullable: bool = False, ondelete: str = "CASCADE") -> Column:
+    return Column(name, IdType, ForeignKey(f"{target}.id", ondelete=ondelete), nullable=nullable, index=True)
+
+
+def _bbox() -> list[Column]:
+    return [Column(n, Float) for n in ("bbox_minx", "bbox_miny", "bbox_maxx", "bbox_maxy")]
+
+
+def _stream_extent() -> list[Column]:
+    """Per-stream time-series summary, kept current in the same transaction as inserts."""
+    return [
+        Column("phenomenon_time_start", UtcTimestamp),
+        Column("phenomenon_time_end", UtcTimestamp),
+        Column("result_time_start", UtcTimestamp),
+        Column("result_time_end", UtcTimestamp),
+        Column("observation_count", BigInteger, nullable=False, server_default="0"),
+        Column("latest_observation_id", BigInteger),
+        Column("latest_phenomenon_time", UtcTimestamp),
+        *[Column("area_" + n, Float) for n in ("minx", "miny", "maxx", "maxy")],
+    ]
+
+
+things = Table(
+    "things",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("properties", JsonText),
+    sqlite_autoincrement=True,
+)
+locations = Table(
+    "locations",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("encoding_type", Text, nullable=False),
+    Column("location", JsonText, nullable=False),
+    Column("properties", JsonText),
+    *_bbox(),
+    sqlite_autoincrement=True,
+)
+things_locations = Table(
+    "things_locations",
+    metadata,
+    Column("thing_id", IdType, ForeignKey("things.id", ondelete="CASCADE"), primary_key=True),
+    Column("location_id", IdType, ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_things_locations_location", "location_id"),
+)
+historical_locations = Table(
+    "historical_locations",
+    metadata,
+    _id(),
+    Column("time", UtcTimestamp, nullable=False),
+    _fk("thing_id", "things"),
+    sqlite_autoincrement=True,
+)
+historical_locations_locations = Table(
+    "historical_locations_locations",
+    metadata,
+    Column("historical_location_id", IdType, ForeignKey("historical_locations.id", ondelete="CASCADE"), primary_key=True),
+    Column("location_id", IdType, ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_hist_locations_location", "location_id"),
+)
+sensors = Table(
+    "sensors",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("encoding_type", Text, nullable=False),
+    Column("metadata", JsonText, nullable=False),
+    Column("properties", JsonText),
+    sqlite_autoincrement=True,
+)
+observed_properties = Table(
+    "observed_properties",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False),
+    Column("definition", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("properties", JsonText),
+    sqlite_autoincrement=True,
+)
+datastreams = Table(
+    "datastreams",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("unit_of_measurement", JsonText, nullable=False),
+    Column("observation_type", Text, nullable=False),
+    Column("properties", JsonText),
+    _fk("thing_id", "things"),
+    _fk("sensor_id", "sensors"),
+    _fk("observed_property_id", "observed_properties"),
+    *_stream_extent(),
+    sqlite_autoincrement=True,
+)
+multi_datastreams = Table(
+    "multi_datastreams",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("unit_of_measurements", JsonText, nullable=False),
+    Column("observation_type", Text, nullable=False),
+    Column("multi_observation_data_types", JsonText, nullable=False),
+    Column("properties", JsonText),
+    _fk("thing_id", "things"),
+    _fk("sensor_id", "sensors"),
+    *_stream_extent(),
+    sqlite_autoincrement=True,
+)
+multi_datastreams_observed_properties = Table(
+    "multi_datastreams_observed_properties",
+    metadata,
+    Column("multi_datastream_id", IdType, ForeignKey("multi_datastreams.id", ondelete="CASCADE"), primary_key=True),
+    Column("rank", Integer, primary_key=True),
+    Column("observed_property_id", IdType, ForeignKey("observed_properties.id", ondelete="CASCADE"), nullable=False),
+    Index("ix_mds_op_observed_property", "observed_property_id"),
+)
+features_of_interest = Table(
+    "features_of_interest",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("encoding_type", Text, nullable=False),
+    Column("feature", JsonText, nullable=False),
+    Column("properties", JsonText),
+    *_bbox(),
+    # The Location this feature was generated from (OGC 18-088 §10.2.1.1), so that it is reused.
+    Column("generated_from_location_id", IdType, index=True),
+    sqlite_autoincrement=True,
+)
+
+# Result storage: RESULT_* says which column holds the value, so that `result gt 5` compares
+# numbers and `result eq 'on'` compares text, each using plain SQL.
+RESULT_NULL, RESULT_INT, RESULT_FLOAT, RESULT_STRING, RESULT_BOOL, RESULT_JSON = range(6)
+
+observations = Table(
+    "observations",
+    metadata,
+    _id(),
+    Column("phenomenon_time_start", UtcTimestamp, nullable=False),
+    Column("phenomenon_time_end", UtcTimestamp, nullable=False),
+    Column("result_time", UtcTimestamp),
+    Column("result_type", SmallInteger, nullable=False),
+    Column("result_number", Float),
+    Column("result_string", Text),
+    Column("result_json", JsonText),
+    Column("result_quality", JsonText),
+    Column("valid_time_start", UtcTimestamp),
+    Column("valid_time_end", UtcTimestamp),
+    Column("parameters", JsonText),
+    Column("datastream_id", IdType, ForeignKey("datastreams.id", ondelete="CASCADE")),
+    Column("multi_datastream_id", IdType, ForeignKey("multi_datastreams.id", ondelete="CASCADE")),
+    Column("feature_of_interest_id", IdType, ForeignKey("features_of_interest.id", ondelete="CASCADE"), nullable=False),
+    Index("ix_observations_datastream_time", "datastream_id", "phenomenon_time_start"),
+    Index("ix_observations_multi_datastream_time", "multi_datastream_id", "phenomenon_time_start"),
+    Index("ix_observations_feature", "feature_of_interest_id"),
+    sqlite_autoincrement=True,
+)
+
+TABLES: dict[str, Table] = {
+    "Thing": things,
+    "Location": locations,
+    "HistoricalLocation": historical_locations,
+    "Datastream": datastreams,
+    "MultiDatastream": multi_datastreams,
+    "Sensor": sensors,
+    "ObservedProperty": observed_properties,
+    "Observation": observations,
+    "FeatureOfInterest": features_of_interest,
+}
+
+# Entity property name -> column name, where they differ and the property is one column.
+COLUMN_NAMES: dict[str, str] = {
+    "encodingType": "encoding_type",
+    "unitOfMeasurement": "unit_of_measurement",
+    "unitOfMeasurements": "unit_of_measurements",
+    "observationType": "observation_type",
+    "multiObservationDataTypes": "multi_observation_data_types",
+    "resultTime": "result_time",
+    "resultQuality": "result_quality",
+}
+
+
+@dataclass(frozen=True)
+class Join:
+    """How to get from an entity (`source`) to the entities of one navigation property.
+
+    kind 'fk_here': source table column `column` holds the target id.
+    kind 'fk_there': target table column `column` holds the source id.
+    kind 'link': link table `link` with `source_col` and `target_col`.
+    """
+
+    kind: str
+    column: str = ""
+    link: Table | None = None
+    source_col: str = ""
+    target_col: str = ""
+
+
+def _link(table: Table, source_col: str, target_col: str) -> Join:
+    return Join("link", link=table, source_col=source_col, target_col=target_col)
+
+
+JOINS: dict[tuple[str, str], Join] = {
+    ("Thing", "Locations"): _link(things_locations, "thing_id", "location_id"),
+    ("Location", "Things"): _link(things_locations, "location_id", "thing_id"),
+    ("Thing", "HistoricalLocations"): Join("fk_there", "thing_id"),
+    ("HistoricalLocation", "Thing"): Join("fk_here", "thing_id"),
+    ("Thing", "Datastreams"): Join("fk_there", "thing_id"),
+    ("Datastream", "Thing"): Join("fk_here", "thing_id"),
+    ("Thing", "MultiDatastreams"): Join("fk_there", "thing_id"),
+    ("MultiDatastream", "Thing"): Join("fk_here", "thing_id"),
+    ("Location", "HistoricalLocations"): _link(historical_locations_locations, "location_id", "historical_location_id"),
+    ("HistoricalLocation", "Locations"): _link(historical_locations_locations, "historical_location_id", "location_id"),
+    ("Datastream", "Sensor"): Join("fk_here", "sensor_id"),
+    ("Sensor", "Datastreams"): Join("fk_there", "sensor_id"),
+    ("MultiDatastream", "Sensor"): Join("fk_here", "sensor_id"),
+    ("Sensor", "MultiDatastreams"): Join("fk_there", "sensor_id"),
+    ("Datastream", "ObservedProperty"): Join("fk_here", "observed_property_id"),
+    ("ObservedProperty", "Datastreams"): Join("fk_there", "observed_property_id"),
+    ("MultiDatastream", "ObservedProperties"): _link(
+        multi_datastreams_observed_properties, "multi_datastream_id", "observed_property_id"
+    ),
+    ("ObservedProperty", "MultiDatastreams"): _link(
+        multi_datastreams_observed_properties, "observed_property_id", "multi_datastream_id"
+    ),
+    ("Datastream", "Observations"): Join("fk_there", "datastream_id"),
+    ("Observation", "Datastream"): Join("fk_here", "datastream_id"),
+    ("MultiDatastream", "Observations"): Join("fk_there", "multi_datastream_id"),
+    ("Observation", "MultiDatastream"): Join("fk_here", "multi_datastream_id"),
+    ("FeatureOfInterest", "Observations"): Join("fk_there", "feature_of_interest_id"),
+    ("Observation", "FeatureOfInterest"): Join("fk_here", "feature_of_interest_id"),
+}

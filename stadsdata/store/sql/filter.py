@@ -1,0 +1,477 @@
+"""Translate `$filter` / `$orderby` expressions (query.ast) into SQLAlchemy expressions.
+
+Paths across navigation properties become EXISTS sub-queries around the smallest boolean
+expression that uses them (`Datastream/Thing/Locations/name eq 'x'` means "some Location of
+the Thing of the Datastream is named x"). Every entity reached that way is also restricted by
+the access scope, so a filter cannot reveal hidden data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Text,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from stadsdata.errors import BadRequest
+from stadsdata.geo.geojson import bbox, from_wkt
+from stadsdata.model.entities import ENTITY_TYPES, EntityType, Kind
+from stadsdata.query import ast
+from stadsdata.store.base import ScopeFn, unrestricted
+from stadsdata.store.schema import JOINS, RESULT_BOOL, RESULT_INT, RESULT_FLOAT, RESULT_NULL, RESULT_STRING, TABLES
+from stadsdata.store.sql.codec import column_name, time_columns
+from stadsdata.store.sql.functions import GeoFunction, JsonValue, StrPosition, TimeDiff, TimePart, TimeShift
+from stadsdata.store.types import UtcTimestamp
+
+FIELD = "$filter"
+_MIN_TIME = datetime(1, 1, 1, tzinfo=timezone.utc)
+_MAX_TIME = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)
+_GEO_PREDICATES = {
+    "geo.intersects": "st_intersects",
+    "st_equals": "st_equals",
+    "st_disjoint": "st_disjoint",
+    "st_touches": "st_touches",
+    "st_within": "st_within",
+    "st_overlaps": "st_overlaps",
+    "st_crosses": "st_crosses",
+    "st_intersects": "st_intersects",
+    "st_contains": "st_contains",
+    "st_relate": "st_relate",
+}
+_STRING_PREDICATES = {"substringof", "contains", "startswith", "endswith"}
+_COMPARE = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+}
+
+
+@dataclass
+class Operand:
+    """A compiled sub-expression and what kind of value it is.
+
+    kind: number string bool null time interval duration date timeofday geometry json result any.
+    For 'interval', `sql` is the start and `end` the end. For 'json', `sql` is the JSON column and
+    `path` the keys (typed when compared). For 'result', `table` holds the observation table."""
+
+    kind: str
+    sql: Any = None
+    end: Any = None
+    path: tuple[str, ...] = ()
+    table: Any = None
+    geometry_of: tuple[EntityType, Any] | None = None  # (entity, table) for bbox pre-filters
+    wkt: str | None = None
+    value: Any = None  # the Python value, for literals
+
+
+@dataclass
+class _Hop:
+    source: EntityType
+    source_table: Any
+    nav: str
+    target: EntityType
+    target_table: Any
+
+
+class FilterCompiler:
+    """Compiles expressions for one entity type and table (or alias)."""
+
+    def __init__(self, scope: ScopeFn = unrestricted, *, bbox_prefilter: Any = None) -> None:
+        self.scope = scope
+        self.bbox_prefilter = bbox_prefilter  # (entity, table, (minx, miny, maxx, maxy)) -> clause
+        self._hops: list[list[_Hop]] = []
+
+    # -- public ---------------------------------------------------------------------------
+    def where(self, expr: ast.Expr, entity: EntityType, table: Any) -> ColumnElement[bool]:
+        return self._bool(expr, entity, table)
+
+    def scope_clause(self, entity: EntityType, table: Any) -> ColumnElement[bool] | None:
+        scope_expr = self.scope(entity)
+        if scope_expr is None:
+            return None
+        inner = FilterCompiler(unrestricted, bbox_prefilter=self.bbox_prefilter)
+        return inner.where(scope_expr, entity, table)
+
+    def order_value(self, expr: ast.Expr, entity: EntityType, table: Any) -> list[Any]:
+        """SQL expressions to sort by (several for results: number, then text)."""
+        self._hops.append([])
+        operand = self._value(expr, entity, table)
+        hops = self._hops.pop()
+        if operand.kind == "result":
+            values = [operand.table.c.result_number, operand.table.c.result_string]
+        elif operand.kind == "json":
+            values = [JsonValue(operand.sql, operand.path)]
+        else:
+            values = [operand.sql]
+        if hops:
+            return [self._scalar_through(hops, v, getattr(expr, "pos", 0)) for v in values]
+        return values
+
+    # -- booleans ---------------------------------------------------------------------------
+    def _bool(self, expr: ast.Expr, entity: EntityType, table: Any) -> ColumnElement[bool]:
+        if isinstance(expr, ast.BinaryOp) and expr.op in ast.LOGICAL_OPS:
+            left = self._bool(expr.left, entity, table)
+            right = self._bool(expr.right, entity, table)
+            return and_(left, right) if expr.op == "and" else or_(left, right)
+        if isinstance(expr, ast.Not):
+            return not_(self._bool(expr.operand, entity, table))
+        if isinstance(expr, ast.Literal) and expr.kind == "bool":
+            return true() if expr.value else false()
+        self._hops.append([])
+        try:
+            if isinstance(expr, ast.BinaryOp) and expr.op in ast.COMPARISON_OPS:
+                clause = self._compare(expr, entity, table)
+            elif isinstance(expr, ast.FunctionCall) and (
+                expr.name in _GEO_PREDICATES or expr.name in _STRING_PREDICATES
+            ):
+                clause = self._predicate(expr, entity, table)
+            else:
+                operand = self._value(expr, entity, table)
+                if operand.kind not in ("bool", "json", "any"):
+                    raise BadRequest(
+                        f"the expression at position {_pos(expr)} is not a condition", field=FIELD, position=_pos(expr)
+                    )
+                clause = self._typed(operand, "bool") == literal(True) if operand.kind == "json" else operand.sql
+        finally:
+            hops = self._hops.pop()
+        return self._exists_through(hops, clause) if hops else clause
+
+    def _compare(self, expr: ast.BinaryOp, entity: EntityType, table: Any) -> ColumnElement[bool]:
+        left = self._value(expr.left, entity, table)
+        right = self._value(expr.right, entity, table)
+        op = expr.op
+        if left.kind == "null" and right.kind != "null":
+            left, right, op = right, left, _swap(op)
+        if right.kind == "null":
+            target = self._null_target(left)
+            if op == "eq":
+                return target
+            if op == "ne":
+                return not_(target)
+            raise BadRequest(f"'{op}' cannot compare with null", field=FIELD, position=expr.pos)
+        if left.kind == "result" or right.kind == "result":
+            return self._compare_result(op, left, right)
+        if left.kind == "interval" or right.kind == "interval":
+            return self._compare_interval(op, left, right, expr.pos)
+        if left.kind == "json" or right.kind == "json":
+            hint = right.kind if left.kind == "json" else left.kind
+            return _COMPARE[op](self._typed(left, hint), self._typed(right, hint))
+        return _COMPARE[op](left.sql, right.sql)
+
+    def _null_target(self, operand: Operand) -> ColumnElement[bool]:
+        if operand.kind == "result":
+            return operand.table.c.result_type == RESULT_NULL
+        if operand.kind == "json":
+            return JsonValue(operand.sql, operand.path).is_(None)
+        return operand.sql.is_(None)
+
+    def _compare_result(self, op: str, left: Operand, right: Operand) -> ColumnElement[bool]:
+        flip = left.kind != "result"
+        result, other = (right, left) if flip else (left, right)
+        if flip:
+            op = _swap(op)
+        c = result.table.c
+        if other.kind == "string":
+            return _COMPARE[op](c.result_string, other.sql)
+        if other.kind == "bool":
+            if op not in ("eq", "ne") or other.value is None:
+                raise BadRequest("a boolean result can only be compared with eq/ne and true/false", field=FIELD)
+            matches = and_(c.result_type == RESULT_BOOL, c.result_json == other.value)
+            return matches if op == "eq" else not_(matches)
+        if other.kind == "json":
+            return _COMPARE[op](c.result_number, self._typed(other, "number"))
+        return and_(c.result_type.in_((RESULT_INT, RESULT_FLOAT)), _COMPARE[op](c.result_number, other.sql))
+
+    def _compare_interval(self, op: str, left: Operand, right: Operand, pos: int) -> ColumnElement[bool]:
+        if left.kind != "interval":
+            left, right, op = right, left, _swap(op)
+        if right.kind not in ("time", "interval"):
+            raise BadRequest(f"a time period can only be compared with a time (position {pos})", field=FIELD, position=pos)
+        r_start = right.sql
+        r_end = right.end if right.kind == "interval" else right.sql
+        start, end = left.sql, left.end
+        if op == "eq":
+            return and_(start == r_start, end == r_end)
+        if op == "ne":
+            return or_(start != r_start, end != r_end)
+        if op in ("gt", "ge"):
+            return _COMPARE[op](start, r_end)
+        return _COMPARE[op](end, r_start)
+
+    def _predicate(self, expr: ast.FunctionCall, entity: EntityType, table: Any) -> ColumnElement[bool]:
+        args = [self._value(a, entity, table) for a in expr.args]
+        if expr.name in _STRING_PREDICATES:
+            a, b = (self._string(x, expr) for x in args)
+            if expr.name == "substringof":
+                return StrPosition(b, a) > 0
+            if expr.name == "contains":
+                return StrPosition(a, b) > 0
+            if expr.name == "startswith":
+                return func.substr(a, 1, func.length(b)) == b
+            return func.substr(a, -func.length(b)) == b
+        return self._geo_predicate(expr, args)
+
+    def _geo_predicate(self, expr: ast.FunctionCall, args: list[Operand]) -> ColumnElement[bool]:
+        geoms = [self._geometry(a, expr) for a in args[:2]]
+        extra = [args[2].sql] if expr.name == "st_relate" else []
+        clause: ColumnElement[bool] = GeoFunction(_GEO_PREDICATES[expr.name], *geoms, *extra) == 1
+        if expr.name in ("st_disjoint", "st_relate") or self.bbox_prefilter is None:
+            return clause
+        column, lit = (args[0], args[1]) if args[1].wkt else (args[1], args[0])
+        if column.geometry_of is not None and lit.wkt is not None:
+            box = bbox(from_wkt(lit.wkt, field=FIELD))
+            if box is not None:
+                return and_(self.bbox_prefilter(*column.geometry_of, box), clause)
+        return clause
+
+    # -- values ---------------------------------------------------------------------------
+    def _value(self, expr: ast.Expr, entity: EntityType, table: Any) -> Operand:
+        if isinstance(expr, ast.Literal):
+            return _literal(expr)
+        if isinstance(expr, ast.Path):
+            return self._path(expr, entity, table)
+        if isinstance(expr, ast.Negate):
+            inner = self._value(expr.operand, entity, table)
+            return Operand(inner.kind, -self._numeric(inner, expr))
+        if isinstance(expr, ast.BinaryOp) and expr.op in ast.ARITHMETIC_OPS:
+            return self._arithmetic(expr, entity, table)
+        if isinstance(expr, ast.FunctionCall):
+            return self._function(expr, entity, table)
+        if isinstance(expr, (ast.BinaryOp, ast.Not)):
+            return Operand("bool", self._bool(expr, entity, table))
+        raise BadRequest("unsupported expression", field=FIELD, position=_pos(expr))
+
+    def _arithmetic(self, expr: ast.BinaryOp, entity: EntityType, table: Any) -> Operand:
+        left = self._value(expr.left, entity, table)
+        right = self._value(expr.right, entity, table)
+        kinds = {left.kind, right.kind}
+        if "duration" in kinds and kinds & {"time", "interval"} and expr.op in ("add", "sub"):
+            time_op, dur = (left, right) if left.kind != "duration" else (right, left)
+            micros = dur.sql if expr.op == "add" else -dur.sql
+            return Operand("time", TimeShift(time_op.sql, micros))
+        if kinds <= {"time", "interval"} and expr.op == "sub":
+            return Operand("duration", TimeDiff(left.sql, right.sql))
+        a, b = self._numeric(left, expr), self._numeric(right, expr)
+        if expr.op == "add":
+            return Operand("number", a + b)
+        if expr.op == "sub":
+            return Operand("number", a - b)
+        if expr.op == "mul":
+            return Operand("number", a * b)
+        if expr.op == "div":
+            return Operand("number", a / b)
+        return Operand("number", a % b)
+
+    def _function(self, expr: ast.FunctionCall, entity: EntityType, table: Any) -> Operand:
+        name = expr.name
+        if name in _GEO_PREDICATES or name in _STRING_PREDICATES:
+            return Operand("bool", self._predicate(expr, entity, table))
+        if name == "now":
+            return Operand("time", literal(datetime.now(timezone.utc), UtcTimestamp()))
+        if name in ("mindatetime", "maxdatetime"):
+            return Operand("time", literal(_MIN_TIME if name == "mindatetime" else _MAX_TIME, UtcTimestamp()))
+        args = [self._value(a, entity, table) for a in expr.args]
+        if name in ("year", "month", "day", "hour", "minute", "second", "fractionalseconds", "date", "time"):
+            value = self._time(args[0], expr)
+            kind = {"date": "date", "time": "timeofday"}.get(name, "number")
+            return Operand(kind, TimePart(name, value))
+        if name == "totaloffsetminutes":
+            self._time(args[0], expr)
+            return Operand("number", literal(0))
+        if name in ("round", "floor", "ceiling"):
+            return Operand("number", getattr(func, name)(self._numeric(args[0], expr)))
+        if name == "geo.distance":
+            return Operand("number", GeoFunction("geo_distance", *(self._geometry(a, expr) for a in args)))
+        if name == "geo.length":
+            return Operand("number", GeoFunction("geo_length", self._geometry(args[0], expr)))
+        strings = [self._string(a, expr) if i == 0 or name in ("concat", "indexof") else None for i, a in enumerate(args)]
+        if name == "length":
+            return Operand("number", func.length(strings[0]))
+        if name == "tolower":
+            return Operand("string", func.lower(strings[0]))
+        if name == "toupper":
+            return Operand("string", func.upper(strings[0]))
+        if name == "trim":
+            return Operand("string", func.trim(strings[0]))
+        if name == "concat":
+            return Operand("string", strings[0].concat(strings[1]))
+        if name == "indexof":
+            return Operand("number", StrPosition(strings[0], strings[1]) - 1)
+        if name == "substring":
+            start = self._numeric(args[1], expr) + 1
+            if len(args) == 3:
+                return Operand("string", func.substr(strings[0], start, self._numeric(args[2], expr)))
+            return Operand("string", func.substr(strings[0], start))
+        raise BadRequest(f"function {name}() is not supported", field=FIELD, position=expr.pos)
+
+    # -- paths ----------------------------------------------------------------------------
+    def _path(self, path: ast.Path, entity: EntityType, table: Any) -> Operand:
+        segments = list(path.segments)
+        current, current_table = entity, table
+        while segments and current.nav(segments[0]) is not None:
+            nav = current.nav(segments.pop(0))
+            assert nav is not None
+            target = ENTITY_TYPES[nav.target]
+            alias = TABLES[target.name].alias()
+            if not self._hops:
+                raise BadRequest("navigation paths are not allowed here", field=FIELD, position=path.pos)
+            self._hops[-1].append(_Hop(current, current_table, nav.name, target, alias))
+            current, current_table = target, alias
+        if not segments:
+            raise BadRequest(
+                f"the path '{'/'.join(path.segments)}' ends at an entity, not a property",
+                field=FIELD,
+                position=path.pos,
+            )
+        name, rest = segments[0], tuple(segments[1:])
+        if name == "id":
+            if rest:
+                raise BadRequest("'id' has no sub-properties", field=FIELD, position=path.pos)
+            return Operand("number", current_table.c.id)
+        prop = current.prop(name)
+        if prop is None:
+            raise BadRequest(f"{current.name} has no property '{name}'", field=FIELD, position=path.pos)
+        if rest and prop.kind not in (Kind.JSON, Kind.ANY, Kind.JSON_LIST):
+            raise BadRequest(f"'{name}' has no sub-properties", field=FIELD, position=path.pos)
+        if prop.name == "result":
+            if rest:
+                return Operand("json", current_table.c.result_json, path=rest)
+            return Operand("result", table=current_table)
+        split = time_columns(current, prop.name)
+        if split:
+            start, end = current_table.c[split[0]], current_table.c[split[1]]
+            return Operand("interval", start, end=end)
+        column = current_table.c[column_name(current, prop.name)]
+        if rest:
+            return Operand("json", column, path=rest)
+        if prop.kind == Kind.INSTANT:
+            return Operand("time", column)
+        if prop.kind == Kind.GEOMETRY:
+            if prop.name == "observedArea":
+                raise BadRequest("observedArea cannot be used in $filter", field=FIELD, position=path.pos)
+            return Operand("geometry", column, geometry_of=(current, current_table))
+        if prop.kind == Kind.TEXT:
+            return Operand("string", column)
+        return Operand("any", column)
+
+    def _links(self, hops: list[_Hop]) -> tuple[list[Any], list[Any]]:
+        froms: list[Any] = []
+        conditions: list[Any] = []
+        for hop in hops:
+            join = JOINS[(hop.source.name, hop.nav)]
+            src, tgt = hop.source_table, hop.target_table
+            if join.kind == "fk_here":
+                conditions.append(tgt.c.id == src.c[join.column])
+            elif join.kind == "fk_there":
+                conditions.append(tgt.c[join.column] == src.c.id)
+            else:
+                assert join.link is not None
+                link = join.link.alias()
+                froms.append(link)
+                conditions += [link.c[join.source_col] == src.c.id, tgt.c.id == link.c[join.target_col]]
+            froms.append(tgt)
+            scoped = self.scope_clause(hop.target, tgt)
+            if scoped is not None:
+                conditions.append(scoped)
+        return froms, conditions
+
+    def _exists_through(self, hops: list[_Hop], clause: Any) -> ColumnElement[bool]:
+        froms, conditions = self._links(hops)
+        return exists(select(literal(1)).select_from(*froms).where(*conditions, clause))
+
+    def _scalar_through(self, hops: list[_Hop], value: Any, pos: int) -> Any:
+        for hop in hops:
+            nav = hop.source.nav(hop.nav)
+            if nav is not None and nav.many:
+                raise BadRequest(f"cannot order by a path through the to-many '{hop.nav}'", field="$orderby", position=pos)
+        froms, conditions = self._links(hops)
+        return select(value).select_from(*froms).where(*conditions).limit(1).scalar_subquery()
+
+    # -- coercions ----------------------------------------------------------------------------
+    def _typed(self, operand: Operand, hint: str) -> Any:
+        if operand.kind == "json":
+            as_type = {"number": "number", "string": "string", "bool": "bool"}.get(hint)
+            if hint in ("time",):
+                raise BadRequest("cannot compare a JSON value with a time", field=FIELD)
+            return JsonValue(operand.sql, operand.path, as_type)
+        return operand.sql
+
+    def _numeric(self, operand: Operand, expr: Any) -> Any:
+        if operand.kind == "json":
+            return JsonValue(operand.sql, operand.path, "number")
+        if operand.kind == "result":
+            return operand.table.c.result_number
+        if operand.kind in ("number", "any", "null"):
+            return operand.sql
+        raise BadRequest(f"a number is needed at position {_pos(expr)}", field=FIELD, position=_pos(expr))
+
+    def _string(self, operand: Operand, expr: Any) -> Any:
+        if operand.kind == "json":
+            return JsonValue(operand.sql, operand.path, "string")
+        if operand.kind == "result":
+            return operand.table.c.result_string
+        if operand.kind in ("string", "any", "null"):
+            return operand.sql
+        raise BadRequest(f"{expr.name}() needs text arguments", field=FIELD, position=_pos(expr))
+
+    def _time(self, operand: Operand, expr: Any) -> Any:
+        if operand.kind in ("time", "interval"):
+            return operand.sql
+        raise BadRequest(f"{expr.name}() needs a time argument", field=FIELD, position=_pos(expr))
+
+    def _geometry(self, operand: Operand, expr: Any) -> Any:
+        if operand.kind == "geometry":
+            return operand.sql
+        raise BadRequest(f"{expr.name}() needs geometry arguments", field=FIELD, position=_pos(expr))
+
+
+def _literal(node: ast.Literal) -> Operand:
+    kind, value = node.kind, node.value
+    if kind == "string":
+        return Operand("string", literal(value, Text()))
+    if kind in ("int", "float"):
+        return Operand("number", literal(value, BigInteger() if kind == "int" else Float()))
+    if kind == "bool":
+        return Operand("bool", literal(value), value=value)
+    if kind == "null":
+        return Operand("null", literal(None))
+    if kind == "datetime":
+        return Operand("time", literal(value, UtcTimestamp()))
+    if kind == "date":
+        return Operand("date", literal(value.isoformat(), Text()))
+    if kind == "time":
+        return Operand("timeofday", literal(value.strftime("%H:%M:%S"), Text()))
+    if kind == "duration":
+        assert isinstance(value, timedelta)
+        micros = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+        return Operand("duration", literal(micros, BigInteger()))
+    if kind == "geography":
+        from_wkt(value, field=FIELD)  # validate early: a clear 400 instead of no rows
+        return Operand("geometry", literal(value, Text()), wkt=value)
+    raise BadRequest(f"unsupported literal kind {kind}", field=FIELD, position=node.pos)
+
+
+def _swap(op: str) -> str:
+    return {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge"}.get(op, op)
+
+
+def _pos(expr: Any) -> int:
+    return int(getattr(expr, "pos", 0))

@@ -1,0 +1,224 @@
+"""The unit of work for SQL backends: writes with the integrity rules of OGC 18-088 §10.4,
+reads through `SqlReader`, and the per-stream time-series summary.
+
+Backends subclass this only for their bulk fast path (`_bulk_insert`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from stadsdata.errors import Conflict
+from stadsdata.model.entities import FEATURE_OF_INTEREST, EntityType
+from stadsdata.model.values import Interval
+from stadsdata.store.base import ObservationRow, ParentRef, ReadRequest, ReadResult, Record, ScopeFn, Transaction, unrestricted
+from stadsdata.store.schema import (
+    JOINS,
+    TABLES,
+    features_of_interest,
+    historical_locations,
+    historical_locations_locations,
+    multi_datastreams,
+    multi_datastreams_observed_properties,
+    observations,
+)
+from stadsdata.store.sql.codec import encode_result, row_from_values
+from stadsdata.store.sql.reader import SqlReader, parent_condition
+from stadsdata.store.sql.summary import StreamSummaries
+
+
+class SqlTransaction(Transaction):
+    def __init__(self, conn: Connection, reader: SqlReader) -> None:
+        self.conn = conn
+        self.reader = reader
+        self.summaries = StreamSummaries(conn)
+
+    # -- reads ------------------------------------------------------------------------------
+    def read(self, request: ReadRequest) -> ReadResult:
+        return self.reader.read(request)
+
+    def exists(self, entity: EntityType, id: int, *, parent: ParentRef | None = None, scope: ScopeFn = unrestricted) -> bool:
+        return self.reader.exists(entity, id, parent, scope)
+
+    def related_ids(self, entity: EntityType, id: int, nav: str) -> list[int]:
+        target_table = TABLES[entity.nav(nav).target]  # type: ignore[union-attr]
+        stmt = select(target_table.c.id).where(parent_condition(ParentRef(entity, id, nav), target_table))
+        return [r[0] for r in self.conn.execute(stmt.order_by(target_table.c.id))]
+
+    def generated_feature_for_location(self, location_id: int) -> int | None:
+        stmt = (
+            select(features_of_interest.c.id)
+            .where(features_of_interest.c.generated_from_location_id == location_id)
+            .order_by(features_of_interest.c.id)
+            .limit(1)
+        )
+        return self.conn.execute(stmt).scalar()
+
+    # -- writes -----------------------------------------------------------------------------
+    def insert(self, entity: EntityType, values: Record) -> int:
+        if entity.name == "Observation":
+            return self.insert_observations([observation_row(values)])[0]
+        row = row_from_values(entity, values)
+        result = self.conn.execute(insert(TABLES[entity.name]).values(**row))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def insert_generated_feature(self, values: Record, location_id: int) -> int:
+        row = row_from_values(FEATURE_OF_INTEREST, values)
+        row["generated_from_location_id"] = location_id
+        result = self.conn.execute(insert(features_of_interest).values(**row))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def update(self, entity: EntityType, id: int, values: Record) -> None:
+        if not values:
+            return
+        table = TABLES[entity.name]
+        streams_before = self._streams_of_observations([id]) if entity.name == "Observation" else None
+        row = row_from_values(entity, values)
+        self.conn.execute(update(table).where(table.c.id == id).values(**row))
+        if streams_before is not None:
+            self.summaries.recompute(streams_before | self._streams_of_observations([id]))
+        elif entity.name == "FeatureOfInterest" and ("feature" in values):
+            self.summaries.recompute(self._streams_of_feature(id))
+
+    def delete(self, entity: EntityType, id: int) -> None:
+        table = TABLES[entity.name]
+        affected: set[tuple[str, int]] = set()
+        if entity.name == "Observation":
+            affected = self._streams_of_observations([id])
+        elif entity.name == "FeatureOfInterest":
+            affected = self._streams_of_feature(id)
+        elif entity.name == "ObservedProperty":
+            md_ids = select(multi_datastreams_observed_properties.c.multi_datastream_id).where(
+                multi_datastreams_observed_properties.c.observed_property_id == id
+            )
+            self.conn.execute(delete(multi_datastreams).where(multi_datastreams.c.id.in_(md_ids)))
+        self.conn.execute(delete(table).where(table.c.id == id))
+        if entity.name == "Location":
+            orphaned = select(historical_locations.c.id).where(
+                ~select(historical_locations_locations.c.historical_location_id)
+                .where(historical_locations_locations.c.historical_location_id == historical_locations.c.id)
+                .exists()
+            )
+            self.conn.execute(delete(historical_locations).where(historical_locations.c.id.in_(orphaned)))
+        if affected:
+            self.summaries.recompute(affected)
+
+    def link(self, entity: EntityType, id: int, nav: str, target_ids: Sequence[int], *, replace: bool = False) -> None:
+        join = JOINS[(entity.name, nav)]
+        if join.kind == "fk_there":
+            target = TABLES[entity.nav(nav).target]  # type: ignore[union-attr]
+            self.conn.execute(update(target).where(target.c.id.in_(list(target_ids))).values({join.column: id}))
+            return
+        if join.kind != "link" or join.link is None:
+            raise Conflict(f"{entity.name}.{nav} is not a to-many link", field=nav)
+        link = join.link
+        if replace:
+            self.conn.execute(delete(link).where(link.c[join.source_col] == id))
+        existing = {r[0] for r in self.conn.execute(select(link.c[join.target_col]).where(link.c[join.source_col] == id))}
+        rows = []
+        rank = len(existing)
+        for target_id in target_ids:
+            if target_id in existing:
+                continue
+            existing.add(target_id)
+            row = {join.source_col: id, join.target_col: target_id}
+            if "rank" in link.c:
+                row["rank"] = rank
+                rank += 1
+            rows.append(row)
+        if rows:
+            self.conn.execute(insert(link), rows)
+
+    def unlink(self, entity: EntityType, id: int, nav: str, target_id: int) -> None:
+        join = JOINS[(entity.name, nav)]
+        if join.kind != "link" or join.link is None:
+            raise Conflict(f"{entity.name}.{nav} cannot be unlinked; delete or re-link the entity instead", field=nav)
+        link = join.link
+        self.conn.execute(delete(link).where(link.c[join.source_col] == id, link.c[join.target_col] == target_id))
+
+    def insert_observations(self, rows: Sequence[ObservationRow]) -> list[int]:
+        if not rows:
+            return []
+        ids = self._bulk_insert(rows)
+        self.summaries.add(rows, ids)
+        return ids
+
+    def _bulk_insert(self, rows: Sequence[ObservationRow]) -> list[int]:
+        """Portable fallback: one INSERT per row. Backends override with their fast path."""
+        ids = []
+        for row in rows:
+            result = self.conn.execute(insert(observations).values(**observation_columns(row)))
+            ids.append(int(result.inserted_primary_key[0]))  # type: ignore[index]
+        return ids
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _streams_of_observations(self, ids: list[int]) -> set[tuple[str, int]]:
+        stmt = select(observations.c.datastream_id, observations.c.multi_datastream_id).where(observations.c.id.in_(ids))
+        return _stream_keys(self.conn.execute(stmt).all())
+
+    def _streams_of_feature(self, feature_id: int) -> set[tuple[str, int]]:
+        stmt = (
+            select(observations.c.datastream_id, observations.c.multi_datastream_id)
+            .where(observations.c.feature_of_interest_id == feature_id)
+            .group_by(observations.c.datastream_id, observations.c.multi_datastream_id)
+        )
+        return _stream_keys(self.conn.execute(stmt).all())
+
+    def count_all(self, entity: EntityType) -> int:
+        table = TABLES[entity.name]
+        return int(self.conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def _stream_keys(rows: Sequence[Any]) -> set[tuple[str, int]]:
+    keys: set[tuple[str, int]] = set()
+    for ds, mds in rows:
+        if ds is not None:
+            keys.add(("Datastream", ds))
+        if mds is not None:
+            keys.add(("MultiDatastream", mds))
+    return keys
+
+
+
+def observation_row(values: Record) -> ObservationRow:
+    """An ObservationRow from create values (phenomenonTime already a datetime or Interval)."""
+    pt = values["phenomenonTime"]
+    start, end = (pt.start, pt.end) if isinstance(pt, Interval) else (pt, pt)
+    vt = values.get("validTime")
+    return ObservationRow(
+        phenomenon_time_start=start,
+        phenomenon_time_end=end,
+        result=values.get("result"),
+        feature_of_interest_id=values["FeatureOfInterest"],
+        datastream_id=values.get("Datastream"),
+        multi_datastream_id=values.get("MultiDatastream"),
+        result_time=values.get("resultTime"),
+        result_quality=values.get("resultQuality"),
+        valid_time_start=vt.start if vt is not None else None,
+        valid_time_end=vt.end if vt is not None else None,
+        parameters=values.get("parameters"),
+    )
+
+
+def observation_columns(row: ObservationRow) -> dict[str, Any]:
+    kind, number, text, json_value = encode_result(row.result)
+    return {
+        "phenomenon_time_start": row.phenomenon_time_start,
+        "phenomenon_time_end": row.phenomenon_time_end,
+        "result_time": row.result_time,
+        "result_type": kind,
+        "result_number": number,
+        "result_string": text,
+        "result_json": json_value,
+        "result_quality": row.result_quality,
+        "valid_time_start": row.valid_time_start,
+        "valid_time_end": row.valid_time_end,
+        "parameters": row.parameters,
+        "datastream_id": row.datastream_id,
+        "multi_datastream_id": row.multi_datastream_id,
+        "feature_of_interest_id": row.feature_of_interest_id,
+    }
+

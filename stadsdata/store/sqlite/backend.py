@@ -1,0 +1,247 @@
+"""The embedded SQLite store: one file, zero set-up.
+
+- WAL journal, `synchronous=NORMAL`, foreign keys on; one writer at a time (a process-wide lock
+  plus `BEGIN IMMEDIATE`), readers in parallel on their own connections.
+- Spatial predicates are shapely functions registered on each connection; an R*Tree per
+  geometry table (kept in step by triggers) pre-filters by bounding box.
+- Bulk observation inserts go straight to the driver's `executemany` inside the transaction.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Column, Float, MetaData, Table, create_engine, event, func, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import QueuePool
+
+from stadsdata.geo.sqlite_functions import register as register_geo_functions
+from stadsdata.model.entities import OBSERVATION, EntityType
+from stadsdata.store.base import ObservationRow, ReadRequest, Record, Store, Transaction
+from stadsdata.store.schema import datastreams, metadata, multi_datastreams, observations
+from stadsdata.store.sql.codec import encode_result, record_from_row
+from stadsdata.store.sql.reader import SqlReader
+from stadsdata.store.sql.transaction import SqlTransaction
+from stadsdata.store.types import to_micros
+
+SCHEMA_VERSION = 1
+_rtree_metadata = MetaData()
+RTREES = {
+    name: Table(
+        f"{table}_rtree",
+        _rtree_metadata,
+        Column("id", primary_key=True),
+        *(Column(c, Float) for c in ("minx", "maxx", "miny", "maxy")),
+    )
+    for name, table in (("Location", "locations"), ("FeatureOfInterest", "features_of_interest"))
+}
+
+_INSERT_OBSERVATIONS = (
+    "INSERT INTO observations (phenomenon_time_start, phenomenon_time_end, result_time, result_type, "
+    "result_number, result_string, result_json, result_quality, valid_time_start, valid_time_end, parameters, "
+    "datastream_id, multi_datastream_id, feature_of_interest_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+def _rtree_ddl(table: str) -> list[str]:
+    rtree = f"{table}_rtree"
+    cols = "NEW.id, NEW.bbox_minx, NEW.bbox_maxx, NEW.bbox_miny, NEW.bbox_maxy"
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {rtree} USING rtree(id, minx, maxx, miny, maxy)",
+        f"CREATE TRIGGER IF NOT EXISTS {table}_rtree_insert AFTER INSERT ON {table} WHEN NEW.bbox_minx IS NOT NULL "
+        f"BEGIN INSERT INTO {rtree} VALUES ({cols}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {table}_rtree_update AFTER UPDATE OF bbox_minx, bbox_miny, bbox_maxx, bbox_maxy "
+        f"ON {table} BEGIN DELETE FROM {rtree} WHERE id = OLD.id; "
+        f"INSERT INTO {rtree} SELECT {cols} WHERE NEW.bbox_minx IS NOT NULL; END",
+        f"CREATE TRIGGER IF NOT EXISTS {table}_rtree_delete AFTER DELETE ON {table} "
+        f"BEGIN DELETE FROM {rtree} WHERE id = OLD.id; END",
+    ]
+
+
+def _dumps(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def _micros(value: Any) -> int | None:
+    return None if value is None else to_micros(value)
+
+
+class SqliteTransaction(SqlTransaction):
+    def _bulk_insert(self, rows: Sequence[ObservationRow]) -> list[int]:
+        params = []
+        for row in rows:
+            kind, number, text, json_value = encode_result(row.result)
+            params.append(
+                (
+                    to_micros(row.phenomenon_time_start),
+                    to_micros(row.phenomenon_time_end),
+                    _micros(row.result_time),
+                    kind,
+                    number,
+                    text,
+                    _dumps(json_value),
+                    _dumps(row.result_quality),
+                    _micros(row.valid_time_start),
+                    _micros(row.valid_time_end),
+                    _dumps(row.parameters),
+                    row.datastream_id,
+                    row.multi_datastream_id,
+                    row.feature_of_interest_id,
+                )
+            )
+        driver: sqlite3.Connection = self.conn.connection.driver_connection  # type: ignore[assignment]
+        cursor = driver.executemany(_INSERT_OBSERVATIONS, params)
+        last = cursor.lastrowid
+        if last is None or len(params) == 1:
+            last = driver.execute("SELECT last_insert_rowid()").fetchone()[0]
+        # With AUTOINCREMENT and a single writer, one executemany assigns consecutive ids.
+        first = last - len(params) + 1
+        return list(range(first, last + 1))
+
+
+class SqliteStore(Store):
+    dialect = "sqlite"
+
+    def __init__(self, path: str | Path, *, timeout_s: float = 30.0) -> None:
+        self.path = str(path)
+        self.timeout_s = timeout_s
+        self.engine: Engine | None = None
+        self._write_lock = threading.RLock()
+        self._local = threading.local()
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def open(self) -> None:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(
+            f"sqlite:///{self.path}",
+            poolclass=QueuePool,
+            pool_size=8,
+            max_overflow=24,
+            connect_args={"check_same_thread": False, "timeout": self.timeout_s},
+        )
+        event.listen(self.engine, "connect", self._on_connect)
+        event.listen(self.engine, "begin", self._on_begin)
+        with self.engine.begin() as conn:
+            metadata.create_all(conn)
+            for table in ("locations", "features_of_interest"):
+                for ddl in _rtree_ddl(table):
+                    conn.exec_driver_sql(ddl)
+            conn.exec_driver_sql(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+            self.engine = None
+
+    @staticmethod
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
+        dbapi_conn.execute("PRAGMA journal_mode=WAL")
+        dbapi_conn.execute("PRAGMA foreign_keys=ON")
+        dbapi_conn.execute("PRAGMA synchronous=NORMAL")
+        dbapi_conn.execute("PRAGMA temp_store=MEMORY")
+        dbapi_conn.execute("PRAGMA cache_size=-65536")
+        register_geo_functions(dbapi_conn)
+        dbapi_conn.create_function("floor", 1, _floor, deterministic=True)
+        dbapi_conn.create_function("ceiling", 1, _ceiling, deterministic=True)
+
+    @staticmethod
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("stadsdata_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    # -- transactions -------------------------------------------------------------------------
+    def _reader(self, conn: Connection) -> SqlReader:
+        return SqlReader(conn, bbox_prefilter=bbox_prefilter, count_shortcut=lambda req: count_shortcut(conn, req))
+
+    @contextmanager
+    def write(self) -> Iterator[Transaction]:
+        current = getattr(self._local, "tx", None)
+        if current is not None and current[1]:
+            yield current[0]
+            return
+        if current is not None:
+            raise RuntimeError("a write cannot start inside a read-only transaction")
+        assert self.engine is not None, "store not opened"
+        with self._write_lock, self.engine.connect() as conn:
+            conn = conn.execution_options(stadsdata_write=True)
+            tx = SqliteTransaction(conn, self._reader(conn))
+            self._local.tx = (tx, True)
+            try:
+                with conn.begin():
+                    yield tx
+            finally:
+                self._local.tx = None
+
+    @contextmanager
+    def read_only(self) -> Iterator[Transaction]:
+        current = getattr(self._local, "tx", None)
+        if current is not None:
+            yield current[0]
+            return
+        assert self.engine is not None, "store not opened"
+        with self.engine.connect() as conn:
+            tx = SqliteTransaction(conn, self._reader(conn))
+            self._local.tx = (tx, False)
+            try:
+                with conn.begin():
+                    yield tx
+            finally:
+                self._local.tx = None
+
+    def latest_observations(self, datastream_ids: Sequence[int] | None = None) -> Iterator[tuple[int, Record | None]]:
+        d = datastreams.c
+        stmt = select(d.id.label("_ds"), observations).select_from(
+            datastreams.outerjoin(observations, observations.c.id == d.latest_observation_id)
+        )
+        if datastream_ids is not None:
+            stmt = stmt.where(d.id.in_(list(datastream_ids)))
+        with self.read_only() as tx:
+            conn = tx.conn  # type: ignore[attr-defined]
+            for row in conn.execute(stmt.order_by(d.id)).mappings():
+                yield row["_ds"], (record_from_row(OBSERVATION, row) if row["id"] is not None else None)
+
+
+def bbox_prefilter(entity: EntityType, table: Any, box: tuple[float, float, float, float]) -> Any:
+    """`table.id IN (R*Tree rows whose box overlaps box)`; no-op for tables without geometry."""
+    rtree = RTREES.get(entity.name)
+    if rtree is None:
+        return table.c.id.isnot(None)
+    minx, miny, maxx, maxy = box
+    r = rtree.c
+    return table.c.id.in_(select(r.id).where(r.minx <= maxx, r.maxx >= minx, r.miny <= maxy, r.maxy >= miny))
+
+
+def count_shortcut(conn: Connection, req: ReadRequest) -> int | None:
+    """Exact counts from the stream summaries instead of scanning observations."""
+    if req.entity.name != "Observation" or req.options.filter is not None:
+        return None
+    if req.scope(req.entity) is not None:
+        return None
+    parent = req.parent
+    if parent is None:
+        total = 0
+        for table in (datastreams, multi_datastreams):
+            total += int(conn.execute(select(func.coalesce(func.sum(table.c.observation_count), 0))).scalar_one())
+        return total
+    if parent.entity.name in ("Datastream", "MultiDatastream") and parent.nav == "Observations":
+        table = datastreams if parent.entity.name == "Datastream" else multi_datastreams
+        value = conn.execute(select(table.c.observation_count).where(table.c.id == parent.id)).scalar()
+        return int(value or 0)
+    return None
+
+
+def _floor(value: Any) -> Any:
+    return None if value is None else math.floor(value)
+
+
+def _ceiling(value: Any) -> Any:
+    return None if value is None else math.ceil(value)
