@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,11 +18,11 @@ def main() -> None:
 
 @app.command()
 def serve(
-    database: Annotated[Optional[str], typer.Option(help="SQLite file [env STADSDATA_DATABASE; default stadsdata.db]")] = None,
-    host: Annotated[Optional[str], typer.Option(help="address to listen on [env STADSDATA_HOST; default 127.0.0.1]")] = None,
-    port: Annotated[Optional[int], typer.Option(help="port [env STADSDATA_PORT; default 8000]")] = None,
+    database: Annotated[str | None, typer.Option(help="SQLite file [env STADSDATA_DATABASE; default stadsdata.db]")] = None,
+    host: Annotated[str | None, typer.Option(help="address to listen on [env STADSDATA_HOST; default 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="port [env STADSDATA_PORT; default 8000]")] = None,
     public_base_url: Annotated[
-        Optional[str], typer.Option(help="external URL used in links [env STADSDATA_PUBLIC_BASE_URL]")
+        str | None, typer.Option(help="external URL used in links [env STADSDATA_PUBLIC_BASE_URL]")
     ] = None,
 ) -> None:
     """Start the platform (SensorThings API at /v1.1) on a SQLite file."""

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-
-import orjson
 
 from stadsdata.errors import PROBLEM_JSON, ProblemError
 

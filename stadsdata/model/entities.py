@@ -7,10 +7,10 @@ paths, validate bodies and render navigation links.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """How a property's value is shaped in JSON."""
 
     TEXT = "text"  # a JSON string

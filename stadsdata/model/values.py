@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from stadsdata.errors import BadRequest
@@ -26,8 +26,8 @@ def parse_instant(text: object, *, field: str) -> datetime:
     except ValueError:
         raise BadRequest(f"{field}: '{text}' is not an ISO 8601 time", field=field) from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def parse_interval(text: object, *, field: str) -> Interval:
@@ -50,12 +50,12 @@ def parse_time(text: object, *, field: str) -> TimeValue:
 
 def format_instant(value: datetime) -> str:
     """RFC 3339 in UTC with 'Z'; milliseconds are shown when present, microseconds when needed."""
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC).replace(tzinfo=None)
     if value.microsecond == 0:
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return value.isoformat(timespec="seconds") + "Z"
     if value.microsecond % 1000 == 0:
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return value.isoformat(timespec="milliseconds") + "Z"
+    return value.isoformat(timespec="microseconds") + "Z"
 
 
 def format_time(value: TimeValue | None) -> str | None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal as TypingLiteral, Union
+from typing import Any
+from typing import Literal as TypingLiteral
 
 LiteralKind = TypingLiteral[
     "string", "int", "float", "bool", "null", "datetime", "date", "time", "duration", "geography"
@@ -71,7 +72,7 @@ class FunctionCall:
     pos: int = 0
 
 
-Expr = Union[Literal, Path, BinaryOp, Not, Negate, FunctionCall]
+Expr = Literal | Path | BinaryOp | Not | Negate | FunctionCall
 
 COMPARISON_OPS = frozenset({"eq", "ne", "gt", "ge", "lt", "le"})
 LOGICAL_OPS = frozenset({"and", "or"})

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from stadsdata.query import ast
 from stadsdata.model.values import format_instant
+from stadsdata.query import ast
 
 _BINARY_PRECEDENCE = {"or": 1, "and": 2, "eq": 3, "ne": 3, "gt": 4, "ge": 4, "lt": 4, "le": 4, "add": 5, "sub": 5}
 
@@ -48,8 +48,7 @@ def _literal(node: ast.Literal) -> str:
 def _duration(value: timedelta) -> str:
     sign = "-" if value < timedelta(0) else ""
     value = abs(value)
-    seconds = value.seconds + value.microseconds / 1_000_000
-    return f"{sign}P{value.days}DT{seconds}S"
+    return f"{sign}P{value.days}DT{value.seconds}.{value.microseconds:06d}S"
 
 
 def options_to_params(options: ast.QueryOptions) -> dict[str, str]:

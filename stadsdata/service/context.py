@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from stadsdata.errors import BadRequest
 from stadsdata.model.entities import ENTITY_TYPES, LOCATION, MULTI_DATASTREAM, EntityType
-from stadsdata.store.base import ParentRef, ReadRequest, Transaction
 from stadsdata.query.ast import QueryOptions
+from stadsdata.store.base import ParentRef, ReadRequest, Transaction
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass

@@ -11,8 +11,10 @@ from typing import Any
 
 from stadsdata.errors import BadRequest
 from stadsdata.model.entities import ENTITY_TYPES, HISTORICAL_LOCATION, THING, EntityType
+from stadsdata.query.ast import QueryOptions
 from stadsdata.service.context import WriteContext
 from stadsdata.service.values import entity_id, require, split_body
+from stadsdata.store.base import ReadRequest
 from stadsdata.store.schema import JOINS
 
 COMPLEX_OBSERVATION = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_ComplexObservation"
@@ -80,7 +82,30 @@ def add_many(
                 set_thing_locations(ctx, thing_id, [id])
         else:
             ctx.tx.link(entity, id, nav_name, ids, replace=False)
+            for stream_id in multi_datastreams_touched(entity, id, nav_name, ids):
+                check_multi_lengths(ctx, stream_id)
     return ids
+
+
+def multi_datastreams_touched(entity: EntityType, id: int, nav_name: str, ids: list[int]) -> list[int]:
+    """The MultiDatastreams whose ObservedProperties a link change between the two affects."""
+    if (entity.name, nav_name) == ("MultiDatastream", "ObservedProperties"):
+        return [id]
+    if (entity.name, nav_name) == ("ObservedProperty", "MultiDatastreams"):
+        return list(ids)
+    return []
+
+
+def check_multi_lengths(ctx: WriteContext, id: int, *, field: str = "ObservedProperties") -> None:
+    """unitOfMeasurements, multiObservationDataTypes and ObservedProperties stay of one length (§12)."""
+    multi = ENTITY_TYPES["MultiDatastream"]
+    record = ctx.tx.read(ReadRequest(multi, QueryOptions(), id=id, top=1)).records[0]
+    observed = ctx.tx.related_ids(multi, id, "ObservedProperties")
+    if not len(record["unitOfMeasurements"]) == len(record["multiObservationDataTypes"]) == len(observed):
+        raise BadRequest(
+            "unitOfMeasurements, multiObservationDataTypes and ObservedProperties must have the same length",
+            field=field,
+        )
 
 
 def set_thing_locations(ctx: WriteContext, thing_id: int, location_ids: list[int]) -> None:
@@ -90,6 +115,14 @@ def set_thing_locations(ctx: WriteContext, thing_id: int, location_ids: list[int
     ctx.tx.link(THING, thing_id, "Locations", location_ids, replace=True)
     historical_id = ctx.tx.insert(HISTORICAL_LOCATION, {"time": ctx.now, "Thing": thing_id})
     ctx.tx.link(HISTORICAL_LOCATION, historical_id, "Locations", location_ids)
+
+
+def add_thing_location(ctx: WriteContext, thing_id: int, location_id: int) -> None:
+    """Add a Location to the Thing's current ones (POST .../$ref adds a link, OData §11.4.6.1);
+    the new set of current Locations is recorded in a HistoricalLocation."""
+    current = ctx.tx.related_ids(THING, thing_id, "Locations")
+    if location_id not in current:
+        set_thing_locations(ctx, thing_id, [*current, location_id])
 
 
 def _complete(ctx: WriteContext, entity: EntityType, values: dict[str, Any], navs: dict[str, Any], field: str) -> None:

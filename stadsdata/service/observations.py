@@ -17,6 +17,8 @@ from stadsdata.store.base import ObservationRow
 COMPONENTS = frozenset(
     {"phenomenonTime", "result", "resultTime", "resultQuality", "validTime", "parameters", "FeatureOfInterest/id"}
 )
+# The components `_row` reads, in the order of its `positions` argument.
+_ROW_COMPONENTS = ("phenomenonTime", "result", "resultTime", "resultQuality", "validTime", "parameters")
 
 
 def create_observations(ctx: WriteContext, body: Any) -> list[int]:
@@ -48,22 +50,30 @@ def _document_rows(ctx: WriteContext, document: Any, *, field: str) -> list[Obse
         raise BadRequest(f"{field}/dataArray must be an array", field=f"{field}/dataArray")
     width = ctx.multi_width(stream_id) if stream == "MultiDatastream" else None
     index = {name: i for i, name in enumerate(components)}
+    # Looked up once per document, not per row (this loop runs once per observation).
+    positions = tuple(index.get(name) for name in _ROW_COMPONENTS)
+    feature_position = index.get("FeatureOfInterest/id")
+    streams = (stream_id, None) if stream == "Datastream" else (None, stream_id)
+    size = len(components)
     default_feature: int | None = None
     rows = []
     for n, values in enumerate(data):
         row_field = f"{field}/dataArray[{n}]"
-        if not isinstance(values, list) or len(values) != len(components):
-            raise BadRequest(f"{row_field} must be an array of {len(components)} values", field=row_field)
-        feature = _feature(values, index, row_field)
-        if feature is None:
+        if not isinstance(values, list) or len(values) != size:
+            raise BadRequest(f"{row_field} must be an array of {size} values", field=row_field)
+        if feature_position is None or values[feature_position] is None:
             if default_feature is None:
                 default_feature = ctx.feature_for_stream(stream, stream_id, field=field)
             feature = default_feature
-        rows.append(_row(ctx, stream, stream_id, values, index, feature, width, row_field))
+        else:
+            feature = entity_id(values[feature_position], field=f"{row_field}/FeatureOfInterest/id")
+        rows.append(_row(ctx, streams, values, positions, feature, width, row_field))
     return rows
 
 
 def _stream(ctx: WriteContext, document: dict[str, Any], field: str) -> tuple[str, int]:
+    if document.get("Datastream") is not None and document.get("MultiDatastream") is not None:
+        raise BadRequest("a dataArray document is for a Datastream or a MultiDatastream, not both", field=f"{field}/MultiDatastream")
     for stream in ("Datastream", "MultiDatastream"):
         link = document.get(stream)
         if link is not None:
@@ -75,37 +85,26 @@ def _stream(ctx: WriteContext, document: dict[str, Any], field: str) -> tuple[st
     raise BadRequest("each dataArray document needs a Datastream or MultiDatastream", field=f"{field}/Datastream")
 
 
-def _feature(values: list[Any], index: dict[str, int], field: str) -> int | None:
-    position = index.get("FeatureOfInterest/id")
-    if position is None or values[position] is None:
-        return None
-    return entity_id(values[position], field=f"{field}/FeatureOfInterest/id")
-
-
 def _row(
     ctx: WriteContext,
-    stream: str,
-    stream_id: int,
+    streams: tuple[int | None, int | None],
     values: list[Any],
-    index: dict[str, int],
+    positions: tuple[int | None, ...],
     feature: int,
     width: int | None,
     field: str,
 ) -> ObservationRow:
-    def get(name: str) -> Any:
-        position = index.get(name)
-        return None if position is None else values[position]
-
-    phenomenon = get("phenomenonTime")
+    p_phenomenon, p_result, p_result_time, p_quality, p_valid, p_parameters = positions
+    phenomenon = None if p_phenomenon is None else values[p_phenomenon]
     pt = ctx.now if phenomenon is None else parse_time(phenomenon, field=f"{field}/phenomenonTime")
     start, end = (pt.start, pt.end) if isinstance(pt, Interval) else (pt, pt)
-    result = get("result")
+    result = values[p_result]  # type: ignore[index]  # 'result' is a required component
     if width is not None and (not isinstance(result, list) or len(result) != width):
         raise BadRequest(f"result must be an array of {width} values", field=f"{field}/result")
-    result_time = get("resultTime")
-    valid = get("validTime")
+    result_time = None if p_result_time is None else values[p_result_time]
+    valid = None if p_valid is None else values[p_valid]
     valid_interval = None if valid is None else parse_interval(valid, field=f"{field}/validTime")
-    parameters = get("parameters")
+    parameters = None if p_parameters is None else values[p_parameters]
     if parameters is not None and not isinstance(parameters, dict):
         raise BadRequest("parameters must be a JSON object", field=f"{field}/parameters")
     return ObservationRow(
@@ -113,10 +112,10 @@ def _row(
         phenomenon_time_end=end,
         result=result,
         feature_of_interest_id=feature,
-        datastream_id=stream_id if stream == "Datastream" else None,
-        multi_datastream_id=stream_id if stream == "MultiDatastream" else None,
+        datastream_id=streams[0],
+        multi_datastream_id=streams[1],
         result_time=None if result_time is None else parse_instant(result_time, field=f"{field}/resultTime"),
-        result_quality=get("resultQuality"),
+        result_quality=None if p_quality is None else values[p_quality],
         valid_time_start=valid_interval.start if valid_interval else None,
         valid_time_end=valid_interval.end if valid_interval else None,
         parameters=parameters,

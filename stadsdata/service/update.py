@@ -11,7 +11,7 @@ from stadsdata.errors import BadRequest, NotFound
 from stadsdata.model.entities import ENTITY_TYPES, EntityType
 from stadsdata.query.ast import QueryOptions
 from stadsdata.service.context import WriteContext
-from stadsdata.service.create import add_many, create
+from stadsdata.service.create import COMPLEX_OBSERVATION, add_many, check_multi_lengths, create
 from stadsdata.service.values import format_value, split_body
 from stadsdata.store.base import ReadRequest
 
@@ -86,11 +86,12 @@ def _require(ctx: WriteContext, entity: EntityType, id: int) -> None:
 
 def _apply(ctx: WriteContext, entity: EntityType, id: int, props: dict[str, Any], navs: dict[str, Any]) -> None:
     values = dict(props)
+    many: dict[str, Any] = {}
     for name, value in navs.items():
         nav = entity.nav(name)
         assert nav is not None
         if nav.many:
-            add_many(ctx, entity, id, name, value, field=name)
+            many[name] = value  # linked after the properties are saved, so checks see both
             continue
         if value is None:
             if nav.required:
@@ -98,18 +99,39 @@ def _apply(ctx: WriteContext, entity: EntityType, id: int, props: dict[str, Any]
             values[name] = None
             continue
         values[name] = create(ctx, ENTITY_TYPES[nav.target], value, field=name)
-    if entity.name == "Observation" and "result" in values:
-        _check_multi_result(ctx, id, values)
+    if entity.name == "Observation" and values.keys() & {"result", "Datastream", "MultiDatastream", "FeatureOfInterest"}:
+        _check_observation(ctx, id, values)
+    if entity.name == "MultiDatastream" and values.get("observationType", COMPLEX_OBSERVATION) != COMPLEX_OBSERVATION:
+        raise BadRequest(f"a MultiDatastream's observationType must be {COMPLEX_OBSERVATION}", field="observationType")
     ctx.tx.update(entity, id, values)
+    for name, value in many.items():
+        add_many(ctx, entity, id, name, value, field=name)
+    changed = values.keys() & {"unitOfMeasurements", "multiObservationDataTypes"}
+    if entity.name == "MultiDatastream" and changed:
+        check_multi_lengths(ctx, id, field=sorted(changed)[-1])
 
 
-def _check_multi_result(ctx: WriteContext, id: int, values: dict[str, Any]) -> None:
-    stream = values.get("MultiDatastream")
-    if stream is None:
-        ids = ctx.tx.related_ids(ENTITY_TYPES["Observation"], id, "MultiDatastream")
-        stream = ids[0] if ids else None
-    if stream is None:
+def _check_observation(ctx: WriteContext, id: int, values: dict[str, Any]) -> None:
+    """After the change the Observation still has its FeatureOfInterest and belongs to exactly
+    one Datastream or MultiDatastream, whose width its result matches."""
+    if "FeatureOfInterest" in values and values["FeatureOfInterest"] is None:
+        raise BadRequest("Observation.FeatureOfInterest cannot be removed", field="FeatureOfInterest")
+    links: dict[str, Any] = {}
+    for name in ("Datastream", "MultiDatastream"):
+        if name in values:
+            links[name] = values[name]
+        else:
+            ids = ctx.tx.related_ids(ENTITY_TYPES["Observation"], id, name)
+            links[name] = ids[0] if ids else None
+    if links["Datastream"] is None and links["MultiDatastream"] is None:
+        raise BadRequest("an Observation needs a Datastream or MultiDatastream", field="Datastream")
+    if links["Datastream"] is not None and links["MultiDatastream"] is not None:
+        field = "MultiDatastream" if "MultiDatastream" in values else "Datastream"
+        raise BadRequest("an Observation belongs to a Datastream or a MultiDatastream, not both", field=field)
+    stream = links["MultiDatastream"]
+    if stream is None or not values.keys() & {"result", "MultiDatastream"}:
         return
+    result = values["result"] if "result" in values else current_json(ctx, ENTITY_TYPES["Observation"], id)["result"]
     width = ctx.multi_width(stream)
-    if not isinstance(values["result"], list) or len(values["result"]) != width:
+    if not isinstance(result, list) or len(result) != width:
         raise BadRequest(f"the result of a MultiDatastream Observation must be an array of {width} values", field="result")

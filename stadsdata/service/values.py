@@ -85,9 +85,12 @@ def entity_id(value: Any, *, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise BadRequest(f"{field} must be an integer id", field=field)
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise BadRequest(f"{field}: '{value}' is not an id of this service", field=field) from None
+    if not -(2**63) <= number < 2**63:  # beyond any stored id (and the database's integers)
+        raise BadRequest(f"{field}: '{value}' is not an id of this service", field=field)
+    return number
 
 
 def format_value(prop: Prop, value: Any) -> Any:

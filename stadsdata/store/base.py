@@ -47,6 +47,7 @@ class ReadRequest:
     scope: ScopeFn = unrestricted
     top: int = 100  # effective $top after defaults and the server maximum
     max_top: int = 10_000
+    default_top: int = 100  # page size of expanded collections without their own $top
 
 
 @dataclass

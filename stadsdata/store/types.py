@@ -7,7 +7,7 @@ fast to compare and index); on PostgreSQL as `timestamptz`. Python code always s
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -15,7 +15,7 @@ from sqlalchemy import BigInteger, Text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def to_micros(value: datetime) -> int:
@@ -25,7 +25,7 @@ def to_micros(value: datetime) -> int:
 
 
 def from_micros(value: int) -> datetime:
-    return datetime.fromtimestamp(value // 1_000_000, timezone.utc).replace(microsecond=value % 1_000_000)
+    return datetime.fromtimestamp(value // 1_000_000, UTC).replace(microsecond=value % 1_000_000)
 
 
 class UtcTimestamp(TypeDecorator[datetime]):
@@ -48,7 +48,7 @@ class UtcTimestamp(TypeDecorator[datetime]):
         if value is None:
             return None
         if isinstance(value, datetime):
-            return value.astimezone(timezone.utc)
+            return value.astimezone(UTC)
         return from_micros(int(value))
 
 

@@ -95,6 +95,9 @@ def _key(key: str, raw: str) -> int:
     if len(text) >= 2 and text[0] == text[-1] == "'":
         text = text[1:-1]
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise NotFound(f"'{raw}': ids of this service are integers") from None
+    if not -(2**63) <= value < 2**63:  # beyond any stored id (and the database's integers)
+        raise NotFound(f"'{raw}' does not exist")
+    return value

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,11 +11,12 @@ from stadsdata.api.sta.paths import ResourcePath
 from stadsdata.api.sta.requests import StaRequest, StaResponse
 from stadsdata.api.sta.serialize import Serializer
 from stadsdata.errors import BadRequest, NotFound
-from stadsdata.model.entities import EntityType
-from stadsdata.query.ast import QueryOptions
+from stadsdata.model.entities import ENTITY_TYPES, EntityType, Kind
+from stadsdata.query.ast import Expand, QueryOptions
 from stadsdata.query.parser import parse_query_options
 from stadsdata.service.values import format_value
 from stadsdata.store.base import ParentRef, ReadRequest, ScopeFn, Transaction
+from stadsdata.store.sql.reader import merge_expands
 
 
 def resolve(tx: Transaction, path: ResourcePath, scope: ScopeFn) -> tuple[EntityType, int | None, ParentRef | None]:
@@ -50,8 +52,11 @@ class Reader:
     def get(self, tx: Transaction, req: StaRequest, path: ResourcePath, scope: ScopeFn) -> StaResponse:
         params = req.params
         options = parse_query_options(params)
+        options.expand = _normalised(options.expand)  # the serializer needs `A/B(..)` as `A($expand=B(..))`
         serializer = Serializer(req.service_root, req.version)
         entity, entity_id, parent = resolve(tx, path, scope)
+        if options.result_format is None:  # dataArray components (e.g. FeatureOfInterest/id) differ
+            _check_select(entity, options, "$select", params.get("$select", ""), params.get("$expand", ""))
         if path.ref:
             options = QueryOptions(select=["id"], top=options.top, skip=options.skip, count=options.count, filter=options.filter, orderby=options.orderby)
         if entity_id is None:
@@ -60,7 +65,9 @@ class Reader:
             options = QueryOptions()
         elif options.top is not None or options.skip or options.count or options.filter is not None or options.orderby:
             options = QueryOptions(select=options.select, expand=options.expand)
-        result = tx.read(ReadRequest(entity, options, parent=parent, id=entity_id, scope=scope, top=1, max_top=self.max_top))
+        result = tx.read(
+            ReadRequest(entity, options, parent=parent, id=entity_id, scope=scope, top=1, max_top=self.max_top, default_top=self.default_top)
+        )
         if not result.records:
             raise NotFound(f"{entity.set_name}({entity_id}) does not exist")
         record = result.records[0]
@@ -85,9 +92,11 @@ class Reader:
         if path.property_name is not None:
             raise NotFound("a property needs a single entity")
         top = min(options.top if options.top is not None else self.default_top, self.max_top)
-        result = tx.read(ReadRequest(entity, options, parent=parent, scope=scope, top=top, max_top=self.max_top))
+        result = tx.read(
+            ReadRequest(entity, options, parent=parent, scope=scope, top=top, max_top=self.max_top, default_top=self.default_top)
+        )
         next_link = None
-        if result.has_more:
+        if result.has_more and top > 0:  # with $top=0 the "next" page would be this one again
             query = {k: v for k, v in params.items() if k not in ("$top", "$skip")}
             query["$top"] = str(top)
             query["$skip"] = str(options.skip + top)
@@ -126,3 +135,37 @@ def _property(entity: EntityType, record: dict[str, Any], name: str, raw: bool) 
     if isinstance(value, str):
         return StaResponse(200, value.encode(), content_type="text/plain; charset=utf-8")
     return StaResponse(200, value)
+
+
+def _normalised(expands: list[Expand]) -> list[Expand]:
+    """Expand items with paths split into nested items and merged per navigation property, at
+    every level (as the store reads them), so that nested $select/$expand and nextLinks apply."""
+    merged = merge_expands(expands)
+    for item in merged:
+        item.options.expand = _normalised(item.options.expand)
+    return merged
+
+
+def _check_select(entity: EntityType, options: QueryOptions, field: str, text: str, expand_text: str) -> None:
+    """Refuse `$select` names that are not properties (or JSON paths into one) or navigation
+    properties of `entity`, and `$expand` items that are not navigation properties, at every
+    level. `text`/`expand_text` are the options as sent; positions are where a name first occurs."""
+    for name in options.select or ():
+        head, _, rest = name.partition("/")
+        prop = entity.prop(head)
+        if not rest and (head == "id" or entity.nav(head) is not None):
+            continue
+        if prop is not None and (not rest or prop.kind in (Kind.JSON, Kind.ANY, Kind.JSON_LIST)):
+            continue
+        raise BadRequest(f"{entity.name} has no property '{name}' to select", field=field, position=_find(text, head))
+    for item in options.expand:
+        nav = entity.nav(item.path[0])
+        if nav is None:
+            detail = f"{entity.name} has no navigation property '{item.path[0]}'"
+            raise BadRequest(detail, field="$expand", position=_find(expand_text, item.path[0]))
+        _check_select(ENTITY_TYPES[nav.target], item.options, "$expand", expand_text, expand_text)
+
+
+def _find(text: str, name: str) -> int | None:
+    match = re.search(rf"(?<![A-Za-z0-9_.@]){re.escape(name)}(?![A-Za-z0-9_])", text)
+    return match.start() if match else None

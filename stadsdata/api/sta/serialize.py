@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from stadsdata.model.entities import ENTITY_TYPES, OBSERVATION, EntityType
+from stadsdata.errors import BadRequest
+from stadsdata.model.entities import ENTITY_TYPES, OBSERVATION, EntityType, Kind
 from stadsdata.query.ast import QueryOptions
 from stadsdata.query.unparse import options_to_query
 from stadsdata.service.values import format_value
@@ -32,7 +33,10 @@ class Serializer:
         for prop in entity.props_for(self.version):
             if selected is not None and prop.name not in selected:
                 continue
-            out[prop.name] = format_value(prop, record.get(prop.name))
+            value = record.get(prop.name)
+            if value is None and prop.kind == Kind.JSON:
+                continue  # an unset `properties`/`parameters` is left out, as FROST does (clients expect an object)
+            out[prop.name] = format_value(prop, value)
         if selected is not None:
             for name in sorted(s for s in selected if "/" in s):
                 head, _, rest = name.partition("/")
@@ -58,7 +62,7 @@ class Serializer:
         if isinstance(value, list):
             out[name] = [self.entity(target, child, options) for child in value]
             more = record.get(f"{name}@more")
-            if more is not None:
+            if more is not None and more[1] > 0:  # with $top=0 the next page would be this one
                 skip, top = more
                 query = options_to_query(options, skip=skip, top=top)
                 out[f"{name}@iot.nextLink"] = f"{link}/{name}?{query}"
@@ -128,7 +132,10 @@ _ALLOWED = {"id", "phenomenonTime", "result", "resultTime", "resultQuality", "va
 def _components(options: QueryOptions) -> list[str]:
     if options.select is None:
         return list(_DEFAULT_COMPONENTS)
-    return [s for s in options.select if s in _ALLOWED] or list(_DEFAULT_COMPONENTS)
+    unknown = [s for s in options.select if s not in _ALLOWED]
+    if unknown:
+        raise BadRequest(f"'{unknown[0]}' is not a dataArray component ({', '.join(sorted(_ALLOWED))})", field="$select")
+    return list(options.select)
 
 
 def quote_path(text: str) -> str:

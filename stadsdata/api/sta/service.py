@@ -6,8 +6,8 @@ request takes the same path through access control and the store."""
 from __future__ import annotations
 
 import logging
-from contextlib import AbstractContextManager, contextmanager
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from urllib.parse import urlsplit
 
 import orjson
@@ -20,7 +20,7 @@ from stadsdata.api.sta.reading import Reader
 from stadsdata.api.sta.requests import StaRequest, StaResponse
 from stadsdata.api.sta.root import service_root_document
 from stadsdata.api.sta.writing import Writer
-from stadsdata.errors import PROBLEM_JSON, Conflict, MethodNotAllowed, ProblemError, ServiceUnavailable
+from stadsdata.errors import PROBLEM_JSON, BadRequest, Conflict, MethodNotAllowed, ProblemError, ServiceUnavailable
 from stadsdata.service.context import WriteContext
 from stadsdata.store.base import Store
 
@@ -43,8 +43,11 @@ class StaService:
             log.info("constraint violation: %s", exc.orig)
             raise Conflict("the change conflicts with existing data (a constraint was violated)") from None
         except OperationalError as exc:
-            if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+            message = str(exc.orig)
+            if "locked" in message or "busy" in message:
                 raise ServiceUnavailable("the database is busy; try again", extra={"retryAfter": 1}) from None
+            if any(word in message for word in ("too many", "too large", "stack", "depth")):
+                raise BadRequest(f"the query is too complex for the database ({message})") from None
             raise
 
     def _dispatch(self, req: StaRequest) -> StaResponse:
@@ -82,6 +85,8 @@ class StaService:
     def _batch(self, req: StaRequest) -> StaResponse:
         def run(sub: SubRequest) -> SubResponse:
             path, query = _relative(sub.url, req)
+            if path.strip("/") == "$batch":  # no nesting: it would escape max_batch and recurse
+                raise BadRequest("a batch request cannot contain another $batch request", field="url")
             inner = StaRequest(
                 method=sub.method,
                 path=path,

@@ -15,7 +15,13 @@ from stadsdata.errors import BadRequest, MethodNotAllowed, NotFound
 from stadsdata.model.entities import OBSERVATION, EntityType
 from stadsdata.query.ast import QueryOptions
 from stadsdata.service.context import WriteContext
-from stadsdata.service.create import add_many, create
+from stadsdata.service.create import (
+    add_many,
+    add_thing_location,
+    check_multi_lengths,
+    create,
+    multi_datastreams_touched,
+)
 from stadsdata.service.observations import create_observations
 from stadsdata.service.update import delete, json_patch, patch, put
 from stadsdata.service.values import entity_id
@@ -99,7 +105,12 @@ class Writer:
             raise MethodNotAllowed("POST .../$ref adds to a collection, e.g. Things(1)/Locations/$ref")
         self.access.check_write(req.caller, parent.entity, "update")
         target_id = _ref_id(req.json(), entity)
-        add_many(ctx, parent.entity, parent.id, parent.nav, [{"@iot.id": target_id}], field="@iot.id")
+        if (parent.entity.name, parent.nav) in (("Thing", "Locations"), ("Location", "Things")):
+            ctx.require_exists(entity, target_id, field="@iot.id")
+            thing, location = (parent.id, target_id) if parent.entity.name == "Thing" else (target_id, parent.id)
+            add_thing_location(ctx, thing, location)  # adds, where a deep insert replaces
+        else:
+            add_many(ctx, parent.entity, parent.id, parent.nav, [{"@iot.id": target_id}], field="@iot.id")
         return StaResponse(204, None)
 
     def _set_ref(self, ctx: WriteContext, req: StaRequest, path: ResourcePath, entity: EntityType, id_: Any, parent: Any) -> StaResponse:
@@ -119,6 +130,8 @@ class Writer:
         if id_ not in ctx.tx.related_ids(parent.entity, parent.id, parent.nav):
             raise NotFound(f"{entity.set_name}({id_}) is not linked there")
         ctx.tx.unlink(parent.entity, parent.id, parent.nav, id_)
+        for stream_id in multi_datastreams_touched(parent.entity, parent.id, parent.nav, [id_]):
+            check_multi_lengths(ctx, stream_id)
         return StaResponse(204, None)
 
 
@@ -131,5 +144,5 @@ def _ref_id(body: Any, entity: EntityType) -> int:
     if isinstance(link, str):
         match = _SELF_LINK_ID.search(link)
         if match and f"/{entity.set_name}(" in link:
-            return int(match.group(1))
+            return entity_id(match.group(1), field="@iot.selfLink")
     raise BadRequest(f'the reference must name a {entity.name}: {{"@iot.id": …}} or {{"@iot.selfLink": …}}', field="@iot.selfLink")

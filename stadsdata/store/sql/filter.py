@@ -9,7 +9,7 @@ the access scope, so a filter cannot reveal hidden data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -33,14 +33,14 @@ from stadsdata.geo.geojson import bbox, from_wkt
 from stadsdata.model.entities import ENTITY_TYPES, EntityType, Kind
 from stadsdata.query import ast
 from stadsdata.store.base import ScopeFn, unrestricted
-from stadsdata.store.schema import JOINS, RESULT_BOOL, RESULT_INT, RESULT_FLOAT, RESULT_NULL, RESULT_STRING, TABLES
+from stadsdata.store.schema import JOINS, RESULT_BOOL, RESULT_FLOAT, RESULT_INT, RESULT_NULL, TABLES
 from stadsdata.store.sql.codec import column_name, time_columns
-from stadsdata.store.sql.functions import GeoFunction, JsonValue, StrPosition, TimeDiff, TimePart, TimeShift
+from stadsdata.store.sql.functions import GeoFunction, JsonValue, Remainder, StrPosition, TimeDiff, TimePart, TimeShift
 from stadsdata.store.types import UtcTimestamp
 
 FIELD = "$filter"
-_MIN_TIME = datetime(1, 1, 1, tzinfo=timezone.utc)
-_MAX_TIME = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)
+_MIN_TIME = datetime(1, 1, 1, tzinfo=UTC)
+_MAX_TIME = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 _GEO_PREDICATES = {
     "geo.intersects": "st_intersects",
     "st_equals": "st_equals",
@@ -56,7 +56,7 @@ _GEO_PREDICATES = {
 _STRING_PREDICATES = {"substringof", "contains", "startswith", "endswith"}
 _COMPARE = {
     "eq": lambda a, b: a == b,
-    "ne": lambda a, b: a != b,
+    "ne": lambda a, b: a.is_distinct_from(b),  # OData: null ne 5 is true (SQL's != gives NULL)
     "gt": lambda a, b: a > b,
     "ge": lambda a, b: a >= b,
     "lt": lambda a, b: a < b,
@@ -113,8 +113,13 @@ class FilterCompiler:
     def order_value(self, expr: ast.Expr, entity: EntityType, table: Any) -> list[Any]:
         """SQL expressions to sort by (several for results: number, then text)."""
         self._hops.append([])
-        operand = self._value(expr, entity, table)
-        hops = self._hops.pop()
+        try:
+            operand = self._value(expr, entity, table)
+        except BadRequest as exc:
+            exc.field = "$orderby" if exc.field == FIELD else exc.field  # report the option it is in
+            raise
+        finally:
+            hops = self._hops.pop()
         if operand.kind == "result":
             values = [operand.table.c.result_number, operand.table.c.result_string]
         elif operand.kind == "json":
@@ -132,7 +137,8 @@ class FilterCompiler:
             right = self._bool(expr.right, entity, table)
             return and_(left, right) if expr.op == "and" else or_(left, right)
         if isinstance(expr, ast.Not):
-            return not_(self._bool(expr.operand, entity, table))
+            # OData has no unknown: a comparison with null is false, so `not` of it is true
+            return not_(func.coalesce(self._bool(expr.operand, entity, table), false()))
         if isinstance(expr, ast.Literal) and expr.kind == "bool":
             return true() if expr.value else false()
         self._hops.append([])
@@ -188,6 +194,10 @@ class FilterCompiler:
         result, other = (right, left) if flip else (left, right)
         if flip:
             op = _swap(op)
+        if other.kind == "result":  # result against result (another path's): as numbers
+            other = Operand("number", other.table.c.result_number)
+        if op == "ne":  # the negation of eq: also true for results of another type or null
+            return not_(func.coalesce(self._compare_result("eq", result, other), false()))
         c = result.table.c
         if other.kind == "string":
             return _COMPARE[op](c.result_string, other.sql)
@@ -232,6 +242,11 @@ class FilterCompiler:
     def _geo_predicate(self, expr: ast.FunctionCall, args: list[Operand]) -> ColumnElement[bool]:
         geoms = [self._geometry(a, expr) for a in args[:2]]
         extra = [args[2].sql] if expr.name == "st_relate" else []
+        if extra and not _is_de9im_pattern(expr.args[2]):  # else SQL yields NULL: silently no rows
+            pos = _pos(expr.args[2])
+            raise BadRequest(
+                f"st_relate() needs a DE-9IM pattern of 9 characters T F * 0 1 2 (position {pos})", field=FIELD, position=pos
+            )
         clause: ColumnElement[bool] = GeoFunction(_GEO_PREDICATES[expr.name], *geoms, *extra) == 1
         if expr.name in ("st_disjoint", "st_relate") or self.bbox_prefilter is None:
             return clause
@@ -250,7 +265,7 @@ class FilterCompiler:
             return self._path(expr, entity, table)
         if isinstance(expr, ast.Negate):
             inner = self._value(expr.operand, entity, table)
-            return Operand(inner.kind, -self._numeric(inner, expr))
+            return Operand("number", -self._numeric(inner, expr))  # not inner.kind: 'result'/'json' need more
         if isinstance(expr, ast.BinaryOp) and expr.op in ast.ARITHMETIC_OPS:
             return self._arithmetic(expr, entity, table)
         if isinstance(expr, ast.FunctionCall):
@@ -278,14 +293,14 @@ class FilterCompiler:
             return Operand("number", a * b)
         if expr.op == "div":
             return Operand("number", a / b)
-        return Operand("number", a % b)
+        return Operand("number", Remainder(a, b))
 
     def _function(self, expr: ast.FunctionCall, entity: EntityType, table: Any) -> Operand:
         name = expr.name
         if name in _GEO_PREDICATES or name in _STRING_PREDICATES:
             return Operand("bool", self._predicate(expr, entity, table))
         if name == "now":
-            return Operand("time", literal(datetime.now(timezone.utc), UtcTimestamp()))
+            return Operand("time", literal(datetime.now(UTC), UtcTimestamp()))
         if name in ("mindatetime", "maxdatetime"):
             return Operand("time", literal(_MIN_TIME if name == "mindatetime" else _MAX_TIME, UtcTimestamp()))
         args = [self._value(a, entity, table) for a in expr.args]
@@ -359,14 +374,14 @@ class FilterCompiler:
         if split:
             start, end = current_table.c[split[0]], current_table.c[split[1]]
             return Operand("interval", start, end=end)
+        if prop.name == "observedArea":  # stored as a bounding box only: no column to compare
+            raise BadRequest("observedArea cannot be used in $filter", field=FIELD, position=path.pos)
         column = current_table.c[column_name(current, prop.name)]
         if rest:
             return Operand("json", column, path=rest)
         if prop.kind == Kind.INSTANT:
             return Operand("time", column)
         if prop.kind == Kind.GEOMETRY:
-            if prop.name == "observedArea":
-                raise BadRequest("observedArea cannot be used in $filter", field=FIELD, position=path.pos)
             return Operand("geometry", column, geometry_of=(current, current_table))
         if prop.kind == Kind.TEXT:
             return Operand("string", column)
@@ -447,6 +462,10 @@ def _literal(node: ast.Literal) -> Operand:
     kind, value = node.kind, node.value
     if kind == "string":
         return Operand("string", literal(value, Text()))
+    if kind == "int" and not -(2**63) <= value < 2**63:  # beyond SQL's BIGINT: compare as a float
+        if abs(value) >= 10**308:
+            raise BadRequest(f"number at position {node.pos} out of range", field=FIELD, position=node.pos)
+        kind, value = "float", float(value)
     if kind in ("int", "float"):
         return Operand("number", literal(value, BigInteger() if kind == "int" else Float()))
     if kind == "bool":
@@ -464,9 +483,17 @@ def _literal(node: ast.Literal) -> Operand:
         micros = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
         return Operand("duration", literal(micros, BigInteger()))
     if kind == "geography":
-        from_wkt(value, field=FIELD)  # validate early: a clear 400 instead of no rows
+        try:
+            from_wkt(value, field=FIELD)  # validate early: a clear 400 instead of no rows
+        except BadRequest as exc:
+            exc.position = node.pos
+            raise
         return Operand("geometry", literal(value, Text()), wkt=value)
     raise BadRequest(f"unsupported literal kind {kind}", field=FIELD, position=node.pos)
+
+
+def _is_de9im_pattern(node: ast.Expr) -> bool:
+    return isinstance(node, ast.Literal) and node.kind == "string" and len(node.value) == 9 and set(node.value.upper()) <= set("TF*012")
 
 
 def _swap(op: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Float, Integer, Text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 
 class JsonValue(FunctionElement[Any]):
@@ -17,6 +18,11 @@ class JsonValue(FunctionElement[Any]):
 
     inherit_cache = True
     name = "json_value"
+    # path and as_type shape the SQL, so they must be part of the statement cache key
+    _traverse_internals = FunctionElement._traverse_internals + [
+        ("path", InternalTraversal.dp_plain_obj),
+        ("as_type", InternalTraversal.dp_plain_obj),
+    ]
 
     def __init__(self, column: Any, path: tuple[str, ...], as_type: str | None = None) -> None:
         self.path = path
@@ -57,6 +63,7 @@ class TimePart(FunctionElement[Any]):
 
     inherit_cache = True
     name = "time_part"
+    _traverse_internals = FunctionElement._traverse_internals + [("field", InternalTraversal.dp_string)]
 
     def __init__(self, field: str, value: Any) -> None:
         self.field = field
@@ -112,6 +119,21 @@ def _time_diff_sqlite(element: TimeDiff, compiler: Any, **kw: Any) -> str:
     return f"({compiler.process(a, **kw)} - {compiler.process(b, **kw)})"
 
 
+class Remainder(FunctionElement[Any]):
+    """OData `mod`: the remainder of a / b with the sign of a, also for non-integers
+    (12.5 mod 2 is 0.5); SQLite's `%` would truncate both operands to integers first."""
+
+    inherit_cache = True
+    name = "remainder"
+    type = Float()
+
+
+@compiles(Remainder)
+def _remainder_sqlite(element: Remainder, compiler: Any, **kw: Any) -> str:
+    a, b = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(({a}) - ({b}) * CAST(({a}) / ({b}) AS INTEGER))"  # CAST truncates toward zero
+
+
 class StrPosition(FunctionElement[Any]):
     """1-based position of needle in haystack, 0 when absent: str_position(haystack, needle)."""
 
@@ -132,6 +154,7 @@ class GeoFunction(FunctionElement[Any]):
 
     inherit_cache = True
     name = "geo_function"
+    _traverse_internals = FunctionElement._traverse_internals + [("function", InternalTraversal.dp_string)]
 
     def __init__(self, function: str, *args: Any) -> None:
         self.function = function

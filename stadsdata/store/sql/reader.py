@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from stadsdata.errors import BadRequest
 from stadsdata.model.entities import ENTITY_TYPES, EntityType
-from stadsdata.query.ast import Expand, OrderBy, QueryOptions
+from stadsdata.query.ast import Expand, OrderBy, Path, QueryOptions
 from stadsdata.store.base import ParentRef, ReadRequest, ReadResult, Record, ScopeFn
 from stadsdata.store.schema import JOINS, TABLES
 from stadsdata.store.sql.codec import record_from_row
@@ -47,14 +47,14 @@ class SqlReader:
         stmt = (
             select(table)
             .where(*conditions)
-            .order_by(*self._order(compiler, entity, table, opts.orderby))
+            .order_by(*_link_rank(req.parent, table, opts), *self._order(compiler, entity, table, opts.orderby))
             .limit(top + 1)
             .offset(opts.skip)
         )
         rows = self.conn.execute(stmt).mappings().all()
         has_more = len(rows) > top
         records = [record_from_row(entity, row) for row in rows[:top]]
-        self.expand(entity, records, opts.expand, req.scope, req.top, req.max_top)
+        self.expand(entity, records, opts.expand, req.scope, req.default_top, req.max_top)
         return ReadResult(records, count, has_more)
 
     def exists(self, entity: EntityType, id: int, parent: ParentRef | None, scope: ScopeFn) -> bool:
@@ -94,7 +94,10 @@ class SqlReader:
         for item in orderby:
             for value in compiler.order_value(item.expr, entity, table):
                 clauses.append(value.desc() if item.descending else value.asc())
-        clauses.append(table.c.id.asc())
+        # Ties are broken by id in the direction of the last key, so `phenomenonTime desc`
+        # puts the most recently stored of equal times first (as the stream summary does).
+        last_desc = bool(orderby) and orderby[-1].descending
+        clauses.append(table.c.id.desc() if last_desc else table.c.id.asc())
         return clauses
 
     # -- $expand --------------------------------------------------------------------------------
@@ -111,7 +114,11 @@ class SqlReader:
             target = ENTITY_TYPES[nav.target]
             opts = item.options
             child_top = min(opts.top if opts.top is not None else top, max_top)
-            by_parent, counts, more = self._children(entity, nav_name, target, records, opts, scope, child_top, nav.many)
+            try:
+                by_parent, counts, more = self._children(entity, nav_name, target, records, opts, scope, child_top, nav.many)
+            except BadRequest as exc:
+                exc.field = "$expand"  # a nested $filter/$orderby: positions are in the $expand text
+                raise
             children = [c for group in by_parent.values() for c in group]
             self.expand(target, children, opts.expand, scope, top, max_top)
             for record in records:
@@ -120,7 +127,7 @@ class SqlReader:
                     record[nav_name] = group
                     if opts.count:
                         record[f"{nav_name}@iot.count"] = counts.get(record["id"], 0)
-                    if record["id"] in more:
+                    if record["id"] in more and child_top > 0:  # $top=0: no nextLink to the same page
                         record[f"{nav_name}@more"] = (opts.skip + child_top, child_top)
                 else:
                     record[nav_name] = group[0] if group else None
@@ -143,6 +150,9 @@ class SqlReader:
         counts: dict[int, int] = {}
         more: set[int] = set()
         ids = [r["id"] for r in records]
+        if many and top == 1 and _latest_only(entity, nav_name, target, opts, scope):
+            self._latest(entity, ids, by_parent, counts, more, opts.count)
+            return by_parent, counts, more
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             parent_col, source, in_parents = _parent_source(entity, join, table, chunk)
@@ -160,7 +170,9 @@ class SqlReader:
             stmt = (
                 select(ranked)
                 .where(ranked.c._rn > opts.skip, ranked.c._rn <= opts.skip + top + 1)
-                .order_by(ranked.c._parent, ranked.c._rn)
+                # ranked.c["_parent"]: `ranked.c._parent` is the ColumnCollection's own
+                # attribute and would order by every column (id first) instead of by _rn
+                .order_by(ranked.c["_parent"], ranked.c._rn)
             )
             for row in self.conn.execute(stmt).mappings():
                 if row["_rn"] > opts.skip + top:
@@ -176,6 +188,39 @@ class SqlReader:
                 )
                 counts.update({p: n for p, n in self.conn.execute(count_stmt).all()})
         return by_parent, counts, more
+
+
+    def _latest(
+        self, entity: EntityType, ids: list[int], by_parent: dict[int, list[Record]], counts: dict[int, int], more: set[int], count: bool
+    ) -> None:
+        """`Observations($top=1;$orderby=phenomenonTime desc)` of streams, served from the
+        per-stream summary (latest_observation_id) instead of ranking every observation."""
+        stream = TABLES[entity.name]
+        obs = TABLES["Observation"]
+        target = ENTITY_TYPES["Observation"]
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            stmt = (
+                select(stream.c.id.label("_parent"), stream.c.observation_count.label("_count"), obs)
+                .select_from(stream.join(obs, obs.c.id == stream.c.latest_observation_id))
+                .where(stream.c.id.in_(chunk))
+            )
+            for row in self.conn.execute(stmt).mappings():
+                by_parent[row["_parent"]].append(record_from_row(target, row))
+                if row["_count"] > 1:
+                    more.add(row["_parent"])
+                if count:
+                    counts[row["_parent"]] = row["_count"]
+
+
+def _latest_only(entity: EntityType, nav_name: str, target: EntityType, opts: QueryOptions, scope: ScopeFn) -> bool:
+    """Whether an expand asks exactly for the newest observation of each stream, unfiltered."""
+    if entity.name not in ("Datastream", "MultiDatastream") or nav_name != "Observations":
+        return False
+    if opts.filter is not None or opts.skip or scope(target) is not None or len(opts.orderby) != 1:
+        return False
+    order = opts.orderby[0]
+    return order.descending and isinstance(order.expr, Path) and order.expr.segments == ("phenomenonTime",)
 
 
 def _parent_source(entity: EntityType, join: Any, table: Any, ids: list[int]) -> tuple[Any, Any, Any]:
@@ -201,6 +246,17 @@ def parent_condition(parent: ParentRef, table: Any) -> Any:
         return table.c.id == select(ptable.c[join.column]).where(ptable.c.id == parent.id).scalar_subquery()
     link = join.link
     return table.c.id.in_(select(link.c[join.target_col]).where(link.c[join.source_col] == parent.id))
+
+
+def _link_rank(parent: ParentRef | None, table: Any, opts: QueryOptions) -> list[Any]:
+    """Without $orderby, a ranked to-many link (MultiDatastream.ObservedProperties) lists its
+    targets in their defined order (OGC 18-088 §12: it matches unitOfMeasurements)."""
+    join = JOINS[(parent.entity.name, parent.nav)] if parent is not None else None
+    link = join.link if join is not None else None
+    if parent is None or opts.orderby or link is None or "rank" not in link.c or not link.c[join.source_col].primary_key:
+        return []
+    rank = select(link.c.rank).where(link.c[join.source_col] == parent.id, link.c[join.target_col] == table.c.id)
+    return [rank.scalar_subquery()]
 
 
 def merge_expands(expands: list[Expand]) -> list[Expand]:

@@ -14,7 +14,16 @@ from sqlalchemy.engine import Connection
 from stadsdata.errors import Conflict
 from stadsdata.model.entities import FEATURE_OF_INTEREST, EntityType
 from stadsdata.model.values import Interval
-from stadsdata.store.base import ObservationRow, ParentRef, ReadRequest, ReadResult, Record, ScopeFn, Transaction, unrestricted
+from stadsdata.store.base import (
+    ObservationRow,
+    ParentRef,
+    ReadRequest,
+    ReadResult,
+    Record,
+    ScopeFn,
+    Transaction,
+    unrestricted,
+)
 from stadsdata.store.schema import (
     JOINS,
     TABLES,
@@ -119,18 +128,27 @@ class SqlTransaction(Transaction):
             self.conn.execute(delete(link).where(link.c[join.source_col] == id))
         existing = {r[0] for r in self.conn.execute(select(link.c[join.target_col]).where(link.c[join.source_col] == id))}
         rows = []
-        rank = len(existing)
         for target_id in target_ids:
             if target_id in existing:
                 continue
             existing.add(target_id)
-            row = {join.source_col: id, join.target_col: target_id}
-            if "rank" in link.c:
-                row["rank"] = rank
-                rank += 1
-            rows.append(row)
+            rows.append({join.source_col: id, join.target_col: target_id})
+        if "rank" in link.c:
+            self._rank(link, rows)
         if rows:
             self.conn.execute(insert(link), rows)
+
+    def _rank(self, link: Any, rows: list[dict[str, Any]]) -> None:
+        """Number new MultiDatastream–ObservedProperty links after the stream's existing ones."""
+        owner = link.c.multi_datastream_id
+        next_rank: dict[int, int] = {}
+        for row in rows:
+            stream = row["multi_datastream_id"]
+            if stream not in next_rank:
+                current = self.conn.execute(select(func.max(link.c["rank"])).where(owner == stream)).scalar()
+                next_rank[stream] = -1 if current is None else int(current)
+            next_rank[stream] += 1
+            row["rank"] = next_rank[stream]
 
     def unlink(self, entity: EntityType, id: int, nav: str, target_id: int) -> None:
         join = JOINS[(entity.name, nav)]

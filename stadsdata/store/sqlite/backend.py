@@ -14,6 +14,8 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,7 @@ from sqlalchemy.pool import QueuePool
 from stadsdata.geo.sqlite_functions import register as register_geo_functions
 from stadsdata.model.entities import OBSERVATION, EntityType
 from stadsdata.store.base import ObservationRow, ReadRequest, Record, Store, Transaction
-from stadsdata.store.schema import datastreams, metadata, multi_datastreams, observations
+from stadsdata.store.schema import RESULT_FLOAT, datastreams, metadata, multi_datastreams, observations
 from stadsdata.store.sql.codec import encode_result, record_from_row
 from stadsdata.store.sql.reader import SqlReader
 from stadsdata.store.sql.transaction import SqlTransaction
@@ -65,6 +67,17 @@ def _rtree_ddl(table: str) -> list[str]:
     ]
 
 
+_OBSERVATION_COLUMNS = 14
+_ROWS_PER_INSERT = 256
+
+
+@lru_cache(maxsize=8)
+def _insert_rows_sql(rows: int) -> str:
+    """`_INSERT_OBSERVATIONS` with `rows` rows of placeholders."""
+    head, _, placeholders = _INSERT_OBSERVATIONS.partition(" VALUES ")
+    return f"{head} VALUES {','.join([placeholders] * rows)}"
+
+
 def _dumps(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value).decode()
 
@@ -76,32 +89,47 @@ def _micros(value: Any) -> int | None:
 class SqliteTransaction(SqlTransaction):
     def _bulk_insert(self, rows: Sequence[ObservationRow]) -> list[int]:
         params = []
+        append = params.append
         for row in rows:
-            kind, number, text, json_value = encode_result(row.result)
-            params.append(
+            # Hot loop (once per observation): the common cases are inlined; the values are
+            # exactly those of encode_result/_micros/_dumps.
+            result = row.result
+            if type(result) is float:
+                kind, number, text, json_text = RESULT_FLOAT, result, None, None
+            else:
+                kind, number, text, json_value = encode_result(result)
+                json_text = None if json_value is None else _dumps(json_value)
+            start, end = row.phenomenon_time_start, row.phenomenon_time_end
+            start_us = to_micros(start)
+            result_time, quality, parameters = row.result_time, row.result_quality, row.parameters
+            append(
                 (
-                    to_micros(row.phenomenon_time_start),
-                    to_micros(row.phenomenon_time_end),
-                    _micros(row.result_time),
+                    start_us,
+                    start_us if end is start else to_micros(end),
+                    None if result_time is None else to_micros(result_time),
                     kind,
                     number,
                     text,
-                    _dumps(json_value),
-                    _dumps(row.result_quality),
+                    json_text,
+                    None if quality is None else _dumps(quality),
                     _micros(row.valid_time_start),
                     _micros(row.valid_time_end),
-                    _dumps(row.parameters),
+                    None if parameters is None else _dumps(parameters),
                     row.datastream_id,
                     row.multi_datastream_id,
                     row.feature_of_interest_id,
                 )
             )
         driver: sqlite3.Connection = self.conn.connection.driver_connection  # type: ignore[assignment]
-        cursor = driver.executemany(_INSERT_OBSERVATIONS, params)
-        last = cursor.lastrowid
-        if last is None or len(params) == 1:
-            last = driver.execute("SELECT last_insert_rowid()").fetchone()[0]
-        # With AUTOINCREMENT and a single writer, one executemany assigns consecutive ids.
+        # Multi-row INSERT ... VALUES (…),(…): per statement, not per row, SQLite runs the
+        # statement set-up and the AUTOINCREMENT bookkeeping (sqlite_sequence) — faster than
+        # executemany. Rows are inserted in VALUES order.
+        size = max(1, min(_ROWS_PER_INSERT, driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // _OBSERVATION_COLUMNS))
+        for start in range(0, len(params), size):
+            chunk = params[start : start + size]
+            driver.execute(_insert_rows_sql(len(chunk)), list(chain.from_iterable(chunk)))
+        last = driver.execute("SELECT last_insert_rowid()").fetchone()[0]
+        # With AUTOINCREMENT and a single writer, the rows of one call get consecutive ids.
         first = last - len(params) + 1
         return list(range(first, last + 1))
 
@@ -240,8 +268,14 @@ def count_shortcut(conn: Connection, req: ReadRequest) -> int | None:
 
 
 def _floor(value: Any) -> Any:
-    return None if value is None else math.floor(value)
+    try:
+        return None if value is None else math.floor(value)
+    except (TypeError, ValueError, OverflowError):  # text (e.g. from JSON), NaN, infinity: never raise in SQL
+        return None
 
 
 def _ceiling(value: Any) -> Any:
-    return None if value is None else math.ceil(value)
+    try:
+        return None if value is None else math.ceil(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
