@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from stadsdata.model.entities import EntityType
@@ -57,7 +57,7 @@ class ReadResult:
     has_more: bool = False  # another page exists (for @iot.nextLink)
 
 
-@dataclass
+@dataclass(slots=True)
 class ObservationRow:
     """One observation for the bulk path. Exactly one of datastream_id / multi_datastream_id."""
 
@@ -72,7 +72,6 @@ class ObservationRow:
     valid_time_start: Any = None
     valid_time_end: Any = None
     parameters: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Transaction(ABC):

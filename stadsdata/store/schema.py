@@ -20,6 +20,7 @@ from sqlalchemy import (
     SmallInteger,
     Table,
     Text,
+    text,
 )
 
 from stadsdata.store.types import JsonText, UtcTimestamp
@@ -197,7 +198,13 @@ observations = Table(
     Column("multi_datastream_id", IdType, ForeignKey("multi_datastreams.id", ondelete="CASCADE")),
     Column("feature_of_interest_id", IdType, ForeignKey("features_of_interest.id", ondelete="CASCADE"), nullable=False),
     Index("ix_observations_datastream_time", "datastream_id", "phenomenon_time_start"),
-    Index("ix_observations_multi_datastream_time", "multi_datastream_id", "phenomenon_time_start"),
+    Index(
+        "ix_observations_multi_datastream_time",
+        "multi_datastream_id",
+        "phenomenon_time_start",
+        sqlite_where=text("multi_datastream_id IS NOT NULL"),
+        postgresql_where=text("multi_datastream_id IS NOT NULL"),
+    ),
     Index("ix_observations_feature", "feature_of_interest_id"),
     sqlite_autoincrement=True,
 )
