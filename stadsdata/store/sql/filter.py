@@ -9,13 +9,10 @@ the access scope, so a filter cannot reveal hidden data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Float,
-    Text,
     and_,
     exists,
     false,
@@ -36,9 +33,20 @@ from stadsdata.store.base import ScopeFn, unrestricted
 from stadsdata.store.schema import JOINS, RESULT_BOOL, RESULT_FLOAT, RESULT_INT, RESULT_NULL, TABLES
 from stadsdata.store.sql.codec import column_name, time_columns
 from stadsdata.store.sql.functions import GeoFunction, JsonValue, Remainder, StrPosition, TimeDiff, TimePart, TimeShift
+from stadsdata.store.sql.operands import (
+    FIELD,
+    Operand,
+    geometry,
+    literal_operand,
+    numeric,
+    pos,
+    string,
+    swap,
+    time_value,
+    typed,
+)
 from stadsdata.store.types import UtcTimestamp
 
-FIELD = "$filter"
 _MIN_TIME = datetime(1, 1, 1, tzinfo=UTC)
 _MAX_TIME = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 _GEO_PREDICATES = {
@@ -62,24 +70,6 @@ _COMPARE = {
     "lt": lambda a, b: a < b,
     "le": lambda a, b: a <= b,
 }
-
-
-@dataclass
-class Operand:
-    """A compiled sub-expression and what kind of value it is.
-
-    kind: number string bool null time interval duration date timeofday geometry json result any.
-    For 'interval', `sql` is the start and `end` the end. For 'json', `sql` is the JSON column and
-    `path` the keys (typed when compared). For 'result', `table` holds the observation table."""
-
-    kind: str
-    sql: Any = None
-    end: Any = None
-    path: tuple[str, ...] = ()
-    table: Any = None
-    geometry_of: tuple[EntityType, Any] | None = None  # (entity, table) for bbox pre-filters
-    wkt: str | None = None
-    value: Any = None  # the Python value, for literals
 
 
 @dataclass
@@ -153,9 +143,9 @@ class FilterCompiler:
                 operand = self._value(expr, entity, table)
                 if operand.kind not in ("bool", "json", "any"):
                     raise BadRequest(
-                        f"the expression at position {_pos(expr)} is not a condition", field=FIELD, position=_pos(expr)
+                        f"the expression at position {pos(expr)} is not a condition", field=FIELD, position=pos(expr)
                     )
-                clause = self._typed(operand, "bool") == literal(True) if operand.kind == "json" else operand.sql
+                clause = typed(operand, "bool") == literal(True) if operand.kind == "json" else operand.sql
         finally:
             hops = self._hops.pop()
         return self._exists_through(hops, clause) if hops else clause
@@ -165,7 +155,7 @@ class FilterCompiler:
         right = self._value(expr.right, entity, table)
         op = expr.op
         if left.kind == "null" and right.kind != "null":
-            left, right, op = right, left, _swap(op)
+            left, right, op = right, left, swap(op)
         if right.kind == "null":
             target = self._null_target(left)
             if op == "eq":
@@ -179,7 +169,7 @@ class FilterCompiler:
             return self._compare_interval(op, left, right, expr.pos)
         if left.kind == "json" or right.kind == "json":
             hint = right.kind if left.kind == "json" else left.kind
-            return _COMPARE[op](self._typed(left, hint), self._typed(right, hint))
+            return _COMPARE[op](typed(left, hint), typed(right, hint))
         return _COMPARE[op](left.sql, right.sql)
 
     def _null_target(self, operand: Operand) -> ColumnElement[bool]:
@@ -193,7 +183,7 @@ class FilterCompiler:
         flip = left.kind != "result"
         result, other = (right, left) if flip else (left, right)
         if flip:
-            op = _swap(op)
+            op = swap(op)
         if other.kind == "result":  # result against result (another path's): as numbers
             other = Operand("number", other.table.c.result_number)
         if op == "ne":  # the negation of eq: also true for results of another type or null
@@ -207,12 +197,12 @@ class FilterCompiler:
             matches = and_(c.result_type == RESULT_BOOL, c.result_json == other.value)
             return matches if op == "eq" else not_(matches)
         if other.kind == "json":
-            return _COMPARE[op](c.result_number, self._typed(other, "number"))
+            return _COMPARE[op](c.result_number, typed(other, "number"))
         return and_(c.result_type.in_((RESULT_INT, RESULT_FLOAT)), _COMPARE[op](c.result_number, other.sql))
 
     def _compare_interval(self, op: str, left: Operand, right: Operand, pos: int) -> ColumnElement[bool]:
         if left.kind != "interval":
-            left, right, op = right, left, _swap(op)
+            left, right, op = right, left, swap(op)
         if right.kind not in ("time", "interval"):
             raise BadRequest(f"a time period can only be compared with a time (position {pos})", field=FIELD, position=pos)
         r_start = right.sql
@@ -229,7 +219,7 @@ class FilterCompiler:
     def _predicate(self, expr: ast.FunctionCall, entity: EntityType, table: Any) -> ColumnElement[bool]:
         args = [self._value(a, entity, table) for a in expr.args]
         if expr.name in _STRING_PREDICATES:
-            a, b = (self._string(x, expr) for x in args)
+            a, b = (string(x, expr) for x in args)
             if expr.name == "substringof":
                 return StrPosition(b, a) > 0
             if expr.name == "contains":
@@ -240,12 +230,12 @@ class FilterCompiler:
         return self._geo_predicate(expr, args)
 
     def _geo_predicate(self, expr: ast.FunctionCall, args: list[Operand]) -> ColumnElement[bool]:
-        geoms = [self._geometry(a, expr) for a in args[:2]]
+        geoms = [geometry(a, expr) for a in args[:2]]
         extra = [args[2].sql] if expr.name == "st_relate" else []
         if extra and not _is_de9im_pattern(expr.args[2]):  # else SQL yields NULL: silently no rows
-            pos = _pos(expr.args[2])
+            at = pos(expr.args[2])
             raise BadRequest(
-                f"st_relate() needs a DE-9IM pattern of 9 characters T F * 0 1 2 (position {pos})", field=FIELD, position=pos
+                f"st_relate() needs a DE-9IM pattern of 9 characters T F * 0 1 2 (position {at})", field=FIELD, position=at
             )
         clause: ColumnElement[bool] = GeoFunction(_GEO_PREDICATES[expr.name], *geoms, *extra) == 1
         if expr.name in ("st_disjoint", "st_relate") or self.bbox_prefilter is None:
@@ -260,19 +250,19 @@ class FilterCompiler:
     # -- values ---------------------------------------------------------------------------
     def _value(self, expr: ast.Expr, entity: EntityType, table: Any) -> Operand:
         if isinstance(expr, ast.Literal):
-            return _literal(expr)
+            return literal_operand(expr)
         if isinstance(expr, ast.Path):
             return self._path(expr, entity, table)
         if isinstance(expr, ast.Negate):
             inner = self._value(expr.operand, entity, table)
-            return Operand("number", -self._numeric(inner, expr))  # not inner.kind: 'result'/'json' need more
+            return Operand("number", -numeric(inner, expr))  # not inner.kind: 'result'/'json' need more
         if isinstance(expr, ast.BinaryOp) and expr.op in ast.ARITHMETIC_OPS:
             return self._arithmetic(expr, entity, table)
         if isinstance(expr, ast.FunctionCall):
             return self._function(expr, entity, table)
         if isinstance(expr, (ast.BinaryOp, ast.Not)):
             return Operand("bool", self._bool(expr, entity, table))
-        raise BadRequest("unsupported expression", field=FIELD, position=_pos(expr))
+        raise BadRequest("unsupported expression", field=FIELD, position=pos(expr))
 
     def _arithmetic(self, expr: ast.BinaryOp, entity: EntityType, table: Any) -> Operand:
         left = self._value(expr.left, entity, table)
@@ -284,7 +274,7 @@ class FilterCompiler:
             return Operand("time", TimeShift(time_op.sql, micros))
         if kinds <= {"time", "interval"} and expr.op == "sub":
             return Operand("duration", TimeDiff(left.sql, right.sql))
-        a, b = self._numeric(left, expr), self._numeric(right, expr)
+        a, b = numeric(left, expr), numeric(right, expr)
         if expr.op == "add":
             return Operand("number", a + b)
         if expr.op == "sub":
@@ -305,19 +295,19 @@ class FilterCompiler:
             return Operand("time", literal(_MIN_TIME if name == "mindatetime" else _MAX_TIME, UtcTimestamp()))
         args = [self._value(a, entity, table) for a in expr.args]
         if name in ("year", "month", "day", "hour", "minute", "second", "fractionalseconds", "date", "time"):
-            value = self._time(args[0], expr)
+            value = time_value(args[0], expr)
             kind = {"date": "date", "time": "timeofday"}.get(name, "number")
             return Operand(kind, TimePart(name, value))
         if name == "totaloffsetminutes":
-            self._time(args[0], expr)
+            time_value(args[0], expr)
             return Operand("number", literal(0))
         if name in ("round", "floor", "ceiling"):
-            return Operand("number", getattr(func, name)(self._numeric(args[0], expr)))
+            return Operand("number", getattr(func, name)(numeric(args[0], expr)))
         if name == "geo.distance":
-            return Operand("number", GeoFunction("geo_distance", *(self._geometry(a, expr) for a in args)))
+            return Operand("number", GeoFunction("geo_distance", *(geometry(a, expr) for a in args)))
         if name == "geo.length":
-            return Operand("number", GeoFunction("geo_length", self._geometry(args[0], expr)))
-        strings = [self._string(a, expr) if i == 0 or name in ("concat", "indexof") else None for i, a in enumerate(args)]
+            return Operand("number", GeoFunction("geo_length", geometry(args[0], expr)))
+        strings = [string(a, expr) if i == 0 or name in ("concat", "indexof") else None for i, a in enumerate(args)]
         if name == "length":
             return Operand("number", func.length(strings[0]))
         if name == "tolower":
@@ -331,9 +321,9 @@ class FilterCompiler:
         if name == "indexof":
             return Operand("number", StrPosition(strings[0], strings[1]) - 1)
         if name == "substring":
-            start = self._numeric(args[1], expr) + 1
+            start = numeric(args[1], expr) + 1
             if len(args) == 3:
-                return Operand("string", func.substr(strings[0], start, self._numeric(args[2], expr)))
+                return Operand("string", func.substr(strings[0], start, numeric(args[2], expr)))
             return Operand("string", func.substr(strings[0], start))
         raise BadRequest(f"function {name}() is not supported", field=FIELD, position=expr.pos)
 
@@ -420,85 +410,6 @@ class FilterCompiler:
         froms, conditions = self._links(hops)
         return select(value).select_from(*froms).where(*conditions).limit(1).scalar_subquery()
 
-    # -- coercions ----------------------------------------------------------------------------
-    def _typed(self, operand: Operand, hint: str) -> Any:
-        if operand.kind == "json":
-            as_type = {"number": "number", "string": "string", "bool": "bool"}.get(hint)
-            if hint in ("time",):
-                raise BadRequest("cannot compare a JSON value with a time", field=FIELD)
-            return JsonValue(operand.sql, operand.path, as_type)
-        return operand.sql
-
-    def _numeric(self, operand: Operand, expr: Any) -> Any:
-        if operand.kind == "json":
-            return JsonValue(operand.sql, operand.path, "number")
-        if operand.kind == "result":
-            return operand.table.c.result_number
-        if operand.kind in ("number", "any", "null"):
-            return operand.sql
-        raise BadRequest(f"a number is needed at position {_pos(expr)}", field=FIELD, position=_pos(expr))
-
-    def _string(self, operand: Operand, expr: Any) -> Any:
-        if operand.kind == "json":
-            return JsonValue(operand.sql, operand.path, "string")
-        if operand.kind == "result":
-            return operand.table.c.result_string
-        if operand.kind in ("string", "any", "null"):
-            return operand.sql
-        raise BadRequest(f"{expr.name}() needs text arguments", field=FIELD, position=_pos(expr))
-
-    def _time(self, operand: Operand, expr: Any) -> Any:
-        if operand.kind in ("time", "interval"):
-            return operand.sql
-        raise BadRequest(f"{expr.name}() needs a time argument", field=FIELD, position=_pos(expr))
-
-    def _geometry(self, operand: Operand, expr: Any) -> Any:
-        if operand.kind == "geometry":
-            return operand.sql
-        raise BadRequest(f"{expr.name}() needs geometry arguments", field=FIELD, position=_pos(expr))
-
-
-def _literal(node: ast.Literal) -> Operand:
-    kind, value = node.kind, node.value
-    if kind == "string":
-        return Operand("string", literal(value, Text()))
-    if kind == "int" and not -(2**63) <= value < 2**63:  # beyond SQL's BIGINT: compare as a float
-        if abs(value) >= 10**308:
-            raise BadRequest(f"number at position {node.pos} out of range", field=FIELD, position=node.pos)
-        kind, value = "float", float(value)
-    if kind in ("int", "float"):
-        return Operand("number", literal(value, BigInteger() if kind == "int" else Float()))
-    if kind == "bool":
-        return Operand("bool", literal(value), value=value)
-    if kind == "null":
-        return Operand("null", literal(None))
-    if kind == "datetime":
-        return Operand("time", literal(value, UtcTimestamp()))
-    if kind == "date":
-        return Operand("date", literal(value.isoformat(), Text()))
-    if kind == "time":
-        return Operand("timeofday", literal(value.strftime("%H:%M:%S"), Text()))
-    if kind == "duration":
-        assert isinstance(value, timedelta)
-        micros = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
-        return Operand("duration", literal(micros, BigInteger()))
-    if kind == "geography":
-        try:
-            from_wkt(value, field=FIELD)  # validate early: a clear 400 instead of no rows
-        except BadRequest as exc:
-            exc.position = node.pos
-            raise
-        return Operand("geometry", literal(value, Text()), wkt=value)
-    raise BadRequest(f"unsupported literal kind {kind}", field=FIELD, position=node.pos)
-
 
 def _is_de9im_pattern(node: ast.Expr) -> bool:
     return isinstance(node, ast.Literal) and node.kind == "string" and len(node.value) == 9 and set(node.value.upper()) <= set("TF*012")
-
-
-def _swap(op: str) -> str:
-    return {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge"}.get(op, op)
-
-
-def _pos(expr: Any) -> int:
-    return int(getattr(expr, "pos", 0))
