@@ -19,8 +19,6 @@ CONFORMANCE = [
     _REQ + "batch-request/batch-request",
     _REQ + "multi-datastream",
     _REQ + "data-array/data-array",
-    "http://www.opengis.net/spec/iot_sensing/1.1/req/create-observations-via-dataarray",
-    "http://docs.oasis-open.org/odata/odata-json-format/v4.01/odata-json-format-v4.01.html",
 ]
 
 
