@@ -12,24 +12,23 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, Float, MetaData, Table, create_engine, event, func, select
+from sqlalchemy import Column, Float, MetaData, Table, create_engine, event, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
 from stadsdata.geo.sqlite_functions import register as register_geo_functions
-from stadsdata.model.entities import OBSERVATION, EntityType
-from stadsdata.store.base import ObservationRow, ReadRequest, Record, Store, Transaction
-from stadsdata.store.schema import RESULT_FLOAT, datastreams, metadata, multi_datastreams, observations
-from stadsdata.store.sql.codec import encode_result, record_from_row
-from stadsdata.store.sql.reader import SqlReader
+from stadsdata.model.entities import EntityType
+from stadsdata.store.base import ObservationRow
+from stadsdata.store.schema import RESULT_FLOAT, metadata
+from stadsdata.store.sql.codec import encode_result
+from stadsdata.store.sql.store import SqlStore
 from stadsdata.store.sql.transaction import SqlTransaction
 from stadsdata.store.types import to_micros
 
@@ -134,40 +133,39 @@ class SqliteTransaction(SqlTransaction):
         return list(range(first, last + 1))
 
 
-class SqliteStore(Store):
+class SqliteStore(SqlStore):
     dialect = "sqlite"
+    transaction_class = SqliteTransaction
 
     def __init__(self, path: str | Path, *, timeout_s: float = 30.0) -> None:
+        super().__init__()
         self.path = str(path)
         self.timeout_s = timeout_s
-        self.engine: Engine | None = None
         self._write_lock = threading.RLock()
-        self._local = threading.local()
 
-    # -- lifecycle --------------------------------------------------------------------------
-    def open(self) -> None:
+    def _create_engine(self) -> Engine:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(
+        engine = create_engine(
             f"sqlite:///{self.path}",
             poolclass=QueuePool,
             pool_size=8,
             max_overflow=24,
             connect_args={"check_same_thread": False, "timeout": self.timeout_s},
         )
-        event.listen(self.engine, "connect", self._on_connect)
-        event.listen(self.engine, "begin", self._on_begin)
-        with self.engine.begin() as conn:
-            metadata.create_all(conn)
-            for table in ("locations", "features_of_interest"):
-                for ddl in _rtree_ddl(table):
-                    conn.exec_driver_sql(ddl)
-            conn.exec_driver_sql(f"PRAGMA user_version={SCHEMA_VERSION}")
+        event.listen(engine, "connect", self._on_connect)
+        event.listen(engine, "begin", self._on_begin)
+        return engine
 
-    def close(self) -> None:
-        if self.engine is not None:
-            self.engine.dispose()
-            self.engine = None
+    def _create_schema(self, conn: Connection) -> None:
+        metadata.create_all(conn)
+        for table in ("locations", "features_of_interest"):
+            for ddl in _rtree_ddl(table):
+                conn.exec_driver_sql(ddl)
+        conn.exec_driver_sql(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _write_guard(self) -> threading.RLock:
+        return self._write_lock
 
     @staticmethod
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -186,85 +184,14 @@ class SqliteStore(Store):
         write = conn.get_execution_options().get("stadsdata_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
-    # -- transactions -------------------------------------------------------------------------
-    def _reader(self, conn: Connection) -> SqlReader:
-        return SqlReader(conn, bbox_prefilter=bbox_prefilter, count_shortcut=lambda req: count_shortcut(conn, req))
-
-    @contextmanager
-    def write(self) -> Iterator[Transaction]:
-        current = getattr(self._local, "tx", None)
-        if current is not None and current[1]:
-            yield current[0]
-            return
-        if current is not None:
-            raise RuntimeError("a write cannot start inside a read-only transaction")
-        assert self.engine is not None, "store not opened"
-        with self._write_lock, self.engine.connect() as conn:
-            conn = conn.execution_options(stadsdata_write=True)
-            tx = SqliteTransaction(conn, self._reader(conn))
-            self._local.tx = (tx, True)
-            try:
-                with conn.begin():
-                    yield tx
-            finally:
-                self._local.tx = None
-
-    @contextmanager
-    def read_only(self) -> Iterator[Transaction]:
-        current = getattr(self._local, "tx", None)
-        if current is not None:
-            yield current[0]
-            return
-        assert self.engine is not None, "store not opened"
-        with self.engine.connect() as conn:
-            tx = SqliteTransaction(conn, self._reader(conn))
-            self._local.tx = (tx, False)
-            try:
-                with conn.begin():
-                    yield tx
-            finally:
-                self._local.tx = None
-
-    def latest_observations(self, datastream_ids: Sequence[int] | None = None) -> Iterator[tuple[int, Record | None]]:
-        d = datastreams.c
-        stmt = select(d.id.label("_ds"), observations).select_from(
-            datastreams.outerjoin(observations, observations.c.id == d.latest_observation_id)
-        )
-        if datastream_ids is not None:
-            stmt = stmt.where(d.id.in_(list(datastream_ids)))
-        with self.read_only() as tx:
-            conn = tx.conn  # type: ignore[attr-defined]
-            for row in conn.execute(stmt.order_by(d.id)).mappings():
-                yield row["_ds"], (record_from_row(OBSERVATION, row) if row["id"] is not None else None)
-
-
-def bbox_prefilter(entity: EntityType, table: Any, box: tuple[float, float, float, float]) -> Any:
-    """`table.id IN (R*Tree rows whose box overlaps box)`; no-op for tables without geometry."""
-    rtree = RTREES.get(entity.name)
-    if rtree is None:
-        return table.c.id.isnot(None)
-    minx, miny, maxx, maxy = box
-    r = rtree.c
-    return table.c.id.in_(select(r.id).where(r.minx <= maxx, r.maxx >= minx, r.miny <= maxy, r.maxy >= miny))
-
-
-def count_shortcut(conn: Connection, req: ReadRequest) -> int | None:
-    """Exact counts from the stream summaries instead of scanning observations."""
-    if req.entity.name != "Observation" or req.options.filter is not None:
-        return None
-    if req.scope(req.entity) is not None:
-        return None
-    parent = req.parent
-    if parent is None:
-        total = 0
-        for table in (datastreams, multi_datastreams):
-            total += int(conn.execute(select(func.coalesce(func.sum(table.c.observation_count), 0))).scalar_one())
-        return total
-    if parent.entity.name in ("Datastream", "MultiDatastream") and parent.nav == "Observations":
-        table = datastreams if parent.entity.name == "Datastream" else multi_datastreams
-        value = conn.execute(select(table.c.observation_count).where(table.c.id == parent.id)).scalar()
-        return int(value or 0)
-    return None
+    def bbox_prefilter(self, entity: EntityType, table: Any, box: tuple[float, float, float, float]) -> Any:
+        """`table.id IN (R*Tree rows whose box overlaps box)`; no-op for tables without geometry."""
+        rtree = RTREES.get(entity.name)
+        if rtree is None:
+            return table.c.id.isnot(None)
+        minx, miny, maxx, maxy = box
+        r = rtree.c
+        return table.c.id.in_(select(r.id).where(r.minx <= maxx, r.maxx >= minx, r.miny <= maxy, r.maxy >= miny))
 
 
 def _floor(value: Any) -> Any:

@@ -1,0 +1,134 @@
+"""What both SQL backends share: the engine, thread-local transactions that nest (so a
+`$batch` change set is one transaction), the per-stream summary reads and cheap counts.
+
+A backend subclass provides `_create_engine`, `_create_schema`, its `Transaction` class and
+optionally a spatial pre-filter."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection, Engine
+
+from stadsdata.model.entities import OBSERVATION, EntityType
+from stadsdata.store.base import ReadRequest, Record, Store, Transaction
+from stadsdata.store.schema import datastreams, multi_datastreams, observations
+from stadsdata.store.sql.codec import record_from_row
+from stadsdata.store.sql.reader import SqlReader
+from stadsdata.store.sql.transaction import SqlTransaction
+
+
+class SqlStore(Store):
+    transaction_class: type[SqlTransaction] = SqlTransaction
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self._local = threading.local()
+
+    # -- backend hooks --------------------------------------------------------------------
+    def _create_engine(self) -> Engine:
+        raise NotImplementedError
+
+    def _create_schema(self, conn: Connection) -> None:
+        raise NotImplementedError
+
+    def _write_guard(self) -> AbstractContextManager[Any]:
+        """Held around every write transaction (SQLite: one writer per process)."""
+        return nullcontext()
+
+    def _write_options(self) -> dict[str, Any]:
+        return {"stadsdata_write": True}
+
+    def bbox_prefilter(self, entity: EntityType, table: Any, box: tuple[float, float, float, float]) -> Any:
+        """A cheap condition that rows whose geometry may meet `box` satisfy (bounding boxes)."""
+        c = table.c
+        if "bbox_minx" not in c:
+            return c.id.isnot(None)
+        minx, miny, maxx, maxy = box
+        return (c.bbox_minx <= maxx) & (c.bbox_maxx >= minx) & (c.bbox_miny <= maxy) & (c.bbox_maxy >= miny)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def open(self) -> None:
+        self.engine = self._create_engine()
+        with self.engine.begin() as conn:
+            self._create_schema(conn)
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+            self.engine = None
+
+    # -- transactions -----------------------------------------------------------------------
+    def _transaction(self, conn: Connection) -> SqlTransaction:
+        reader = SqlReader(conn, bbox_prefilter=self.bbox_prefilter, count_shortcut=lambda req: count_shortcut(conn, req))
+        return self.transaction_class(conn, reader)
+
+    @contextmanager
+    def write(self) -> Iterator[Transaction]:
+        current = getattr(self._local, "tx", None)
+        if current is not None and current[1]:
+            yield current[0]
+            return
+        if current is not None:
+            raise RuntimeError("a write cannot start inside a read-only transaction")
+        assert self.engine is not None, "store not opened"
+        with self._write_guard(), self.engine.connect() as conn:
+            conn = conn.execution_options(**self._write_options())
+            tx = self._transaction(conn)
+            self._local.tx = (tx, True)
+            try:
+                with conn.begin():
+                    yield tx
+            finally:
+                self._local.tx = None
+
+    @contextmanager
+    def read_only(self) -> Iterator[Transaction]:
+        current = getattr(self._local, "tx", None)
+        if current is not None:
+            yield current[0]
+            return
+        assert self.engine is not None, "store not opened"
+        with self.engine.connect() as conn:
+            tx = self._transaction(conn)
+            self._local.tx = (tx, False)
+            try:
+                with conn.begin():
+                    yield tx
+            finally:
+                self._local.tx = None
+
+    def latest_observations(self, datastream_ids: Sequence[int] | None = None) -> Iterator[tuple[int, Record | None]]:
+        d = datastreams.c
+        stmt = select(d.id.label("_ds"), observations).select_from(
+            datastreams.outerjoin(observations, observations.c.id == d.latest_observation_id)
+        )
+        if datastream_ids is not None:
+            stmt = stmt.where(d.id.in_(list(datastream_ids)))
+        with self.read_only() as tx:
+            conn = tx.conn  # type: ignore[attr-defined]
+            for row in conn.execute(stmt.order_by(d.id)).mappings():
+                yield row["_ds"], (record_from_row(OBSERVATION, row) if row["id"] is not None else None)
+
+
+def count_shortcut(conn: Connection, req: ReadRequest) -> int | None:
+    """Exact counts from the stream summaries instead of scanning observations."""
+    if req.entity.name != "Observation" or req.options.filter is not None:
+        return None
+    if req.scope(req.entity) is not None:
+        return None
+    parent = req.parent
+    if parent is None:
+        total = 0
+        for table in (datastreams, multi_datastreams):
+            total += int(conn.execute(select(func.coalesce(func.sum(table.c.observation_count), 0))).scalar_one())
+        return total
+    if parent.entity.name in ("Datastream", "MultiDatastream") and parent.nav == "Observations":
+        table = datastreams if parent.entity.name == "Datastream" else multi_datastreams
+        value = conn.execute(select(table.c.observation_count).where(table.c.id == parent.id)).scalar()
+        return int(value or 0)
+    return None
