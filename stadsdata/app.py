@@ -19,7 +19,14 @@ from stadsdata.store.sqlite.backend import SqliteStore
 
 
 def open_store(settings: Settings) -> Store:
-    store = SqliteStore(settings.sqlite_path)
+    """The backend the `database` setting names: a PostgreSQL URL or a SQLite file."""
+    store: Store
+    if settings.is_postgres:
+        from stadsdata.store.postgres.backend import PostgresStore
+
+        store = PostgresStore(settings.database, statement_timeout_ms=settings.statement_timeout_ms)
+    else:
+        store = SqliteStore(settings.sqlite_path)
     store.open()
     return store
 

@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STADSDATA_", extra="ignore")
 
-    database: str = Field("stadsdata.db", description="SQLite file path (or sqlite:///path URL)")
+    database: str = Field(
+        "stadsdata.db",
+        description="SQLite file path (or sqlite:///path), or a postgresql://user@host/db URL",
+        validation_alias=AliasChoices("database", "STADSDATA_DATABASE", "STADSDATA_DATABASE_URL"),
+    )
+    statement_timeout_ms: int = Field(30_000, ge=100, description="PostgreSQL: longest a query may run (503 after)")
     host: str = Field("127.0.0.1", description="address to listen on")
     port: int = Field(8000, ge=1, le=65535)
     public_base_url: str | None = Field(
@@ -25,10 +30,14 @@ class Settings(BaseSettings):
     log_level: str = Field("info", description="uvicorn log level")
 
     @property
+    def is_postgres(self) -> bool:
+        return self.database.startswith(("postgresql://", "postgres://", "postgresql+psycopg://"))
+
+    @property
     def sqlite_path(self) -> str:
         value = self.database
         if value.startswith("sqlite:///"):
             return value[len("sqlite:///") :]
         if "://" in value:
-            raise ValueError(f"unsupported database URL '{value}': this version supports SQLite files only")
+            raise ValueError(f"unsupported database URL '{value.split('://')[0]}://…': use a file path or postgresql://")
         return value

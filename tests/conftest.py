@@ -21,13 +21,52 @@ from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 from stadsdata.store.sqlite.backend import SqliteStore
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgresql"]
+POSTGRES_URL = os.environ.get("STADSDATA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/stadsdata_test")
+
+
+def _postgres_problem() -> str | None:
+    """Why the PostgreSQL suite cannot run here, or None when it can."""
+    try:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_URL, connect_timeout=3) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    except Exception as exc:  # noqa: BLE001 - any failure means: no usable PostgreSQL
+        return f"PostgreSQL with PostGIS at {POSTGRES_URL} is not usable: {str(exc).strip().splitlines()[0]}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    problem = _postgres_problem()
+    if problem is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{problem} (in CI a missing PostgreSQL is a failure)")
+        pytest.skip(f"PostgreSQL suite skipped: {problem}")
+    return POSTGRES_URL
+
+
+def _empty_postgres_store(url: str) -> Store:
+    from stadsdata.store.postgres.backend import PostgresStore
+    from stadsdata.store.schema import metadata
+
+    backend = PostgresStore(url)
+    backend.open()
+    names = ", ".join(t.name for t in metadata.sorted_tables)
+    with backend.engine.begin() as conn:  # type: ignore[union-attr]
+        conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    return backend
 
 
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    backend = SqliteStore(tmp_path / "stadsdata.db")
-    backend.open()
+    backend: Store
+    if request.param == "postgresql":
+        backend = _empty_postgres_store(request.getfixturevalue("postgres_url"))
+    else:
+        backend = SqliteStore(tmp_path / "stadsdata.db")
+        backend.open()
     yield backend
     backend.close()
 

@@ -60,7 +60,7 @@ class JsonText(TypeDecorator[Any]):
 
     def load_dialect_impl(self, dialect: Any) -> Any:
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.JSONB())
+            return dialect.type_descriptor(postgresql.JSONB(none_as_null=True))
         return dialect.type_descriptor(Text())
 
     def process_bind_param(self, value: Any, dialect: Any) -> Any:
@@ -69,6 +69,6 @@ class JsonText(TypeDecorator[Any]):
         return orjson.dumps(value).decode()
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
-        if value is None or not isinstance(value, (str, bytes)):
+        if value is None or dialect.name == "postgresql" or not isinstance(value, (str, bytes)):
             return value
         return orjson.loads(value)

@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager, contextmanager
 from urllib.parse import urlsplit
 
 import orjson
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
 from stadsdata.access.policy import AccessPolicy
 from stadsdata.api.sta.batch import SubRequest, SubResponse, handle_batch
@@ -42,10 +42,19 @@ class StaService:
         except IntegrityError as exc:
             log.info("constraint violation: %s", exc.orig)
             raise Conflict("the change conflicts with existing data (a constraint was violated)") from None
+        except (DataError, ProgrammingError) as exc:
+            # PostgreSQL type checks: a comparison of text with a number, an overflow, a division
+            # by zero. These come from the client's query, not from the server.
+            log.info("query rejected by the database: %s", exc.orig)
+            message = str(exc.orig).strip().splitlines()[0]
+            field = next((name for name in ("$filter", "$orderby", "$expand") if name in req.params), None)
+            raise BadRequest(f"the database cannot evaluate this query: {message}", field=field) from None
         except OperationalError as exc:
             message = str(exc.orig)
             if "locked" in message or "busy" in message:
                 raise ServiceUnavailable("the database is busy; try again", extra={"retryAfter": 1}) from None
+            if "statement timeout" in message or "canceling statement" in message:
+                raise ServiceUnavailable("the query took too long and was cancelled", extra={"retryAfter": 5}) from None
             if any(word in message for word in ("too many", "too large", "stack", "depth")):
                 raise BadRequest(f"the query is too complex for the database ({message})") from None
             raise

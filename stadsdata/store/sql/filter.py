@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Integer,
     and_,
+    cast,
     exists,
     false,
     func,
@@ -32,7 +34,16 @@ from stadsdata.query import ast
 from stadsdata.store.base import ScopeFn, unrestricted
 from stadsdata.store.schema import JOINS, RESULT_BOOL, RESULT_FLOAT, RESULT_INT, RESULT_NULL, TABLES
 from stadsdata.store.sql.codec import column_name, time_columns
-from stadsdata.store.sql.functions import GeoFunction, JsonValue, Remainder, StrPosition, TimeDiff, TimePart, TimeShift
+from stadsdata.store.sql.functions import (
+    GeoFunction,
+    JsonValue,
+    Remainder,
+    Rounding,
+    StrPosition,
+    TimeDiff,
+    TimePart,
+    TimeShift,
+)
 from stadsdata.store.sql.operands import (
     FIELD,
     Operand,
@@ -226,7 +237,7 @@ class FilterCompiler:
                 return StrPosition(a, b) > 0
             if expr.name == "startswith":
                 return func.substr(a, 1, func.length(b)) == b
-            return func.substr(a, -func.length(b)) == b
+            return func.substr(a, func.length(a) - func.length(b) + 1) == b  # portable (no negative start)
         return self._geo_predicate(expr, args)
 
     def _geo_predicate(self, expr: ast.FunctionCall, args: list[Operand]) -> ColumnElement[bool]:
@@ -281,9 +292,9 @@ class FilterCompiler:
             return Operand("number", a - b)
         if expr.op == "mul":
             return Operand("number", a * b)
-        if expr.op == "div":
-            return Operand("number", a / b)
-        return Operand("number", Remainder(a, b))
+        if expr.op == "div":  # division by zero gives null (no row), on every backend
+            return Operand("number", a / func.nullif(b, 0))
+        return Operand("number", Remainder(a, func.nullif(b, 0)))
 
     def _function(self, expr: ast.FunctionCall, entity: EntityType, table: Any) -> Operand:
         name = expr.name
@@ -302,7 +313,7 @@ class FilterCompiler:
             time_value(args[0], expr)
             return Operand("number", literal(0))
         if name in ("round", "floor", "ceiling"):
-            return Operand("number", getattr(func, name)(numeric(args[0], expr)))
+            return Operand("number", Rounding(name, numeric(args[0], expr)))
         if name == "geo.distance":
             return Operand("number", GeoFunction("geo_distance", *(geometry(a, expr) for a in args)))
         if name == "geo.length":
@@ -321,9 +332,9 @@ class FilterCompiler:
         if name == "indexof":
             return Operand("number", StrPosition(strings[0], strings[1]) - 1)
         if name == "substring":
-            start = numeric(args[1], expr) + 1
+            start = cast(numeric(args[1], expr) + 1, Integer)
             if len(args) == 3:
-                return Operand("string", func.substr(strings[0], start, numeric(args[2], expr)))
+                return Operand("string", func.substr(strings[0], start, cast(numeric(args[2], expr), Integer)))
             return Operand("string", func.substr(strings[0], start))
         raise BadRequest(f"function {name}() is not supported", field=FIELD, position=expr.pos)
 

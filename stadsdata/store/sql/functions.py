@@ -166,3 +166,22 @@ class GeoFunction(FunctionElement[Any]):
 def _geo_sqlite(element: GeoFunction, compiler: Any, **kw: Any) -> str:
     args = ", ".join(compiler.process(c, **kw) for c in element.clauses)
     return f"{element.function}({args})"
+
+
+class Rounding(FunctionElement[Any]):
+    """OData round/floor/ceiling of a number; `round` rounds halves away from zero."""
+
+    inherit_cache = True
+    name = "rounding"
+    type = Float()
+    _traverse_internals = FunctionElement._traverse_internals + [("function", InternalTraversal.dp_string)]
+
+    def __init__(self, function: str, value: Any) -> None:
+        self.function = function
+        super().__init__(value)
+
+
+@compiles(Rounding)
+def _rounding_sqlite(element: Rounding, compiler: Any, **kw: Any) -> str:
+    (value,) = element.clauses
+    return f"{element.function}({compiler.process(value, **kw)})"

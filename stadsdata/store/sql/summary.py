@@ -96,7 +96,8 @@ class StreamSummaries:
     def _merge(self, kind: str, folds: dict[int, _Fold], boxes: dict[int, tuple[float, float, float, float]]) -> None:
         table = _TABLES[kind]
         cols = [table.c.id] + [table.c[name] for name in _SUMMARY_COLUMNS]
-        current = {r["id"]: r for r in self.conn.execute(select(*cols).where(table.c.id.in_(list(folds)))).mappings()}
+        locked = select(*cols).where(table.c.id.in_(sorted(folds))).with_for_update()  # concurrent batches queue here
+        current = {r["id"]: r for r in self.conn.execute(locked).mappings()}
         params = []
         for stream_id, fold in folds.items():
             old = current.get(stream_id)
@@ -134,8 +135,9 @@ class StreamSummaries:
 
     def recompute(self, keys: Iterable[tuple[str, int]]) -> None:
         """Rebuild the summary of the given streams from their observations."""
-        for kind, stream_id in keys:
+        for kind, stream_id in sorted(keys):
             table, fk = _TABLES[kind], _FK[kind]
+            self.conn.execute(select(table.c.id).where(table.c.id == stream_id).with_for_update())
             o = observations.c
             agg = self.conn.execute(
                 select(

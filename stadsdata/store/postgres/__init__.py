@@ -1,0 +1,1 @@
+"""The PostgreSQL + PostGIS backend."""

@@ -1,0 +1,77 @@
+"""The PostgreSQL + PostGIS store: the same schema and SQL as SQLite, with PostGIS for the
+spatial functions and `INSERT … RETURNING` in batches for bulk observations.
+
+Several `stadsdata serve` processes may share one database: there is no process-local state
+beyond the connection pool; the per-stream summary rows are locked (`FOR UPDATE`) while a batch
+folds into them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import create_engine, insert
+from sqlalchemy.engine import Connection, Engine
+
+import stadsdata.store.postgres.functions  # noqa: F401  (registers the PostgreSQL SQL spellings)
+from stadsdata.store.base import ObservationRow
+from stadsdata.store.schema import metadata, observations
+from stadsdata.store.sql.store import SqlStore
+from stadsdata.store.sql.transaction import SqlTransaction, observation_columns
+
+# GeoJSON (geometry, Feature or FeatureCollection) as a PostGIS geometry in WGS84.
+GEOMETRY_FUNCTION = """
+CREATE OR REPLACE FUNCTION stadsdata_geometry(doc jsonb) RETURNS geometry
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT ST_SetSRID(CASE doc->>'type'
+    WHEN 'Feature' THEN ST_GeomFromGeoJSON((doc->'geometry')::text)
+    WHEN 'FeatureCollection' THEN (
+      SELECT ST_Collect(ST_GeomFromGeoJSON((f->'geometry')::text))
+      FROM jsonb_array_elements(doc->'features') AS f
+      WHERE jsonb_typeof(f->'geometry') = 'object')
+    ELSE ST_GeomFromGeoJSON(doc::text) END, 4326)
+$$
+"""
+
+
+class PostgresTransaction(SqlTransaction):
+    def _bulk_insert(self, rows: Sequence[ObservationRow]) -> list[int]:
+        stmt = insert(observations).returning(observations.c.id, sort_by_parameter_order=True)
+        result = self.conn.execute(stmt, [observation_columns(row) for row in rows])
+        return [r[0] for r in result]
+
+
+class PostgresStore(SqlStore):
+    dialect = "postgresql"
+    transaction_class = PostgresTransaction
+
+    def __init__(self, url: str, *, statement_timeout_ms: int = 30_000, pool_size: int = 10) -> None:
+        super().__init__()
+        self.url = _driver_url(url)
+        self.statement_timeout_ms = statement_timeout_ms
+        self.pool_size = pool_size
+
+    def _create_engine(self) -> Engine:
+        return create_engine(
+            self.url,
+            pool_size=self.pool_size,
+            max_overflow=self.pool_size * 2,
+            pool_pre_ping=True,
+            connect_args={"options": f"-c statement_timeout={self.statement_timeout_ms} -c timezone=UTC"},
+        )
+
+    def _create_schema(self, conn: Connection) -> None:
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
+        conn.exec_driver_sql(GEOMETRY_FUNCTION)
+        metadata.create_all(conn)
+
+    def _write_options(self) -> dict[str, Any]:
+        return {}
+
+
+def _driver_url(url: str) -> str:
+    """postgresql://… → postgresql+psycopg://… (psycopg 3)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,122 @@
+"""PostgreSQL spellings of the dialect-specific SQL constructs in `store/sql/functions.py`.
+
+Importing this module registers them (`@compiles(..., "postgresql")`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Text, literal
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
+
+from stadsdata.store.sql.functions import (
+    GeoFunction,
+    JsonValue,
+    Remainder,
+    Rounding,
+    StrPosition,
+    TimeDiff,
+    TimePart,
+    TimeShift,
+)
+from stadsdata.store.types import JsonText
+
+_JSON_TYPE = {"number": ("number", "::float8"), "string": ("string", ""), "bool": ("boolean", "::boolean")}
+
+
+@compiles(JsonValue, "postgresql")
+def _json_value(element: JsonValue, compiler: Any, **kw: Any) -> str:
+    (column,) = element.clauses
+    col = compiler.process(column, **kw)
+    path = compiler.process(literal(list(element.path), ARRAY(Text())), **kw)
+    if element.as_type is None:  # jsonb: numbers compare and sort as numbers, like SQLite's json_extract
+        return f"({col} #> {path})"
+    json_type, cast = _JSON_TYPE[element.as_type]
+    # A value of another JSON type is NULL (never a cast error), like json_extract on SQLite.
+    return f"(CASE WHEN jsonb_typeof({col} #> {path}) = '{json_type}' THEN ({col} #>> {path}){cast} END)"
+
+
+@compiles(TimePart, "postgresql")
+def _time_part(element: TimePart, compiler: Any, **kw: Any) -> str:
+    (value,) = element.clauses
+    utc = f"(({compiler.process(value, **kw)}) AT TIME ZONE 'UTC')"
+    field = element.field
+    if field == "date":
+        return f"to_char({utc}, 'YYYY-MM-DD')"
+    if field == "time":
+        return f"to_char({utc}, 'HH24:MI:SS')"
+    if field == "fractionalseconds":
+        return f"(mod(EXTRACT(MICROSECONDS FROM {utc})::bigint, 1000000) / 1000000.0)::float8"
+    if field == "second":
+        return f"floor(EXTRACT(SECOND FROM {utc}))::integer"
+    return f"EXTRACT({field.upper()} FROM {utc})::integer"
+
+
+@compiles(TimeShift, "postgresql")
+def _time_shift(element: TimeShift, compiler: Any, **kw: Any) -> str:
+    value, micros = element.clauses
+    return f"({compiler.process(value, **kw)} + ({compiler.process(micros, **kw)}) * INTERVAL '1 microsecond')"
+
+
+@compiles(TimeDiff, "postgresql")
+def _time_diff(element: TimeDiff, compiler: Any, **kw: Any) -> str:
+    a, b = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({a} - {b})) * 1000000)::bigint"
+
+
+@compiles(Remainder, "postgresql")
+def _remainder(element: Remainder, compiler: Any, **kw: Any) -> str:
+    a, b = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(({a}) - ({b}) * trunc(({a})::float8 / ({b})))"
+
+
+@compiles(StrPosition, "postgresql")
+def _str_position(element: StrPosition, compiler: Any, **kw: Any) -> str:
+    haystack, needle = (compiler.process(c, **kw) for c in element.clauses)
+    return f"strpos({haystack}, {needle})"
+
+
+@compiles(Rounding, "postgresql")
+def _rounding(element: Rounding, compiler: Any, **kw: Any) -> str:
+    (value,) = element.clauses
+    inner = compiler.process(value, **kw)
+    if element.function == "round":  # round(numeric) rounds halves away from zero; round(float8) to even
+        return f"round(({inner})::numeric)::float8"
+    return f"{element.function}(({inner})::float8)"
+
+
+_GEO = {
+    "st_equals": "ST_Equals",
+    "st_disjoint": "ST_Disjoint",
+    "st_touches": "ST_Touches",
+    "st_within": "ST_Within",
+    "st_overlaps": "ST_Overlaps",
+    "st_crosses": "ST_Crosses",
+    "st_intersects": "ST_Intersects",
+    "st_contains": "ST_Contains",
+    "st_relate": "ST_Relate",
+    "geo_intersects": "ST_Intersects",
+    "geo_distance": "ST_Distance",
+    "geo_length": "ST_Length",
+}
+
+
+@compiles(GeoFunction, "postgresql")
+def _geo(element: GeoFunction, compiler: Any, **kw: Any) -> str:
+    clauses = list(element.clauses)
+    geometry_args = clauses[:2] if element.function != "geo_length" else clauses[:1]
+    args = [_geometry(c, compiler, **kw) for c in geometry_args]
+    args += [compiler.process(c, **kw) for c in clauses[len(geometry_args) :]]
+    call = f"{_GEO[element.function]}({', '.join(args)})"
+    if element.function in ("geo_distance", "geo_length"):
+        return call
+    return f"({call})::integer"
+
+
+def _geometry(clause: Any, compiler: Any, **kw: Any) -> str:
+    """A stored GeoJSON column through `stadsdata_geometry(jsonb)`, a WKT literal through EWKT."""
+    sql = compiler.process(clause, **kw)
+    if isinstance(clause.type, JsonText):
+        return f"stadsdata_geometry({sql})"
+    return f"ST_SetSRID(ST_GeomFromEWKT({sql}), 4326)"
