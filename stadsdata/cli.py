@@ -6,9 +6,11 @@ from typing import Annotated
 
 import typer
 
+from stadsdata.commands.db import db_app
 from stadsdata.settings import Settings
 
 app = typer.Typer(help="stadsdata: an open urban data platform.", no_args_is_help=True, add_completion=False)
+app.add_typer(db_app, name="db")
 
 
 @app.callback()

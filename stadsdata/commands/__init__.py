@@ -1,0 +1,1 @@
+"""Sub-commands of the `stadsdata` command, one module per group."""
