@@ -27,7 +27,7 @@ def open_store(settings: Settings) -> Store:
         store = PostgresStore(settings.database, statement_timeout_ms=settings.statement_timeout_ms)
     else:
         store = SqliteStore(settings.sqlite_path)
-    store.open()
+    store.open(migrate=settings.migrate)
     return store
 
 

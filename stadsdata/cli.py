@@ -20,21 +20,30 @@ def main() -> None:
 
 @app.command()
 def serve(
-    database: Annotated[str | None, typer.Option(help="SQLite file [env STADSDATA_DATABASE; default stadsdata.db]")] = None,
+    database: Annotated[str | None, typer.Option(help="SQLite file or postgresql:// URL [env STADSDATA_DATABASE; default stadsdata.db]")] = None,
     host: Annotated[str | None, typer.Option(help="address to listen on [env STADSDATA_HOST; default 127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option(help="port [env STADSDATA_PORT; default 8000]")] = None,
     public_base_url: Annotated[
         str | None, typer.Option(help="external URL used in links [env STADSDATA_PUBLIC_BASE_URL]")
     ] = None,
+    migrate: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="upgrade the database schema on start [env STADSDATA_MIGRATE]")
+    ] = True,
 ) -> None:
-    """Start the platform (SensorThings API at /v1.1) on a SQLite file."""
+    """Start the platform (SensorThings API at /v1.1) on a SQLite file or PostgreSQL."""
     import uvicorn
 
     from stadsdata.app import create_app
 
     overrides = {"database": database, "host": host, "port": port, "public_base_url": public_base_url}
+    if not migrate:
+        overrides["migrate"] = False
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    application = create_app(settings)
+    try:
+        application = create_app(settings)
+    except Exception as exc:  # a clear message, not a traceback, when the database is unusable
+        typer.echo(f"stadsdata: cannot open the database {settings.database}: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"stadsdata: SensorThings API on http://{settings.host}:{settings.port}/v1.1 (database: {settings.database})")
     uvicorn.run(
         application,

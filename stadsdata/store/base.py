@@ -127,7 +127,8 @@ class Store(ABC):
     dialect: str = ""
 
     @abstractmethod
-    def open(self) -> None: ...
+    def open(self, *, migrate: bool = True) -> None:
+        """Connect; with `migrate`, create or upgrade the schema first."""
 
     @abstractmethod
     def close(self) -> None: ...

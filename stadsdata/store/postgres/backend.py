@@ -11,27 +11,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import create_engine, insert
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 import stadsdata.store.postgres.functions  # noqa: F401  (registers the PostgreSQL SQL spellings)
 from stadsdata.store.base import ObservationRow
-from stadsdata.store.schema import metadata, observations
+from stadsdata.store.schema import observations
 from stadsdata.store.sql.store import SqlStore
 from stadsdata.store.sql.transaction import SqlTransaction, observation_columns
-
-# GeoJSON (geometry, Feature or FeatureCollection) as a PostGIS geometry in WGS84.
-GEOMETRY_FUNCTION = """
-CREATE OR REPLACE FUNCTION stadsdata_geometry(doc jsonb) RETURNS geometry
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT ST_SetSRID(CASE doc->>'type'
-    WHEN 'Feature' THEN ST_GeomFromGeoJSON((doc->'geometry')::text)
-    WHEN 'FeatureCollection' THEN (
-      SELECT ST_Collect(ST_GeomFromGeoJSON((f->'geometry')::text))
-      FROM jsonb_array_elements(doc->'features') AS f
-      WHERE jsonb_typeof(f->'geometry') = 'object')
-    ELSE ST_GeomFromGeoJSON(doc::text) END, 4326)
-$$
-"""
 
 
 class PostgresTransaction(SqlTransaction):
@@ -59,11 +45,6 @@ class PostgresStore(SqlStore):
             pool_pre_ping=True,
             connect_args={"options": f"-c statement_timeout={self.statement_timeout_ms} -c timezone=UTC"},
         )
-
-    def _create_schema(self, conn: Connection) -> None:
-        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
-        conn.exec_driver_sql(GEOMETRY_FUNCTION)
-        metadata.create_all(conn)
 
     def _write_options(self) -> dict[str, Any]:
         return {}

@@ -1,8 +1,8 @@
 """What both SQL backends share: the engine, thread-local transactions that nest (so a
 `$batch` change set is one transaction), the per-stream summary reads and cheap counts.
 
-A backend subclass provides `_create_engine`, `_create_schema`, its `Transaction` class and
-optionally a spatial pre-filter."""
+A backend subclass provides `_create_engine`, its `Transaction` class and optionally a spatial
+pre-filter; the schema comes from the migrations in `store/migrations/` (one set, both dialects)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,16 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
 from stadsdata.model.entities import OBSERVATION, EntityType
+from stadsdata.store import migrations
 from stadsdata.store.base import ReadRequest, Record, Store, Transaction
 from stadsdata.store.schema import datastreams, multi_datastreams, observations
 from stadsdata.store.sql.codec import record_from_row
 from stadsdata.store.sql.reader import SqlReader
 from stadsdata.store.sql.transaction import SqlTransaction
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database schema is not the revision this version of stadsdata needs."""
 
 
 class SqlStore(Store):
@@ -31,9 +36,6 @@ class SqlStore(Store):
 
     # -- backend hooks --------------------------------------------------------------------
     def _create_engine(self) -> Engine:
-        raise NotImplementedError
-
-    def _create_schema(self, conn: Connection) -> None:
         raise NotImplementedError
 
     def _write_guard(self) -> AbstractContextManager[Any]:
@@ -52,10 +54,21 @@ class SqlStore(Store):
         return (c.bbox_minx <= maxx) & (c.bbox_maxx >= minx) & (c.bbox_miny <= maxy) & (c.bbox_maxy >= miny)
 
     # -- lifecycle ------------------------------------------------------------------------
-    def open(self) -> None:
+    def open(self, *, migrate: bool = True) -> None:
+        """Connect; with `migrate` bring the schema to the newest revision, else refuse to run
+        on a schema this version does not know."""
         self.engine = self._create_engine()
         with self.engine.begin() as conn:
-            self._create_schema(conn)
+            if migrate:
+                migrations.upgrade(conn)
+                return
+            current, head = migrations.current_revision(conn), migrations.head_revision()
+        if current != head:
+            self.close()
+            raise SchemaOutOfDate(
+                f"the database schema is at revision {current or 'none'}, this version needs {head}: "
+                "run `stadsdata db upgrade` (or start without --no-migrate)"
+            )
 
     def close(self) -> None:
         if self.engine is not None:

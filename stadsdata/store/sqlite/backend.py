@@ -26,13 +26,12 @@ from sqlalchemy.pool import QueuePool
 from stadsdata.geo.sqlite_functions import register as register_geo_functions
 from stadsdata.model.entities import EntityType
 from stadsdata.store.base import ObservationRow
-from stadsdata.store.schema import RESULT_FLOAT, metadata
+from stadsdata.store.schema import RESULT_FLOAT
 from stadsdata.store.sql.codec import encode_result
 from stadsdata.store.sql.store import SqlStore
 from stadsdata.store.sql.transaction import SqlTransaction
 from stadsdata.store.types import to_micros
 
-SCHEMA_VERSION = 1
 _rtree_metadata = MetaData()
 RTREES = {
     name: Table(
@@ -49,21 +48,6 @@ _INSERT_OBSERVATIONS = (
     "result_number, result_string, result_json, result_quality, valid_time_start, valid_time_end, parameters, "
     "datastream_id, multi_datastream_id, feature_of_interest_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
-
-
-def _rtree_ddl(table: str) -> list[str]:
-    rtree = f"{table}_rtree"
-    cols = "NEW.id, NEW.bbox_minx, NEW.bbox_maxx, NEW.bbox_miny, NEW.bbox_maxy"
-    return [
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {rtree} USING rtree(id, minx, maxx, miny, maxy)",
-        f"CREATE TRIGGER IF NOT EXISTS {table}_rtree_insert AFTER INSERT ON {table} WHEN NEW.bbox_minx IS NOT NULL "
-        f"BEGIN INSERT INTO {rtree} VALUES ({cols}); END",
-        f"CREATE TRIGGER IF NOT EXISTS {table}_rtree_update AFTER UPDATE OF bbox_minx, bbox_miny, bbox_maxx, bbox_maxy "
-        f"ON {table} BEGIN DELETE FROM {rtree} WHERE id = OLD.id; "
-        f"INSERT INTO {rtree} SELECT {cols} WHERE NEW.bbox_minx IS NOT NULL; END",
-        f"CREATE TRIGGER IF NOT EXISTS {table}_rtree_delete AFTER DELETE ON {table} "
-        f"BEGIN DELETE FROM {rtree} WHERE id = OLD.id; END",
-    ]
 
 
 _OBSERVATION_COLUMNS = 14
@@ -156,13 +140,6 @@ class SqliteStore(SqlStore):
         event.listen(engine, "connect", self._on_connect)
         event.listen(engine, "begin", self._on_begin)
         return engine
-
-    def _create_schema(self, conn: Connection) -> None:
-        metadata.create_all(conn)
-        for table in ("locations", "features_of_interest"):
-            for ddl in _rtree_ddl(table):
-                conn.exec_driver_sql(ddl)
-        conn.exec_driver_sql(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def _write_guard(self) -> threading.RLock:
         return self._write_lock

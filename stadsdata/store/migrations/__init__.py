@@ -1,0 +1,46 @@
+"""Schema migrations for both backends, with Alembic. `upgrade(engine)` brings a database to the
+newest revision; revisions live in `versions/`. Databases created before migrations existed
+(same schema, no `alembic_version` table) are adopted as revision 0001."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+BASELINE = "0001"
+
+
+def _config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent))
+    config.attributes["connection"] = connection
+    return config
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+def upgrade(connection: Connection) -> str:
+    """Upgrade the database on `connection` to the newest revision; returns it."""
+    config = _config(connection)
+    if current_revision(connection) is None and inspect(connection).has_table("observations"):
+        command.stamp(config, BASELINE)  # created by an earlier version with the baseline schema
+    command.upgrade(config, "head")
+    revision = current_revision(connection)
+    assert revision is not None
+    return revision

@@ -1,0 +1,79 @@
+"""Schema migrations (Alembic) on both backends: a new database is created at the newest
+revision, an existing one keeps its data, and --no-migrate refuses an out-of-date schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from stadsdata.app import create_app
+from stadsdata.settings import Settings
+from stadsdata.store import migrations
+from stadsdata.store.base import Store
+from stadsdata.store.sql.store import SchemaOutOfDate
+from stadsdata.store.sqlite.backend import SqliteStore
+
+
+def test_store_is_at_the_newest_revision(store: Store) -> None:
+    with store.engine.begin() as conn:  # type: ignore[attr-defined]
+        assert migrations.current_revision(conn) == migrations.head_revision()
+
+
+def test_upgrade_keeps_data_and_is_idempotent(store: Store, tmp_path: Path) -> None:
+    app = create_app(Settings(database=str(tmp_path / "unused.db")), store=store)
+    with TestClient(app) as client:
+        body = {"name": "Lamp", "description": "street light", "properties": {"lux": 12}}
+        assert client.post("/v1.1/Things", json=body).status_code == 201
+        with store.engine.begin() as conn:  # type: ignore[attr-defined]
+            assert migrations.upgrade(conn) == migrations.head_revision()
+        things = client.get("/v1.1/Things").json()["value"]
+    assert [(t["name"], t["properties"]) for t in things] == [("Lamp", {"lux": 12})]
+
+
+def test_a_database_from_before_migrations_is_adopted(tmp_path: Path) -> None:
+    """A SQLite file created with the baseline schema but no alembic_version is stamped, not
+    re-created, and its rows survive."""
+    path = tmp_path / "old.db"
+    first = SqliteStore(path)
+    first.open()
+    with first.engine.begin() as conn:  # type: ignore[union-attr]
+        conn.execute(text("INSERT INTO things (name, description) VALUES ('old', 'kept')"))
+        conn.execute(text("DROP TABLE alembic_version"))
+    first.close()
+    again = SqliteStore(path)
+    again.open()
+    with again.engine.begin() as conn:  # type: ignore[union-attr]
+        assert migrations.current_revision(conn) == migrations.head_revision()
+        assert conn.execute(text("SELECT name FROM things")).scalars().all() == ["old"]
+    again.close()
+
+
+def test_no_migrate_refuses_an_empty_database(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "empty.db")
+    with pytest.raises(SchemaOutOfDate, match="stadsdata db upgrade"):
+        store.open(migrate=False)
+
+
+def test_no_migrate_accepts_an_up_to_date_database(tmp_path: Path) -> None:
+    SqliteStore(tmp_path / "db.db").open()
+    store = SqliteStore(tmp_path / "db.db")
+    store.open(migrate=False)
+    store.close()
+
+
+def test_db_upgrade_command(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from stadsdata.cli import app
+
+    path = tmp_path / "cli.db"
+    result = CliRunner().invoke(app, ["db", "upgrade", "--database", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"-> {migrations.head_revision()}" in result.output
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        assert migrations.current_revision(conn) == migrations.head_revision()
+    engine.dispose()
