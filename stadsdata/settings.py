@@ -16,7 +16,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("database", "STADSDATA_DATABASE", "STADSDATA_DATABASE_URL"),
     )
     migrate: bool = Field(True, description="upgrade the database schema when the server starts")
-    statement_timeout_ms: int = Field(30_000, ge=100, description="PostgreSQL: longest a query may run (503 after)")
+    statement_timeout_ms: int = Field(30_000, ge=1, description="PostgreSQL: longest a query may run (503 after)")
     host: str = Field("127.0.0.1", description="address to listen on")
     port: int = Field(8000, ge=1, le=65535)
     public_base_url: str | None = Field(

@@ -25,6 +25,7 @@ from stadsdata.service.context import WriteContext
 from stadsdata.store.base import Store
 
 log = logging.getLogger(__name__)
+_CONNECTION_TROUBLE = ("connection", "could not connect", "server closed", "terminating", "shutting down")
 
 
 class StaService:
@@ -57,6 +58,9 @@ class StaService:
                 raise ServiceUnavailable("the query took too long and was cancelled", extra={"retryAfter": 5}) from None
             if any(word in message for word in ("too many", "too large", "stack", "depth")):
                 raise BadRequest(f"the query is too complex for the database ({message})") from None
+            if exc.connection_invalidated or any(word in message for word in _CONNECTION_TROUBLE):
+                log.warning("database unavailable: %s", message)
+                raise ServiceUnavailable("the database is unavailable; try again", extra={"retryAfter": 5}) from None
             raise
 
     def _dispatch(self, req: StaRequest) -> StaResponse:

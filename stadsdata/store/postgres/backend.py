@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import create_engine, insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 import stadsdata.store.postgres.functions  # noqa: F401  (registers the PostgreSQL SQL spellings)
 from stadsdata.store.base import ObservationRow
@@ -43,8 +43,12 @@ class PostgresStore(SqlStore):
             pool_size=self.pool_size,
             max_overflow=self.pool_size * 2,
             pool_pre_ping=True,
-            connect_args={"options": f"-c statement_timeout={self.statement_timeout_ms} -c timezone=UTC"},
+            connect_args={"options": "-c timezone=UTC"},
         )
+
+    def _started(self, conn: Connection) -> None:
+        # Per transaction, so that API queries are limited but migrations and start-up are not.
+        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(self.statement_timeout_ms)}")
 
     def _write_options(self) -> dict[str, Any]:
         return {}

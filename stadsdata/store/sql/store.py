@@ -45,6 +45,9 @@ class SqlStore(Store):
     def _write_options(self) -> dict[str, Any]:
         return {"stadsdata_write": True}
 
+    def _started(self, conn: Connection) -> None:
+        """Called at the start of every read and write transaction (e.g. to set time limits)."""
+
     def bbox_prefilter(self, entity: EntityType, table: Any, box: tuple[float, float, float, float]) -> Any:
         """A cheap condition that rows whose geometry may meet `box` satisfy (bounding boxes)."""
         c = table.c
@@ -95,6 +98,7 @@ class SqlStore(Store):
             self._local.tx = (tx, True)
             try:
                 with conn.begin():
+                    self._started(conn)
                     yield tx
             finally:
                 self._local.tx = None
@@ -111,6 +115,7 @@ class SqlStore(Store):
             self._local.tx = (tx, False)
             try:
                 with conn.begin():
+                    self._started(conn)
                     yield tx
             finally:
                 self._local.tx = None
