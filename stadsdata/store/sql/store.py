@@ -87,21 +87,12 @@ class SqlStore(Store):
     def write(self) -> Iterator[Transaction]:
         current = getattr(self._local, "tx", None)
         if current is not None and current[1]:
-            yield current[0]
+            yield current[0]  # joins the open write transaction of this thread
             return
         if current is not None:
             raise RuntimeError("a write cannot start inside a read-only transaction")
-        assert self.engine is not None, "store not opened"
-        with self._write_guard(), self.engine.connect() as conn:
-            conn = conn.execution_options(**self._write_options())
-            tx = self._transaction(conn)
-            self._local.tx = (tx, True)
-            try:
-                with conn.begin():
-                    self._started(conn)
-                    yield tx
-            finally:
-                self._local.tx = None
+        with self._write_guard(), self._begin(write=True) as tx:
+            yield tx
 
     @contextmanager
     def read_only(self) -> Iterator[Transaction]:
@@ -109,10 +100,18 @@ class SqlStore(Store):
         if current is not None:
             yield current[0]
             return
+        with self._begin(write=False) as tx:
+            yield tx
+
+    @contextmanager
+    def _begin(self, *, write: bool) -> Iterator[Transaction]:
+        """A new connection and transaction, registered as this thread's current one."""
         assert self.engine is not None, "store not opened"
         with self.engine.connect() as conn:
+            if write:
+                conn = conn.execution_options(**self._write_options())
             tx = self._transaction(conn)
-            self._local.tx = (tx, False)
+            self._local.tx = (tx, write)
             try:
                 with conn.begin():
                     self._started(conn)
