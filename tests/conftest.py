@@ -84,13 +84,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[str]:
-    """A real `stadsdata serve` on a free port; yields its base URL (no trailing slash)."""
+@pytest.fixture(params=BACKENDS)
+def live_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A real `stadsdata serve` on a free port, on each backend; yields its base URL."""
+    database = str(tmp_path / "live.db")
+    if request.param == "postgresql":
+        database = request.getfixturevalue("postgres_url")
+        _empty_postgres_store(database).close()
     port = free_port()
     env = {**os.environ, "STADSDATA_LOG_LEVEL": "warning"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "stadsdata.cli", "serve", "--database", str(tmp_path / "live.db"), "--port", str(port)],
+        [sys.executable, "-m", "stadsdata.cli", "serve", "--database", database, "--port", str(port)],
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
