@@ -43,20 +43,49 @@ def copy(
     destination: Annotated[str, typer.Argument(help="an EMPTY SQLite file or postgresql:// database to copy to")],
 ) -> None:
     """Copy a whole platform between SQLite and PostgreSQL, ids kept, counts verified."""
+    from pathlib import Path
+
     from rich.console import Console
-    from rich.progress import Progress
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
 
     from stadsdata.app import open_store
     from stadsdata.settings import Settings
     from stadsdata.store.copy import CopyError, copy_database
 
-    src = open_store(Settings(database=source))
-    dst = open_store(Settings(database=destination))
     console = Console()
+
+    def fail(message: str) -> typer.Exit:
+        console.print(f"[red]stadsdata db copy: {escape(message)}[/red]", highlight=False, soft_wrap=True)
+        return typer.Exit(1)
+
+    def shown(database: str) -> str:  # never echo a password from a URL
+        return make_url(database).render_as_string(hide_password=True) if "://" in database else database
+
+    src_settings, dst_settings = Settings(database=source), Settings(database=destination)
+    try:
+        if not src_settings.is_postgres and not Path(src_settings.sqlite_path).is_file():
+            raise fail(f"source {shown(source)} does not exist")
+        if source == destination:
+            raise fail("source and destination are the same database")
+        # The source is only read: it is not upgraded behind the operator's back.
+        src = open_store(src_settings.model_copy(update={"migrate": False}))
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - unreachable, wrong URL, old schema: say why, exit 1
+        raise fail(f"cannot open source {shown(source)}: {exc}") from None
+    try:
+        dst = open_store(dst_settings)  # creates the schema when the destination is new
+    except Exception as exc:  # noqa: BLE001
+        src.close()
+        raise fail(f"cannot open destination {shown(destination)}: {exc}") from None
     tasks: dict[str, Any] = {}
     try:
-        with Progress(console=console) as bar:
+        columns = (TextColumn("{task.description:<40}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console) as bar:
 
             def progress(table: str, done: int, total: int) -> None:
                 if table not in tasks:
@@ -65,13 +94,16 @@ def copy(
 
             report = copy_database(src, dst, progress=progress)  # type: ignore[arg-type]
     except CopyError as exc:
-        console.print(f"[red]stadsdata db copy: {exc}[/red]")
-        raise typer.Exit(1) from None
+        raise fail(str(exc)) from None
+    except SQLAlchemyError as exc:  # e.g. the connection was lost: the destination is rolled back
+        raise fail(f"copy failed (an unfinished copy is rolled back): {exc}") from None
     finally:
         src.close()
         dst.close()
-    summary = Table("table", "source", "destination")
-    for name, (a, b) in report.counts.items():
-        summary.add_row(name, str(a), str(b))
+    summary = Table("table", "source rows", "destination rows", "sum of ids", "max id", title="stadsdata db copy")
+    for name, (a, b) in report.tables.items():
+        summary.add_row(name, str(a[0]), str(b[0]), str(b[1]), str(b[2]))
     console.print(summary)
-    console.print("verified: every table has the same number of rows")
+    rate = report.rows / report.seconds if report.seconds else 0.0
+    console.print(f"{report.rows} rows in {report.seconds:.1f} s ({rate:,.0f} rows/s)")
+    console.print("verified: every table has the same rows, sum of ids and max id in source and destination")
