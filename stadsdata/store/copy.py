@@ -14,6 +14,7 @@ that would then be refused as "not empty"). The source is read inside one transa
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -174,8 +175,6 @@ def _writer(conn: Connection, table: Table) -> Callable[[Sequence[Any]], None]:
 def copy_database(src: SqlStore, dst: SqlStore, *, progress: Progress | None = None) -> CopyReport:
     """Copy every table in foreign-key order in one destination transaction, then verify
     (rows, sum and max of ids per table) and raise CopyError on any difference."""
-    import time
-
     assert src.engine is not None and dst.engine is not None
     started = time.monotonic()
     with dst.engine.connect() as conn:
