@@ -11,7 +11,19 @@ from fastapi.testclient import TestClient
 MEASUREMENT = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement"
 COMPLEX = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_ComplexObservation"
 CELSIUS = {"name": "degree Celsius", "symbol": "degC", "definition": "http://unitsofmeasure.org/ucum.html#para-30"}
+PROBLEM = "application/problem+json"
 UGM3 = {"name": "microgram per cubic metre", "symbol": "ug/m3", "definition": "http://unitsofmeasure.org/ucum.html"}
+
+
+def assert_problem(response: Any, status: int = 400, field: str | None = None) -> dict[str, Any]:
+    """A problem+json response with this status (and, when given, naming this field)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["status"] == status
+    if field is not None:
+        assert problem.get("field") == field, problem
+    return problem
 
 
 def created_id(response: Any) -> int:

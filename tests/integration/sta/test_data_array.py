@@ -8,12 +8,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.sta.conftest import CELSIUS, COMPLEX, MEASUREMENT, created_id
+from tests.integration.sta.conftest import CELSIUS, COMPLEX, MEASUREMENT, assert_problem, created_id
 
 pytestmark = pytest.mark.conformance("data-array")
 
 BASE = "http://testserver/v1.1"
-PROBLEM = "application/problem+json"
 CREATE = "/v1.1/CreateObservations"
 DEFAULT_COMPONENTS = ["id", "phenomenonTime", "result", "resultTime"]
 ALL_COMPONENTS = ["id", "phenomenonTime", "result", "resultTime", "FeatureOfInterest/id", "parameters", "validTime", "resultQuality"]
@@ -31,15 +30,6 @@ def get_json(client: TestClient, url: str) -> Any:
 def count(client: TestClient, collection: str) -> int:
     return int(get_json(client, f"/v1.1/{collection}?$count=true&$top=0")["@iot.count"])
 
-
-def assert_problem(response: Any, status: int = 400, field: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    problem = response.json()
-    assert problem["status"] == status
-    if field is not None:
-        assert problem.get("field") == field, problem
-    return problem
 
 
 def observation_rows(client: TestClient, url: str, components: list[str]) -> list[list[Any]]:

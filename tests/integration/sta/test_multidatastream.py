@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.sta.conftest import CELSIUS, COMPLEX, MEASUREMENT, UGM3, created_id
+from tests.integration.sta.conftest import CELSIUS, COMPLEX, MEASUREMENT, PROBLEM, UGM3, assert_problem, created_id
 
 pytestmark = pytest.mark.conformance("multi-datastream")
 
 PERCENT = {"name": "percent", "symbol": "%", "definition": "http://unitsofmeasure.org/ucum.html#para-29"}
 MPS = {"name": "metre per second", "symbol": "m/s", "definition": "http://unitsofmeasure.org/ucum.html"}
 OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
-PROBLEM = "application/problem+json"
 
 
 def sensor_body(name: str = "weather station") -> dict[str, Any]:
@@ -57,15 +56,6 @@ def values(client: TestClient, url: str) -> list[dict[str, Any]]:
     assert response.status_code == 200, response.text
     return response.json()["value"]
 
-
-def assert_problem(response: Any, status: int = 400, field: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    problem = response.json()
-    assert problem["status"] == status
-    if field is not None:
-        assert problem.get("field") == field, problem
-    return problem
 
 
 @pytest.fixture
