@@ -27,6 +27,8 @@ def open_store(settings: Settings) -> Store:
         store = PostgresStore(settings.database, statement_timeout_ms=settings.statement_timeout_ms)
     else:
         store = SqliteStore(settings.sqlite_path)
+    if settings.count_mode == "estimate":
+        store.count_limit = settings.count_limit
     store.open(migrate=settings.migrate)
     return store
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -17,6 +19,12 @@ class Settings(BaseSettings):
     )
     migrate: bool = Field(True, description="upgrade the database schema when the server starts")
     statement_timeout_ms: int = Field(30_000, ge=1, description="PostgreSQL: longest a query may run (503 after)")
+    count_mode: Literal["exact", "estimate"] = Field(
+        "estimate",
+        description="$count of a filtered collection: 'exact' always counts; 'estimate' counts up to "
+        "count_limit rows and beyond that gives PostgreSQL's planner estimate (SQLite always counts)",
+    )
+    count_limit: int = Field(100_000, ge=1, description="rows counted exactly in count mode 'estimate'")
     host: str = Field("127.0.0.1", description="address to listen on")
     port: int = Field(8000, ge=1, le=65535)
     public_base_url: str | None = Field(

@@ -125,6 +125,9 @@ class Store(ABC):
     """A backend. Create with the backend's constructor, then `open()` (creates/upgrades schema)."""
 
     dialect: str = ""
+    # `$count` of a filtered collection: None counts exactly; N counts exactly up to N rows and
+    # gives the backend's estimate beyond that, where it has one (the `count_mode` setting).
+    count_limit: int | None = None
 
     @abstractmethod
     def open(self, *, migrate: bool = True) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.engine import Connection
 
-from stadsdata.store.schema import metadata
+from stadsdata.store.schema import metadata, observations
 from stadsdata.store.sql.store import SqlStore
 
 BATCH = 10_000
@@ -190,6 +190,7 @@ def copy_database(src: SqlStore, dst: SqlStore, *, progress: Progress | None = N
         before = _fingerprints(source)
         issued = _issued_ids(source)
         with dst.engine.connect().execution_options(stadsdata_write=True) as target, target.begin():
+            prepare = dst.transaction_on(target)
             for table in metadata.sorted_tables:
                 total, done = before[table.name][0], 0
                 if progress:
@@ -198,6 +199,8 @@ def copy_database(src: SqlStore, dst: SqlStore, *, progress: Progress | None = N
                 rows = source.execution_options(yield_per=BATCH).execute(query)
                 write = _writer(target, table)
                 for chunk in rows.partitions(BATCH):
+                    if table is observations:  # PostgreSQL: the time partitions these rows need
+                        prepare.prepare_observation_times([row.phenomenon_time_start for row in chunk])
                     write(chunk)
                     done += len(chunk)
                     if progress:

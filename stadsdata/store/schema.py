@@ -205,9 +205,20 @@ observations = Table(
         sqlite_where=text("multi_datastream_id IS NOT NULL"),
         postgresql_where=text("multi_datastream_id IS NOT NULL"),
     ),
+    Index("ix_observations_datastream_id", "datastream_id", "id"),  # a stream's observations in id order
+    Index(
+        "ix_observations_multi_datastream_id",
+        "multi_datastream_id",
+        "id",
+        sqlite_where=text("multi_datastream_id IS NOT NULL"),
+        postgresql_where=text("multi_datastream_id IS NOT NULL"),
+    ),
     Index("ix_observations_feature", "feature_of_interest_id"),
     sqlite_autoincrement=True,
 )
+# On PostgreSQL (migration 0002) this table is partitioned by month of phenomenon_time_start
+# and its primary key is (id, phenomenon_time_start), as partitioning requires; ids stay unique
+# because they come from one sequence. See store/postgres/partitions.py.
 
 TABLES: dict[str, Table] = {
     "Thing": things,

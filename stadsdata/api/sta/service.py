@@ -52,6 +52,9 @@ class StaService:
             raise BadRequest(f"the database cannot evaluate this query: {message}", field=field) from None
         except OperationalError as exc:
             message = str(exc.orig)
+            if getattr(exc.orig, "sqlstate", None) in ("40001", "40P01"):  # serialization failure, deadlock
+                log.info("transaction aborted by the database: %s", message)
+                raise ServiceUnavailable("the change collided with a concurrent one; try again", extra={"retryAfter": 1}) from None
             if "locked" in message or "busy" in message:
                 raise ServiceUnavailable("the database is busy; try again", extra={"retryAfter": 1}) from None
             if "statement timeout" in message or "canceling statement" in message:

@@ -35,12 +35,12 @@ def head_revision() -> str:
     return head
 
 
-def upgrade(connection: Connection) -> str:
-    """Upgrade the database on `connection` to the newest revision; returns it."""
+def upgrade(connection: Connection, revision: str = "head") -> str:
+    """Upgrade the database on `connection` to `revision` (the newest by default); returns it."""
     config = _config(connection)
     if current_revision(connection) is None and inspect(connection).has_table("observations"):
         command.stamp(config, BASELINE)  # created by an earlier version with the baseline schema
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)
     revision = current_revision(connection)
     assert revision is not None
     return revision

@@ -1,41 +1,63 @@
 """The PostgreSQL + PostGIS store: the same schema and SQL as SQLite, with PostGIS for the
-spatial functions and `INSERT … RETURNING` in batches for bulk observations.
+spatial functions and binary `COPY` (ids reserved from the sequence first) for bulk observations.
+
+Observations are partitioned by month of phenomenon time (`partitions.py`), created on demand in
+the writing transaction.
 
 Several `stadsdata serve` processes may share one database: there is no process-local state
-beyond the connection pool; the per-stream summary rows are locked (`FOR UPDATE`) while a batch
-folds into them."""
+beyond the connection pool and a cache of which partitions exist; the per-stream summary rows are
+locked (`FOR UPDATE`) while a batch folds into them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, func, literal_column
 from sqlalchemy.engine import Connection, Engine
 
-import stadsdata.store.postgres.functions  # noqa: F401  (registers the PostgreSQL SQL spellings)
+from stadsdata.model.entities import EntityType
 from stadsdata.store.base import ObservationRow
-from stadsdata.store.schema import observations
+from stadsdata.store.postgres.bulk import copy_observations
+from stadsdata.store.postgres.functions import Explain  # also registers the PostgreSQL SQL spellings
+from stadsdata.store.postgres.partitions import PartitionRegistry
+from stadsdata.store.sql.reader import SqlReader
 from stadsdata.store.sql.store import SqlStore
-from stadsdata.store.sql.transaction import SqlTransaction, observation_columns
+from stadsdata.store.sql.transaction import SqlTransaction
 
 
 class PostgresTransaction(SqlTransaction):
+    def __init__(self, conn: Connection, reader: SqlReader, partitions: PartitionRegistry) -> None:
+        super().__init__(conn, reader)
+        self.partitions = partitions
+
+    def prepare_observation_times(self, phenomenon_time_starts: Sequence[datetime]) -> None:
+        self.partitions.ensure(self.conn, phenomenon_time_starts)
+
     def _bulk_insert(self, rows: Sequence[ObservationRow]) -> list[int]:
-        stmt = insert(observations).returning(observations.c.id, sort_by_parameter_order=True)
-        result = self.conn.execute(stmt, [observation_columns(row) for row in rows])
-        return [r[0] for r in result]
+        """Ids reserved from the sequence, then one binary COPY in this transaction (see bulk.py)."""
+        return copy_observations(self.conn.connection.driver_connection, rows)  # type: ignore[arg-type]
 
 
 class PostgresStore(SqlStore):
     dialect = "postgresql"
-    transaction_class = PostgresTransaction
 
     def __init__(self, url: str, *, statement_timeout_ms: int = 30_000, pool_size: int = 10) -> None:
         super().__init__()
         self.url = _driver_url(url)
         self.statement_timeout_ms = statement_timeout_ms
         self.pool_size = pool_size
+        self.partitions = PartitionRegistry()
+
+    def open(self, *, migrate: bool = True) -> None:
+        super().open(migrate=migrate)
+        assert self.engine is not None
+        with self.engine.begin() as conn:
+            self.partitions.ensure_current(conn)
+
+    def transaction_on(self, conn: Connection) -> SqlTransaction:
+        return PostgresTransaction(conn, self._reader(conn), self.partitions)
 
     def _create_engine(self) -> Engine:
         return create_engine(
@@ -45,6 +67,20 @@ class PostgresStore(SqlStore):
             pool_pre_ping=True,
             connect_args={"options": "-c timezone=UTC"},
         )
+
+    def bbox_prefilter(self, entity: EntityType, table: Any, box: tuple[float, float, float, float]) -> Any:
+        """Bounding boxes overlapping `box` (`&&`), answered by the GiST index on the box columns
+        (migration 0002; the expression must stay exactly the indexed one)."""
+        c = table.c
+        if "bbox_minx" not in c:
+            return c.id.isnot(None)
+        srid = literal_column("4326")  # inline, so the planner matches the index expression
+        envelope = func.ST_MakeEnvelope(c.bbox_minx, c.bbox_miny, c.bbox_maxx, c.bbox_maxy, srid)
+        return envelope.op("&&")(func.ST_MakeEnvelope(*(float(v) for v in box), srid))
+
+    def estimate_rows(self, conn: Connection, stmt: Any) -> int | None:
+        plan = conn.execute(Explain(stmt)).scalar_one()
+        return int(plan[0]["Plan"]["Plan Rows"])
 
     def _started(self, conn: Connection) -> None:
         # Per transaction, so that API queries are limited but migrations and start-up are not.

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Text, literal
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.elements import ClauseElement
 
 from stadsdata.store.sql.functions import (
     GeoFunction,
@@ -21,6 +23,21 @@ from stadsdata.store.sql.functions import (
     TimeShift,
 )
 from stadsdata.store.types import JsonText
+
+
+class Explain(Executable, ClauseElement):
+    """`EXPLAIN (FORMAT JSON) <select>`: the plan, with the row estimate, without running it."""
+
+    inherit_cache = False
+
+    def __init__(self, stmt: Any) -> None:
+        self.stmt = stmt
+
+
+@compiles(Explain, "postgresql")
+def _explain(element: Explain, compiler: Any, **kw: Any) -> str:
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.stmt, **kw)
+
 
 _JSON_TYPE = {"number": ("number", "::float8"), "string": ("string", ""), "bool": ("boolean", "::boolean")}
 

@@ -225,7 +225,10 @@ class FilterCompiler:
             return or_(start != r_start, end != r_end)
         if op in ("gt", "ge"):
             return _COMPARE[op](start, r_end)
-        return _COMPARE[op](end, r_start)
+        # start <= end always holds (intervals are validated on write), so `end < t` implies
+        # `start < t`; saying so bounds the (stream, phenomenon_time_start) index range and lets
+        # PostgreSQL prune time partitions, instead of reading to the end of the stream.
+        return and_(_COMPARE[op](end, r_start), _COMPARE[op](start, r_start))
 
     def _predicate(self, expr: ast.FunctionCall, entity: EntityType, table: Any) -> ColumnElement[bool]:
         args = [self._value(a, entity, table) for a in expr.args]

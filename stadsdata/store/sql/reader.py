@@ -24,10 +24,20 @@ _CHUNK = 5_000  # ids per IN (...) list
 
 
 class SqlReader:
-    def __init__(self, conn: Connection, *, bbox_prefilter: Any = None, count_shortcut: Any = None) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        *,
+        bbox_prefilter: Any = None,
+        count_shortcut: Any = None,
+        count_limit: int | None = None,
+        estimate_rows: Any = None,
+    ) -> None:
         self.conn = conn
         self.bbox_prefilter = bbox_prefilter
         self.count_shortcut = count_shortcut  # (request) -> int | None: a cheap exact count
+        self.count_limit = count_limit  # counts beyond this many rows may be estimated
+        self.estimate_rows = estimate_rows  # (select) -> int | None: the planner's row estimate
 
     def compiler(self, scope: ScopeFn) -> FilterCompiler:
         return FilterCompiler(scope, bbox_prefilter=self.bbox_prefilter)
@@ -86,8 +96,19 @@ class SqlReader:
             cheap = self.count_shortcut(req)
             if cheap is not None:
                 return int(cheap)
-        stmt = select(func.count()).select_from(table).where(*conditions)
-        return int(self.conn.execute(stmt).scalar_one())
+        matching = select(table.c.id).where(*conditions)
+        if self.count_limit is not None and self.estimate_rows is not None and req.scope(req.entity) is None:
+            # Count mode "estimate": exact up to the limit; beyond it, the planner's estimate
+            # (never below the limit + 1), so that $count never scans a huge collection.
+            # Not under an access scope: statistics cover hidden rows too.
+            probe = select(func.count()).select_from(matching.limit(self.count_limit + 1).subquery())
+            exact = int(self.conn.execute(probe).scalar_one())
+            if exact <= self.count_limit:
+                return exact
+            estimate = self.estimate_rows(matching)
+            if estimate is not None:
+                return max(int(estimate), self.count_limit + 1)
+        return int(self.conn.execute(select(func.count()).select_from(matching.subquery())).scalar_one())
 
     def _order(self, compiler: FilterCompiler, entity: EntityType, table: Any, orderby: Sequence[OrderBy]) -> list[Any]:
         clauses: list[Any] = []
@@ -202,7 +223,7 @@ class SqlReader:
             chunk = ids[start : start + _CHUNK]
             stmt = (
                 select(stream.c.id.label("_parent"), stream.c.observation_count.label("_count"), obs)
-                .select_from(stream.join(obs, obs.c.id == stream.c.latest_observation_id))
+                .select_from(stream.join(obs, latest_observation_join(obs, stream)))
                 .where(stream.c.id.in_(chunk))
             )
             for row in self.conn.execute(stmt).mappings():
@@ -211,6 +232,14 @@ class SqlReader:
                     more.add(row["_parent"])
                 if count:
                     counts[row["_parent"]] = row["_count"]
+
+
+def latest_observation_join(obs: Any, stream: Any) -> Any:
+    """The join of a stream to its latest observation. The phenomenon time lets PostgreSQL
+    look in one time partition instead of probing the id index of every partition."""
+    return (obs.c.id == stream.c.latest_observation_id) & (
+        obs.c.phenomenon_time_start == stream.c.latest_phenomenon_time
+    )
 
 
 def _latest_only(entity: EntityType, nav_name: str, target: EntityType, opts: QueryOptions, scope: ScopeFn) -> bool:

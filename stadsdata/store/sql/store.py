@@ -19,7 +19,7 @@ from stadsdata.store import migrations
 from stadsdata.store.base import ReadRequest, Record, Store, Transaction
 from stadsdata.store.schema import datastreams, multi_datastreams, observations
 from stadsdata.store.sql.codec import record_from_row
-from stadsdata.store.sql.reader import SqlReader
+from stadsdata.store.sql.reader import SqlReader, latest_observation_join
 from stadsdata.store.sql.transaction import SqlTransaction
 
 
@@ -47,6 +47,10 @@ class SqlStore(Store):
 
     def _started(self, conn: Connection) -> None:
         """Called at the start of every read and write transaction (e.g. to set time limits)."""
+
+    def estimate_rows(self, conn: Connection, stmt: Any) -> int | None:
+        """The query planner's estimate of how many rows `stmt` returns, if the backend has one."""
+        return None
 
     def bbox_prefilter(self, entity: EntityType, table: Any, box: tuple[float, float, float, float]) -> Any:
         """A cheap condition that rows whose geometry may meet `box` satisfy (bounding boxes)."""
@@ -79,9 +83,18 @@ class SqlStore(Store):
             self.engine = None
 
     # -- transactions -----------------------------------------------------------------------
-    def _transaction(self, conn: Connection) -> SqlTransaction:
-        reader = SqlReader(conn, bbox_prefilter=self.bbox_prefilter, count_shortcut=lambda req: count_shortcut(conn, req))
-        return self.transaction_class(conn, reader)
+    def _reader(self, conn: Connection) -> SqlReader:
+        return SqlReader(
+            conn,
+            bbox_prefilter=self.bbox_prefilter,
+            count_shortcut=lambda req: count_shortcut(conn, req),
+            count_limit=self.count_limit,
+            estimate_rows=lambda stmt: self.estimate_rows(conn, stmt),
+        )
+
+    def transaction_on(self, conn: Connection) -> SqlTransaction:
+        """This backend's unit of work on a connection the caller manages (e.g. `db copy`)."""
+        return self.transaction_class(conn, self._reader(conn))
 
     @contextmanager
     def write(self) -> Iterator[Transaction]:
@@ -110,7 +123,7 @@ class SqlStore(Store):
         with self.engine.connect() as conn:
             if write:
                 conn = conn.execution_options(**self._write_options())
-            tx = self._transaction(conn)
+            tx = self.transaction_on(conn)
             self._local.tx = (tx, write)
             try:
                 with conn.begin():
@@ -122,7 +135,7 @@ class SqlStore(Store):
     def latest_observations(self, datastream_ids: Sequence[int] | None = None) -> Iterator[tuple[int, Record | None]]:
         d = datastreams.c
         stmt = select(d.id.label("_ds"), observations).select_from(
-            datastreams.outerjoin(observations, observations.c.id == d.latest_observation_id)
+            datastreams.outerjoin(observations, latest_observation_join(observations, datastreams))
         )
         if datastream_ids is not None:
             stmt = stmt.where(d.id.in_(list(datastream_ids)))

@@ -1,11 +1,13 @@
 """The unit of work for SQL backends: writes with the integrity rules of OGC 18-088 §10.4,
 reads through `SqlReader`, and the per-stream time-series summary.
 
-Backends subclass this only for their bulk fast path (`_bulk_insert`)."""
+Backends subclass this only for their bulk fast path (`_bulk_insert`) and for what must
+exist before observations are written (`prepare_observation_times`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -86,6 +88,8 @@ class SqlTransaction(Transaction):
         table = TABLES[entity.name]
         streams_before = self._streams_of_observations([id]) if entity.name == "Observation" else None
         row = row_from_values(entity, values)
+        if "phenomenon_time_start" in row and entity.name == "Observation":
+            self.prepare_observation_times([row["phenomenon_time_start"]])
         self.conn.execute(update(table).where(table.c.id == id).values(**row))
         if streams_before is not None:
             self.summaries.recompute(streams_before | self._streams_of_observations([id]))
@@ -160,9 +164,14 @@ class SqlTransaction(Transaction):
     def insert_observations(self, rows: Sequence[ObservationRow]) -> list[int]:
         if not rows:
             return []
+        self.prepare_observation_times([row.phenomenon_time_start for row in rows])
         ids = self._bulk_insert(rows)
         self.summaries.add(rows, ids)
         return ids
+
+    def prepare_observation_times(self, phenomenon_time_starts: Sequence[datetime]) -> None:
+        """Called before observations with these phenomenon time starts are written (inserted
+        or moved by an update): PostgreSQL creates the time partitions they need."""
 
     def _bulk_insert(self, rows: Sequence[ObservationRow]) -> list[int]:
         """Portable fallback: one INSERT per row. Backends override with their fast path."""

@@ -1,12 +1,10 @@
 """`stadsdata db copy`: SQLite → PostgreSQL → SQLite keeps every entity and observation.
 
-The PostgreSQL part uses its own scratch database (`stadsdata_copy_test` next to the suite's
-test database), created and dropped here, so it never races the rest of the suite."""
+The PostgreSQL part uses its own scratch database (`scratch_postgres` in conftest.py), so it
+never races the rest of the suite."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -158,27 +156,6 @@ def _assert_new_ids_continue(database: str, copied: dict[str, int]) -> None:
         assert stream["Sensor"]["@iot.id"] > copied["sensors"]
         assert stream["ObservedProperty"]["@iot.id"] > copied["observed_properties"]
         assert stream["Observations"][0]["@iot.id"] > copied["observations"]
-
-
-@pytest.fixture
-def scratch_postgres(postgres_url: str) -> Iterator[str]:
-    """An empty database of its own on the suite's PostgreSQL server (skips/fails like postgres_url)."""
-    import psycopg
-
-    base, _, _ = postgres_url.rpartition("/")
-    name = "stadsdata_copy_test"
-    try:
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'")
-    except psycopg.Error as exc:
-        problem = f"cannot create the scratch database {name}: {str(exc).strip().splitlines()[0]}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(problem)
-        pytest.skip(problem)
-    yield f"{base}/{name}"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def test_round_trip_sqlite_postgres_sqlite(tmp_path: Path, scratch_postgres: str) -> None:

@@ -37,18 +37,20 @@ def test_a_database_from_before_migrations_is_adopted(tmp_path: Path) -> None:
     """A SQLite file created with the baseline schema but no alembic_version is stamped, not
     re-created, and its rows survive."""
     path = tmp_path / "old.db"
-    first = SqliteStore(path)
-    first.open()
-    with first.engine.begin() as conn:  # type: ignore[union-attr]
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        migrations.upgrade(conn, migrations.BASELINE)
         conn.execute(text("INSERT INTO things (name, description) VALUES ('old', 'kept')"))
         conn.execute(text("DROP TABLE alembic_version"))
-    first.close()
+    engine.dispose()
     again = SqliteStore(path)
     again.open()
     with again.engine.begin() as conn:  # type: ignore[union-attr]
         assert migrations.current_revision(conn) == migrations.head_revision()
         assert conn.execute(text("SELECT name FROM things")).scalars().all() == ["old"]
+        indexes = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars().all()
     again.close()
+    assert "ix_observations_datastream_id" in indexes  # revision 0002 ran on top of the adopted 0001
 
 
 def test_no_migrate_refuses_an_empty_database(tmp_path: Path) -> None:

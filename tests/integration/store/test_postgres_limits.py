@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -48,3 +49,27 @@ def test_an_unreachable_database_is_a_clear_error() -> None:
     settings = Settings(database="postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(Exception, match="(?i)connect|refused"):
         open_store(settings)
+
+
+@pytest.mark.parametrize(
+    "error", [psycopg.errors.DeadlockDetected("deadlock detected"), psycopg.errors.SerializationFailure("could not serialize")]
+)
+def test_a_transaction_the_database_aborted_answers_503(
+    error: Exception, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deadlock or serialization failure (e.g. two writers creating the same time partition
+    while holding each other's rows) is a temporary condition: 503 with Retry-After, not 500."""
+    from sqlalchemy.exc import OperationalError
+
+    from stadsdata.api.sta.service import StaService
+
+    def collide(self: StaService, req: object) -> None:
+        raise OperationalError("INSERT …", {}, error)
+
+    with TestClient(create_app(Settings(database=str(tmp_path / "db.db")))) as client:
+        monkeypatch.setattr(StaService, "_dispatch", collide)
+        response = client.post("/v1.1/Things", json={"name": "a", "description": "b"})
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.headers["retry-after"] == "1"
+    assert "concurrent" in response.json()["detail"]
