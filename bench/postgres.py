@@ -327,7 +327,7 @@ def bench_scales(url: str, scales: list[int], runs: int) -> dict[str, Any]:
                 result[key] = {"ms": [t * 1000 for t in times], "median_ms": statistics.median(times) * 1000, **check}
         with psycopg.connect(url) as conn:
             result["table_mb"] = float(conn.execute(TABLE_SIZE).fetchone()[0])  # type: ignore[index]
-            result["explain"] = explain(conn, ds)
+        result["explain"] = explain(url, ds)
         out["scales"].append(result)
     return out
 
@@ -344,23 +344,38 @@ def check_answer(key: str, body: dict[str, Any], per_stream: int, expected_lates
     return {"count": body["@iot.count"], "correct": body["@iot.count"] == per_stream}
 
 
-def explain(conn: psycopg.Connection[Any], ds: int) -> dict[str, str]:
-    """Plans of the observation queries behind (d) for one datastream, as the server sends them
-    (default order: id ascending; $top=n asks for n+1 rows to know whether there are more). The
-    count itself comes from the stream summary (`observation_count`)."""
-    day_start, day_end = BASE_TIME + timedelta(hours=1), BASE_TIME + timedelta(hours=25)
-    plans = {}
-    for key, sql, params in (
-        (
-            "day_range",
-            "SELECT * FROM observations WHERE datastream_id = %s AND phenomenon_time_start >= %s "
-            "AND phenomenon_time_end < %s ORDER BY id LIMIT 10001",  # `phenomenonTime lt t` compiles to the end column
-            (ds, day_start, day_end),
-        ),
-        ("count", "SELECT * FROM observations WHERE datastream_id = %s ORDER BY id LIMIT 2", (ds,)),
-    ):
-        rows = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}", params).fetchall()
-        plans[key] = "\n".join(r[0] for r in rows)
+def explain(url: str, ds: int) -> dict[str, str]:
+    """`EXPLAIN (ANALYZE, BUFFERS)` of the observation statements behind the (d) queries of one
+    datastream, exactly as the server sends them: the requests run in-process against the same
+    database and the statements are captured from the engine. (The count itself comes from the
+    stream summary; its observations statement is the `$top=1` page.)"""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import event
+
+    from stadsdata.app import create_app
+    from stadsdata.settings import Settings
+
+    plans: dict[str, str] = {}
+    with opened(url) as store, TestClient(create_app(Settings(database=url), store=store)) as client:
+        assert store.engine is not None
+        for key, (path, params) in queries(ds).items():
+            if key == "latest_10k":
+                continue
+            sent: list[tuple[str, Any]] = []
+
+            def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+                if "FROM observations" in statement:
+                    sent.append((statement, parameters))
+
+            event.listen(store.engine, "before_cursor_execute", capture)
+            try:
+                client.get(path, params=params).raise_for_status()
+            finally:
+                event.remove(store.engine, "before_cursor_execute", capture)
+            statement, parameters = sent[-1]
+            with store.engine.connect() as conn:
+                rows = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {statement}", parameters)
+                plans[key] = "\n".join(r[0] for r in rows)
     return plans
 
 
