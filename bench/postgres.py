@@ -358,15 +358,16 @@ def explain(url: str, ds: int) -> dict[str, str]:
     plans: dict[str, str] = {}
     with opened(url) as store, TestClient(create_app(Settings(database=url), store=store)) as client:
         assert store.engine is not None
+        sent: list[tuple[str, Any]] = []
+
+        def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+            if "FROM observations" in statement:
+                sent.append((statement, parameters))
+
         for key, (path, params) in queries(ds).items():
             if key == "latest_10k":
                 continue
-            sent: list[tuple[str, Any]] = []
-
-            def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-                if "FROM observations" in statement:
-                    sent.append((statement, parameters))
-
+            sent.clear()
             event.listen(store.engine, "before_cursor_execute", capture)
             try:
                 client.get(path, params=params).raise_for_status()

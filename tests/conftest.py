@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -91,10 +92,17 @@ def live_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
     if request.param == "postgresql":
         database = request.getfixturevalue("postgres_url")
         _empty_postgres_store(database).close()
+    with running_server(database) as base:
+        yield base
+
+
+@contextmanager
+def running_server(database: str, *extra_args: str) -> Iterator[str]:
+    """`stadsdata serve --database <database>` in a process of its own on a free port; yields its base URL."""
     port = free_port()
     env = {**os.environ, "STADSDATA_LOG_LEVEL": "warning"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "stadsdata.cli", "serve", "--database", database, "--port", str(port)],
+        [sys.executable, "-m", "stadsdata.cli", "serve", "--database", database, "--port", str(port), *extra_args],
         env=env,
     )
     base = f"http://127.0.0.1:{port}"

@@ -61,6 +61,8 @@ class WriteContext:
             )
         location_id = locations[0]
         feature_id = self.tx.generated_feature_for_location(location_id)
+        if feature_id is None:  # again under a lock, so that concurrent writers create only one
+            feature_id = self.tx.generated_feature_for_location(location_id, lock=True)
         if feature_id is None:
             location = self.tx.read(ReadRequest(LOCATION, QueryOptions(), id=location_id, top=1)).records[0]
             feature_id = self.tx.insert_generated_feature(

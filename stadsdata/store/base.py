@@ -113,8 +113,9 @@ class Transaction(ABC):
         """Ids reached from one entity over a navigation property (no access filter)."""
 
     @abstractmethod
-    def generated_feature_for_location(self, location_id: int) -> int | None:
-        """The FeatureOfInterest generated earlier from this Location, if any."""
+    def generated_feature_for_location(self, location_id: int, *, lock: bool = False) -> int | None:
+        """The FeatureOfInterest generated earlier from this Location, if any. With `lock`, first
+        wait for any other transaction that is generating it (so only one is ever created)."""
 
     @abstractmethod
     def insert_generated_feature(self, values: Record, location_id: int) -> int:
@@ -135,6 +136,11 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def in_transaction(self) -> bool:
+        """Whether this thread has a transaction open (so a failed statement cannot simply be
+        retried on its own)."""
+        return False
 
     @abstractmethod
     def write(self) -> AbstractContextManager[Transaction]:

@@ -28,6 +28,13 @@ log = logging.getLogger(__name__)
 _CONNECTION_TROUBLE = ("connection", "could not connect", "server closed", "terminating", "shutting down")
 
 
+_ATTEMPTS = 3
+
+
+class _Collided(Exception):
+    """The database aborted the request's transaction (deadlock or serialization failure)."""
+
+
 class StaService:
     def __init__(self, store: Store, access: AccessPolicy, *, default_top: int = 100, max_top: int = 10_000, max_batch: int = 1000) -> None:
         self.store = store
@@ -37,7 +44,27 @@ class StaService:
         self.max_batch = max_batch
 
     def handle(self, req: StaRequest) -> StaResponse:
-        """Run one request; raises ProblemError for client errors (rendered by the caller)."""
+        """Run one request; raises ProblemError for client errors (rendered by the caller).
+
+        A request whose transaction the database aborted to break a deadlock or a serialization
+        conflict (e.g. two writers creating the same time partition while holding each other's
+        rows) is run again, up to `_ATTEMPTS` times: its transaction rolled back completely.
+        Not a `$batch` (its committed change sets must not run twice) nor a request inside an
+        open transaction (a change set's sub-request): those answer 503 with Retry-After."""
+        attempt = 1
+        while True:
+            try:
+                return self._handle_once(req)
+            except _Collided as exc:
+                retryable = req.path.strip("/") != "$batch" and not self.store.in_transaction()
+                if not retryable or attempt >= _ATTEMPTS:
+                    raise ServiceUnavailable(
+                        "the change collided with a concurrent one; try again", extra={"retryAfter": 1}
+                    ) from None
+                log.info("retrying after the database aborted the transaction (%s)", exc)
+                attempt += 1
+
+    def _handle_once(self, req: StaRequest) -> StaResponse:
         try:
             return self._dispatch(req)
         except IntegrityError as exc:
@@ -53,8 +80,7 @@ class StaService:
         except OperationalError as exc:
             message = str(exc.orig)
             if getattr(exc.orig, "sqlstate", None) in ("40001", "40P01"):  # serialization failure, deadlock
-                log.info("transaction aborted by the database: %s", message)
-                raise ServiceUnavailable("the change collided with a concurrent one; try again", extra={"retryAfter": 1}) from None
+                raise _Collided(message.strip().splitlines()[0]) from None
             if "locked" in message or "busy" in message:
                 raise ServiceUnavailable("the database is busy; try again", extra={"retryAfter": 1}) from None
             if "statement timeout" in message or "canceling statement" in message:

@@ -1,12 +1,12 @@
 """The PostgreSQL + PostGIS store: the same schema and SQL as SQLite, with PostGIS for the
 spatial functions and binary `COPY` (ids reserved from the sequence first) for bulk observations.
 
-Observations are partitioned by month of phenomenon time (`partitions.py`), created on demand in
-the writing transaction.
+Observations are partitioned by month of phenomenon time, created on demand before a write needs
+them (`partitions.py`).
 
 Several `stadsdata serve` processes may share one database: there is no process-local state
 beyond the connection pool and a cache of which partitions exist; the per-stream summary rows are
-locked (`FOR UPDATE`) while a batch folds into them."""
+locked (`FOR NO KEY UPDATE`) while a batch folds into them."""
 
 from __future__ import annotations
 

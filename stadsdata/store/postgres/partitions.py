@@ -5,21 +5,31 @@ Months from 1900-01 to 2199-12 get their own partition; earlier and later times 
 records, wrong clocks) go to the two catch-all partitions the migration creates, so a client
 cannot make an unbounded number of partitions.
 
-A partition is created inside the writing transaction (so it commits or rolls back with the
-rows that needed it) as `CREATE TABLE … (LIKE observations …)` + `ATTACH PARTITION`: attaching
-locks the parent only in SHARE UPDATE EXCLUSIVE mode, so reads and other inserts into existing
-partitions go on while it happens. A transaction-level advisory lock serialises creators, so
-two processes that need the same month do not collide. `PartitionRegistry.ensure_current()`
-creates this month's and next month's partitions at start-up, so that live ingest does not
-normally create any."""
+A missing partition is created in a short transaction of its own on a second connection, which
+commits at once, so the writing transaction (which sees it on its next statement) and every
+other writer can use it straight away. Creating one is `CREATE TABLE … (LIKE observations …)` +
+`ATTACH PARTITION`: that locks the parent only in SHARE UPDATE EXCLUSIVE mode, so reads and
+inserts into other partitions go on, but adding the partition's foreign keys needs SHARE ROW
+EXCLUSIVE on the referenced tables, which waits for every transaction that has written to them.
+If that is the writing transaction itself (it inserted a FeatureOfInterest or a Datastream just
+before), the side transaction gives up after `SIDE_LOCK_TIMEOUT` and the partition is created
+inside the writing transaction instead (it then rolls back with it; a deadlock with another
+writer is possible there, and the API retries the request). A transaction-level advisory lock
+serialises creators, so two processes that need the same month do not collide.
+`PartitionRegistry.ensure_current()` creates this month's and next month's partitions at
+start-up, so that live ingest does not normally create any."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+
+log = logging.getLogger(__name__)
 
 PARENT = "observations"
 FIRST_YEAR, END_YEAR = 1900, 2200  # monthly partitions for [FIRST_YEAR-01, END_YEAR-01)
@@ -27,6 +37,7 @@ BEFORE = f"{PARENT}_before_{FIRST_YEAR}"
 FROM_END = f"{PARENT}_from_{END_YEAR}"
 # pg_advisory_xact_lock key: 'stadsdata' in ASCII, then 1 for "observation partitions".
 LOCK_KEY = 0x73746164_00000001
+SIDE_LOCK_TIMEOUT = "1s"
 
 Month = tuple[int, int]
 
@@ -103,12 +114,28 @@ class PartitionRegistry:
         self._lock = threading.Lock()
 
     def ensure(self, conn: Connection, times: Iterable[datetime]) -> None:
+        """Make sure the partitions for `times` exist before the transaction on `conn` writes
+        observations with those phenomenon time starts."""
         months = {m for t in times if t is not None and (m := month_of(t)) is not None}
         if not months or {partition_name(m) for m in months} <= self._known:
             return
-        present, _created = ensure_months(conn, months)
+        present = existing_partitions(conn)
+        missing = {m for m in months if partition_name(m) not in present}
+        if missing:
+            try:
+                present |= self._create_aside(conn, missing)
+            except OperationalError as exc:  # e.g. the lock timeout: this transaction holds what it needs
+                log.info("creating partitions %s in the writing transaction (%s)", sorted(missing), exc.orig)
+                ensure_months(conn, missing)  # not remembered: this transaction may still roll back
         with self._lock:
-            self._known = present  # not `_created`: this transaction may still roll back
+            self._known |= present
+
+    def _create_aside(self, conn: Connection, months: set[Month]) -> set[str]:
+        """Create `months` in a transaction of their own, committed before this returns."""
+        with conn.engine.connect() as side, side.begin():
+            side.exec_driver_sql(f"SET LOCAL lock_timeout = '{SIDE_LOCK_TIMEOUT}'")
+            present, created = ensure_months(side, months)
+        return present | created
 
     def ensure_current(self, conn: Connection, now: datetime | None = None) -> None:
         """This month's and next month's partitions (at start-up, in their own transaction)."""

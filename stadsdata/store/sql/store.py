@@ -96,6 +96,9 @@ class SqlStore(Store):
         """This backend's unit of work on a connection the caller manages (e.g. `db copy`)."""
         return self.transaction_class(conn, self._reader(conn))
 
+    def in_transaction(self) -> bool:
+        return getattr(self._local, "tx", None) is not None
+
     @contextmanager
     def write(self) -> Iterator[Transaction]:
         current = getattr(self._local, "tx", None)

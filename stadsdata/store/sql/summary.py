@@ -96,7 +96,10 @@ class StreamSummaries:
     def _merge(self, kind: str, folds: dict[int, _Fold], boxes: dict[int, tuple[float, float, float, float]]) -> None:
         table = _TABLES[kind]
         cols = [table.c.id] + [table.c[name] for name in _SUMMARY_COLUMNS]
-        locked = select(*cols).where(table.c.id.in_(sorted(folds))).with_for_update()  # concurrent batches queue here
+        # Concurrent batches into a stream queue here. FOR NO KEY UPDATE (key_share=True), not
+        # FOR UPDATE: the foreign key checks of the observations just inserted hold FOR KEY SHARE
+        # locks on these rows, which FOR UPDATE would wait for (a deadlock between two batches).
+        locked = select(*cols).where(table.c.id.in_(sorted(folds))).with_for_update(key_share=True)
         current = {r["id"]: r for r in self.conn.execute(locked).mappings()}
         params = []
         for stream_id, fold in folds.items():
@@ -137,7 +140,7 @@ class StreamSummaries:
         """Rebuild the summary of the given streams from their observations."""
         for kind, stream_id in sorted(keys):
             table, fk = _TABLES[kind], _FK[kind]
-            self.conn.execute(select(table.c.id).where(table.c.id == stream_id).with_for_update())
+            self.conn.execute(select(table.c.id).where(table.c.id == stream_id).with_for_update(key_share=True))
             o = observations.c
             agg = self.conn.execute(
                 select(

@@ -32,6 +32,7 @@ from stadsdata.store.schema import (
     features_of_interest,
     historical_locations,
     historical_locations_locations,
+    locations,
     multi_datastreams,
     multi_datastreams_observed_properties,
     observations,
@@ -59,7 +60,9 @@ class SqlTransaction(Transaction):
         stmt = select(target_table.c.id).where(parent_condition(ParentRef(entity, id, nav), target_table))
         return [r[0] for r in self.conn.execute(stmt.order_by(target_table.c.id))]
 
-    def generated_feature_for_location(self, location_id: int) -> int | None:
+    def generated_feature_for_location(self, location_id: int, *, lock: bool = False) -> int | None:
+        if lock:  # writers that would generate the same feature queue here; the query below then sees theirs
+            self.conn.execute(select(locations.c.id).where(locations.c.id == location_id).with_for_update(key_share=True))
         stmt = (
             select(features_of_interest.c.id)
             .where(features_of_interest.c.generated_from_location_id == location_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -54,22 +55,39 @@ def test_an_unreachable_database_is_a_clear_error() -> None:
 @pytest.mark.parametrize(
     "error", [psycopg.errors.DeadlockDetected("deadlock detected"), psycopg.errors.SerializationFailure("could not serialize")]
 )
-def test_a_transaction_the_database_aborted_answers_503(
+def test_a_transaction_the_database_aborted_is_retried_then_503(
     error: Exception, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A deadlock or serialization failure (e.g. two writers creating the same time partition
-    while holding each other's rows) is a temporary condition: 503 with Retry-After, not 500."""
+    while holding each other's rows) rolled the whole transaction back: the request runs again,
+    and only when it keeps colliding it answers 503 with Retry-After (never 500)."""
     from sqlalchemy.exc import OperationalError
 
     from stadsdata.api.sta.service import StaService
 
-    def collide(self: StaService, req: object) -> None:
+    real_dispatch = StaService._dispatch
+    calls: list[str] = []
+
+    def collide_first(self: StaService, req: Any) -> Any:
+        calls.append(req.path)
+        if len(calls) == 1:
+            raise OperationalError("INSERT …", {}, error)
+        return real_dispatch(self, req)
+
+    def collide_always(self: StaService, req: Any) -> Any:
+        calls.append(req.path)
         raise OperationalError("INSERT …", {}, error)
 
     with TestClient(create_app(Settings(database=str(tmp_path / "db.db")))) as client:
-        monkeypatch.setattr(StaService, "_dispatch", collide)
+        monkeypatch.setattr(StaService, "_dispatch", collide_first)
+        assert client.post("/v1.1/Things", json={"name": "a", "description": "b"}).status_code == 201
+        assert len(calls) == 2
+        assert client.get("/v1.1/Things?$count=true").json()["@iot.count"] == 1
+
+        calls.clear()
+        monkeypatch.setattr(StaService, "_dispatch", collide_always)
         response = client.post("/v1.1/Things", json={"name": "a", "description": "b"})
-    assert response.status_code == 503
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.headers["retry-after"] == "1"
-    assert "concurrent" in response.json()["detail"]
+        assert response.status_code == 503 and len(calls) == 3
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.headers["retry-after"] == "1"
+        assert "concurrent" in response.json()["detail"]

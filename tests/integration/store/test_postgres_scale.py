@@ -111,9 +111,12 @@ def test_an_update_moves_the_row_into_a_new_partition(api: tuple[TestClient, Pos
     assert summary["phenomenonTime"] == "2033-01-31T23:59:59Z/2033-01-31T23:59:59Z"
 
 
-def test_a_rolled_back_change_set_leaves_no_partition_behind(api: tuple[TestClient, PostgresStore], scratch_postgres: str) -> None:
+def test_a_rolled_back_change_set_leaves_the_month_usable(api: tuple[TestClient, PostgresStore], scratch_postgres: str) -> None:
+    """The partition is made in a transaction of its own: it stays (empty) when the change set
+    that needed it rolls back, and the month works afterwards."""
     client, _ = api
     stream = new_stream(client)
+    post_observation(client, stream, NOW.isoformat())  # generates the FeatureOfInterest beforehand
     batch = {
         "requests": [
             {"id": "1", "atomicityGroup": "g", "method": "post", "url": "Observations",
@@ -124,53 +127,60 @@ def test_a_rolled_back_change_set_leaves_no_partition_behind(api: tuple[TestClie
     }  # fmt: skip
     response = client.post("/v1.1/$batch", json=batch)
     assert response.status_code == 200, response.text
-    assert "observations_p2032_07" not in partitions(scratch_postgres)
-    # The store does not believe in the rolled-back partition: the month works afterwards.
+    assert partitions(scratch_postgres)["observations_p2032_07"] == 0
     obs = post_observation(client, stream, "2032-07-01T00:00:00Z")
     assert partition_of(scratch_postgres, obs) == "observations_p2032_07"
-    assert client.get(f"/v1.1/Datastreams({stream})/Observations?$count=true").json()["@iot.count"] == 1
+    assert client.get(f"/v1.1/Datastreams({stream})/Observations?$count=true").json()["@iot.count"] == 2
 
 
-def test_concurrent_writers_share_one_new_partition(api: tuple[TestClient, PostgresStore], scratch_postgres: str) -> None:
-    """The first writer creates the partition and keeps its transaction open; the second needs
-    the same month, waits on the advisory lock, then uses the first one's partition."""
+def test_a_writer_holding_a_referenced_table_creates_the_partition_itself(
+    api: tuple[TestClient, PostgresStore], scratch_postgres: str
+) -> None:
+    """A deep insert writes Datastreams before its Observations: the side transaction cannot get
+    its lock on datastreams, so the partition is created inside the writing transaction."""
+    client, _ = api
+    body = thing_body("Paal", 6.1, 52.5, [stream_body("pm25", "pm25", {"name": "µg/m³"}, [("2037-09-09T09:00:00Z", 4.0)])])
+    started = time.monotonic()
+    thing = created_id(client.post("/v1.1/Things", json=body))
+    assert time.monotonic() - started < 10
+    obs = client.get(f"/v1.1/Things({thing})/Datastreams?$expand=Observations").json()["value"][0]["Observations"]
+    assert partition_of(scratch_postgres, obs[0]["@iot.id"]) == "observations_p2037_09"
+
+
+def test_a_new_partition_is_committed_before_the_writer_commits(
+    api: tuple[TestClient, PostgresStore], scratch_postgres: str
+) -> None:
+    """The first writer's partition is visible to everyone while its own transaction is still
+    open, so a second writer of the same month (another process, here another thread) neither
+    waits for the first nor collides with it."""
     client, store = api
-    stream = new_stream(client)
-    feature = client.get("/v1.1/FeaturesOfInterest").json()["value"]
-    if not feature:
-        post_observation(client, stream, NOW.isoformat())
-        feature = client.get("/v1.1/FeaturesOfInterest").json()["value"]
-    foi = feature[0]["@iot.id"]
+    streams = {True: new_stream(client), False: new_stream(client)}  # one each: no shared summary row
+    post_observation(client, streams[True], NOW.isoformat())
+    foi = client.get("/v1.1/FeaturesOfInterest").json()["value"][0]["@iot.id"]
     when = datetime(2034, 2, 10, tzinfo=UTC)
-    created_by_first, release, errors, ids = threading.Event(), threading.Event(), [], []
+    first_wrote, release, errors, ids = threading.Event(), threading.Event(), [], []
 
     def writer(hold: bool) -> None:
         try:
             with store.write() as tx:
-                ids.extend(tx.insert_observations([ObservationRow(when, when, 7, foi, datastream_id=stream)]))
+                ids.extend(tx.insert_observations([ObservationRow(when, when, 7, foi, datastream_id=streams[hold])]))
                 if hold:
-                    created_by_first.set()
+                    first_wrote.set()
                     assert release.wait(10)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
     first = threading.Thread(target=writer, args=(True,))
     first.start()
-    assert created_by_first.wait(10)
+    assert first_wrote.wait(10)
+    assert partitions(scratch_postgres)["observations_p2034_02"] == 0  # committed, still empty
     second = threading.Thread(target=writer, args=(False,))
     second.start()
-    with psycopg.connect(scratch_postgres) as conn:  # the second writer waits for the first
-        for _ in range(100):
-            waiting = conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").fetchone()
-            if waiting and waiting[0]:
-                break
-            time.sleep(0.05)
-        assert waiting and waiting[0] == 1
+    second.join(10)
+    assert not second.is_alive() and len(ids) == 2  # done while the first is still open
     release.set()
     first.join(10)
-    second.join(10)
     assert errors == []
-    assert len(ids) == 2
     assert partitions(scratch_postgres)["observations_p2034_02"] == 2
 
 
