@@ -116,9 +116,10 @@ def free_port() -> int:
 @contextmanager
 def server(database: Path) -> Iterator[tuple[str, int]]:
     """A real `stadsdata serve` on a free port (as tests/conftest.py starts it); yields its base
-    URL and process id."""
+    URL and process id. Access control is open (anonymous writes), as in the store-level parts;
+    the access-control issue adds a run with it enforced."""
     port = free_port()
-    env = {**os.environ, "STADSDATA_LOG_LEVEL": "warning"}
+    env = {**os.environ, "STADSDATA_LOG_LEVEL": "warning", "STADSDATA_ACCESS_MODE": "open"}
     process = subprocess.Popen(
         [sys.executable, "-m", "stadsdata.cli", "serve", "--database", str(database), "--port", str(port)],
         env=env,

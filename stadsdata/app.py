@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from starlette.responses import JSONResponse
 
 from stadsdata import __version__
+from stadsdata.access.authenticate import Authenticator
+from stadsdata.access.datasets import DatasetAccess
 from stadsdata.access.policy import AccessPolicy, OpenAccess
 from stadsdata.api import problems
 from stadsdata.api.sta.routes import build_router
@@ -33,10 +35,17 @@ def open_store(settings: Settings) -> Store:
     return store
 
 
+def policy_for(settings: Settings) -> AccessPolicy:
+    """The access policy the settings ask for: datasets (the default) or everything open."""
+    if settings.access_mode == "open":
+        return OpenAccess()
+    return DatasetAccess(default_level=settings.default_access_level)
+
+
 def create_app(settings: Settings | None = None, *, store: Store | None = None, access: AccessPolicy | None = None) -> FastAPI:
     settings = settings or Settings()
     store = store or open_store(settings)
-    access = access or OpenAccess()
+    access = access or policy_for(settings)
     service = StaService(
         store, access, default_top=settings.default_top, max_top=settings.max_top, max_batch=settings.max_batch_requests
     )
@@ -51,7 +60,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.state.settings = settings
     app.state.sta = service
     problems.install(app)
-    app.include_router(build_router(service, settings))
+    app.include_router(build_router(service, settings, Authenticator(store)))
 
     @app.get("/", include_in_schema=False)
     async def index() -> JSONResponse:

@@ -6,11 +6,17 @@ from typing import Annotated
 
 import typer
 
+from stadsdata.commands.access import datasets_app, grants_app, keys_app, parties_app, users_app
 from stadsdata.commands.db import db_app
 from stadsdata.settings import Settings
 
 app = typer.Typer(help="stadsdata: an open urban data platform.", no_args_is_help=True, add_completion=False)
 app.add_typer(db_app, name="db")
+app.add_typer(parties_app, name="parties")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+app.add_typer(datasets_app, name="datasets")
+app.add_typer(grants_app, name="grants")
 
 
 @app.callback()

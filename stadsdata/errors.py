@@ -82,6 +82,13 @@ class UnsupportedMediaType(ProblemError):
     title = "Unsupported Media Type"
 
 
+class Unauthorized(ProblemError):
+    """No (valid) credentials where they are needed; answered with WWW-Authenticate."""
+
+    status = 401
+    title = "Unauthorized"
+
+
 class Forbidden(ProblemError):
     status = 403
     title = "Forbidden"

@@ -25,6 +25,14 @@ class Settings(BaseSettings):
         "count_limit rows and beyond that gives PostgreSQL's planner estimate (SQLite always counts)",
     )
     count_limit: int = Field(100_000, ge=1, description="rows counted exactly in count mode 'estimate'")
+    access_mode: Literal["enforced", "open"] = Field(
+        "enforced",
+        description="'enforced': datasets, access levels and credentials decide who reads and writes what; "
+        "'open': everything is public and anyone may write (for experiments only)",
+    )
+    default_access_level: Literal["public", "restricted", "non-public"] = Field(
+        "public", description="access level of Datastreams that belong to no dataset"
+    )
     host: str = Field("127.0.0.1", description="address to listen on")
     port: int = Field(8000, ge=1, le=65535)
     public_base_url: str | None = Field(

@@ -22,6 +22,10 @@ from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 from stadsdata.store.sqlite.backend import SqliteStore
 
+# The protocol suite (SensorThings, store, clients) runs with access control open, so that it
+# tests the protocol; tests/integration/access runs with `access_mode="enforced"` explicitly.
+os.environ.setdefault("STADSDATA_ACCESS_MODE", "open")
+
 BACKENDS = ["sqlite", "postgresql"]
 POSTGRES_URL = os.environ.get("STADSDATA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/stadsdata_test")
 

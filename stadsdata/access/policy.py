@@ -1,10 +1,13 @@
 """The one access hook. Every read and write of every face asks this layer; no API module
 decides access itself.
 
-For now the only policy is `OpenAccess` ("everything is public"); the access-control issue
-replaces it with parties, datasets, ODRL policies and consent. The contract stays: a read
-scope is a function giving, per entity type, an extra filter (query AST) that the store
-applies in SQL, including inside `$expand` and across relations in `$filter`.
+A read scope is a function giving, per entity type, an extra filter (query AST) that the store
+applies in SQL, including inside `$expand` and across relations in `$filter`. Writes are
+checked per entity type and action, and per stream for the Observations written into it.
+
+Policies: `DatasetAccess` (datasets with access levels, owners and grants; `datasets.py`) is
+the default; `OpenAccess` (everything public and writable by anyone) is kept for experiments
+(`STADSDATA_ACCESS_MODE=open`).
 """
 
 from __future__ import annotations
@@ -13,14 +16,18 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from stadsdata.model.entities import EntityType
-from stadsdata.store.base import ScopeFn, unrestricted
+from stadsdata.store.base import ScopeFn, Transaction, unrestricted
 
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is asking. `subject` is None for an anonymous caller."""
+    """Who is asking. `subject` is None for an anonymous caller; otherwise 'user:<name>' or
+    'key:<prefix>'. `party_id` is the party the caller acts for."""
 
     subject: str | None = None
+    party_id: int | None = None
+    is_admin: bool = False
+    can_write: bool = False
 
 
 ANONYMOUS = Caller()
@@ -28,21 +35,28 @@ ANONYMOUS = Caller()
 
 class AccessPolicy(ABC):
     @abstractmethod
-    def read_scope(self, caller: Caller) -> ScopeFn:
-        """The rows of each entity type this caller may read."""
+    def read_scope(self, caller: Caller, tx: Transaction) -> ScopeFn:
+        """The rows of each entity type this caller may read (decided on the records of `tx`)."""
 
     @abstractmethod
     def check_write(self, caller: Caller, entity: EntityType, action: str) -> None:
-        """Raise `Forbidden` unless the caller may `action` ('create', 'update', 'delete') entities
-        of this type."""
+        """Raise `Unauthorized`/`Forbidden` unless the caller may `action` ('create', 'update',
+        'delete') entities of this type."""
+
+    @abstractmethod
+    def check_stream_write(self, caller: Caller, tx: Transaction, stream: str, stream_id: int, *, field: str) -> None:
+        """Raise `Forbidden` unless the caller may add Observations to this Datastream or
+        MultiDatastream (`stream`)."""
 
 
 class OpenAccess(AccessPolicy):
-    """Everything is public and writable: the embedded default until access control lands.
-    Partial by design; see docs/access.md."""
+    """Everything is public and writable by anyone (`STADSDATA_ACCESS_MODE=open`)."""
 
-    def read_scope(self, caller: Caller) -> ScopeFn:
+    def read_scope(self, caller: Caller, tx: Transaction) -> ScopeFn:
         return unrestricted
 
     def check_write(self, caller: Caller, entity: EntityType, action: str) -> None:
+        return None
+
+    def check_stream_write(self, caller: Caller, tx: Transaction, stream: str, stream_id: int, *, field: str) -> None:
         return None

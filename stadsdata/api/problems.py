@@ -19,6 +19,10 @@ def problem_response(error: ProblemError, instance: str | None = None) -> Respon
     headers = {}
     if error.status == 503:
         headers["Retry-After"] = str(error.extra.get("retryAfter", 1))
+    if error.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="stadsdata", Basic realm="stadsdata"'
+    if error.status in (401, 403):
+        headers["Cache-Control"] = "no-store"
     return Response(orjson.dumps(error.to_problem(instance)), status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
 
 

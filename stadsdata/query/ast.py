@@ -72,7 +72,22 @@ class FunctionCall:
     pos: int = 0
 
 
-Expr = Literal | Path | BinaryOp | Not | Negate | FunctionCall
+@dataclass(frozen=True)
+class Related:
+    """Access layer only (the OData parser never produces it): some entity reached through the
+    navigation properties `path` exists and, when `dataset_in` is given, its internal
+    `dataset_id` column is one of those ids (or NULL, when `or_unassigned`), and `where` holds
+    for it. With an empty `path` the condition is on the entity itself. Used to say "has a
+    visible Datastream" or "has a Thing without streams"."""
+
+    path: tuple[str, ...]
+    dataset_in: tuple[int, ...] | None = None
+    or_unassigned: bool = False
+    where: Expr | None = None  # a further condition on the entity reached
+    pos: int = 0
+
+
+Expr = Literal | Path | BinaryOp | Not | Negate | FunctionCall | Related
 
 COMPARISON_OPS = frozenset({"eq", "ne", "gt", "ge", "lt", "le"})
 LOGICAL_OPS = frozenset({"and", "or"})

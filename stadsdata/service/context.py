@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from stadsdata.errors import BadRequest
 from stadsdata.model.entities import ENTITY_TYPES, LOCATION, MULTI_DATASTREAM, EntityType
 from stadsdata.query.ast import QueryOptions
-from stadsdata.store.base import ParentRef, ReadRequest, Transaction
+from stadsdata.store.base import ParentRef, ReadRequest, ScopeFn, Transaction, unrestricted
 
 
 def utcnow() -> datetime:
@@ -26,9 +27,17 @@ class WriteContext:
     widths: dict[int, int] = field(default_factory=dict)
     # stream (entity name, id) -> Thing id
     things: dict[tuple[str, int], int] = field(default_factory=dict)
+    # Raises unless the caller may add Observations to the stream (the access policy's check)
+    stream_guard: Callable[[str, int, str], None] | None = None
+    # What the caller may see: linking to an entity it cannot see is like linking to none
+    scope: ScopeFn = unrestricted
+
+    def guard_stream(self, stream: str, stream_id: int, *, field: str) -> None:
+        if self.stream_guard is not None:
+            self.stream_guard(stream, stream_id, field)
 
     def require_exists(self, entity: EntityType, id: int, *, field: str) -> None:
-        if not self.tx.exists(entity, id):
+        if not self.tx.exists(entity, id, scope=self.scope):
             raise BadRequest(f"{entity.name}({id}) does not exist", field=field, status=404 if not field else 400)
 
     def multi_width(self, multi_datastream_id: int) -> int:

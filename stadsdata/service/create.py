@@ -138,6 +138,7 @@ def _complete(ctx: WriteContext, entity: EntityType, values: dict[str, Any], nav
             raise BadRequest("an Observation belongs to a Datastream or a MultiDatastream, not both", field=_f(field, "MultiDatastream"))
         if stream_id is None:
             raise BadRequest("Observation needs a Datastream or MultiDatastream", field=_f(field, "Datastream"))
+        ctx.guard_stream(stream, stream_id, field=_f(field, stream))
         if stream == "MultiDatastream":
             width = ctx.multi_width(stream_id)
             if not isinstance(values["result"], list) or len(values["result"]) != width:

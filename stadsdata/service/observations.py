@@ -81,6 +81,7 @@ def _stream(ctx: WriteContext, document: dict[str, Any], field: str) -> tuple[st
                 raise BadRequest(f"{stream} must be {{\"@iot.id\": …}}", field=f"{field}/{stream}")
             stream_id = entity_id(link["@iot.id"], field=f"{field}/{stream}/@iot.id")
             ctx.require_exists(ENTITY_TYPES[stream], stream_id, field=f"{field}/{stream}")
+            ctx.guard_stream(stream, stream_id, field=f"{field}/{stream}")
             return stream, stream_id
     raise BadRequest("each dataArray document needs a Datastream or MultiDatastream", field=f"{field}/Datastream")
 

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from stadsdata.model.entities import EntityType
@@ -74,6 +75,79 @@ class ObservationRow:
     parameters: Any = None
 
 
+@dataclass(frozen=True)
+class AccessSnapshot:
+    """What access decisions need, read in one go at the start of a request."""
+
+    datasets: dict[int, tuple[str, int | None]]  # dataset id -> (access level, owner party id)
+    parents: dict[int, int | None]  # party id -> parent party id (department -> organisation)
+    grants: frozenset[tuple[int, int]]  # (dataset id, party id) pairs in force now
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A stored identity that can authenticate: a user (password) or an API key."""
+
+    kind: str  # 'user' or 'key'
+    id: int
+    name: str  # username, or the key's name
+    party_id: int | None
+    is_admin: bool
+    can_write: bool
+    secret_hash: str | None  # argon2 password hash, or the API key hash
+    active: bool  # not disabled, revoked or expired
+
+
+class AccessRecords(ABC):
+    """Parties, identities, datasets and grants, as stored (see store/sql/access.py)."""
+
+    @abstractmethod
+    def snapshot(self, now: datetime) -> AccessSnapshot: ...
+
+    @abstractmethod
+    def user(self, username: str) -> Principal | None: ...
+
+    @abstractmethod
+    def api_key(self, prefix: str, now: datetime) -> Principal | None: ...
+
+    @abstractmethod
+    def party_id(self, name: str) -> int | None: ...
+
+    @abstractmethod
+    def dataset_id(self, name: str) -> int | None: ...
+
+    @abstractmethod
+    def add_party(self, name: str, kind: str, parent_id: int | None, now: datetime) -> int: ...
+
+    @abstractmethod
+    def add_user(self, username: str, password_hash: str, party_id: int | None, is_admin: bool, now: datetime) -> int: ...
+
+    @abstractmethod
+    def add_api_key(
+        self, prefix: str, key_hash: str, name: str, party_id: int | None, *, is_admin: bool, can_write: bool,
+        expires_at: datetime | None, now: datetime,
+    ) -> int: ...  # fmt: skip
+
+    @abstractmethod
+    def revoke_api_key(self, prefix: str, now: datetime) -> bool: ...
+
+    @abstractmethod
+    def add_dataset(self, name: str, title: str, access_level: str, owner_party_id: int | None, description: str, now: datetime) -> int: ...
+
+    @abstractmethod
+    def assign_streams(self, dataset_id: int | None, datastream_ids: Sequence[int], multi_datastream_ids: Sequence[int]) -> None: ...
+
+    @abstractmethod
+    def add_grant(self, dataset_id: int, party_id: int, valid_from: datetime | None, valid_until: datetime | None, now: datetime) -> int: ...
+
+    @abstractmethod
+    def revoke_grant(self, grant_id: int, now: datetime) -> bool: ...
+
+    @abstractmethod
+    def stream_datasets(self, stream: str, ids: Sequence[int]) -> dict[int, int | None]:
+        """Dataset id (or None) of each existing Datastream / MultiDatastream (`stream`) in `ids`."""
+
+
 class Transaction(ABC):
     """A unit of work. All writes go through one; reads inside it see its writes."""
 
@@ -111,6 +185,11 @@ class Transaction(ABC):
     @abstractmethod
     def related_ids(self, entity: EntityType, id: int, nav: str) -> list[int]:
         """Ids reached from one entity over a navigation property (no access filter)."""
+
+    @property
+    @abstractmethod
+    def access(self) -> AccessRecords:
+        """Parties, identities, datasets and grants, in this transaction."""
 
     @abstractmethod
     def generated_feature_for_location(self, location_id: int, *, lock: bool = False) -> int | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -44,6 +45,11 @@ def _bbox() -> list[Column]:
     return [Column(n, Float) for n in ("bbox_minx", "bbox_miny", "bbox_maxx", "bbox_maxy")]
 
 
+def _dataset_fk() -> Column:
+    """The dataset a stream belongs to (access control); NULL: the deployment's default level."""
+    return Column("dataset_id", IdType, ForeignKey("datasets.id", ondelete="SET NULL"), index=True)
+
+
 def _stream_extent() -> list[Column]:
     """Per-stream time-series summary, kept current in the same transaction as inserts."""
     return [
@@ -57,6 +63,74 @@ def _stream_extent() -> list[Column]:
         *[Column("area_" + n, Float) for n in ("minx", "miny", "maxx", "maxy")],
     ]
 
+
+# -- parties, identities and datasets (access control, store/sql/access.py) ------------------
+ACCESS_LEVELS = ("public", "restricted", "non-public")  # DCAT-AP-NL / EU access-right
+PARTY_KINDS = ("organisation", "department", "company", "resident")
+
+parties = Table(
+    "parties",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False, unique=True),
+    Column("kind", Text, nullable=False),
+    Column("parent_id", IdType, ForeignKey("parties.id", ondelete="SET NULL"), index=True),  # department -> organisation
+    Column("created_at", UtcTimestamp, nullable=False),
+    sqlite_autoincrement=True,
+)
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    Column("username", Text, nullable=False, unique=True),
+    Column("password_hash", Text),
+    _fk("party_id", "parties", nullable=True, ondelete="SET NULL"),
+    Column("is_admin", Boolean, nullable=False, server_default=text("false")),
+    Column("disabled", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", UtcTimestamp, nullable=False),
+    sqlite_autoincrement=True,
+)
+api_keys = Table(
+    "api_keys",
+    metadata,
+    _id(),
+    Column("prefix", Text, nullable=False, unique=True),
+    Column("key_hash", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    _fk("party_id", "parties", nullable=True, ondelete="CASCADE"),
+    Column("is_admin", Boolean, nullable=False, server_default=text("false")),
+    Column("can_write", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("expires_at", UtcTimestamp),
+    Column("revoked_at", UtcTimestamp),
+    sqlite_autoincrement=True,
+)
+datasets = Table(
+    "datasets",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("access_level", Text, nullable=False),
+    _fk("owner_party_id", "parties", nullable=True, ondelete="SET NULL"),
+    Column("created_at", UtcTimestamp, nullable=False),
+    sqlite_autoincrement=True,
+)
+# A party's right to use a dataset. For now a plain grant (read, optionally within a time
+# window); the ODRL work of the access issue turns these into Agreements with constraints.
+dataset_grants = Table(
+    "dataset_grants",
+    metadata,
+    _id(),
+    _fk("dataset_id", "datasets"),
+    _fk("party_id", "parties"),
+    Column("valid_from", UtcTimestamp),
+    Column("valid_until", UtcTimestamp),
+    Column("revoked_at", UtcTimestamp),
+    Column("created_at", UtcTimestamp, nullable=False),
+    sqlite_autoincrement=True,
+)
 
 things = Table(
     "things",
@@ -135,6 +209,7 @@ datastreams = Table(
     _fk("sensor_id", "sensors"),
     _fk("observed_property_id", "observed_properties"),
     *_stream_extent(),
+    _dataset_fk(),
     sqlite_autoincrement=True,
 )
 multi_datastreams = Table(
@@ -150,6 +225,7 @@ multi_datastreams = Table(
     _fk("thing_id", "things"),
     _fk("sensor_id", "sensors"),
     *_stream_extent(),
+    _dataset_fk(),
     sqlite_autoincrement=True,
 )
 multi_datastreams_observed_properties = Table(

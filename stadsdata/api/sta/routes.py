@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from stadsdata.access.policy import ANONYMOUS
+from stadsdata.access.authenticate import Authenticator
 from stadsdata.api.problems import problem_response
 from stadsdata.api.sta.requests import StaRequest
 from stadsdata.api.sta.service import StaService
@@ -18,12 +18,16 @@ from stadsdata.settings import Settings
 METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 
 
-def build_router(service: StaService, settings: Settings) -> APIRouter:
+def build_router(service: StaService, settings: Settings, authenticator: Authenticator) -> APIRouter:
     router = APIRouter()
 
     async def endpoint(request: Request) -> Response:
         version = request.scope["path"].split("/")[1][1:]  # '/v1.1/Things' -> '1.1'
         rest = request.path_params.get("path", "")
+        try:
+            caller = await run_in_threadpool(authenticator.caller, request.headers)
+        except ProblemError as exc:
+            return problem_response(exc, request.url.path)
         sta_request = StaRequest(
             method=request.method,
             path=rest,
@@ -32,17 +36,20 @@ def build_router(service: StaService, settings: Settings) -> APIRouter:
             content_type=request.headers.get("content-type", ""),
             version=version,
             service_root=f"{base_url(request, settings)}/v{version}",
-            caller=ANONYMOUS,
+            caller=caller,
         )
         try:
             response = await run_in_threadpool(service.handle, sta_request)
         except ProblemError as exc:
             return problem_response(exc, request.url.path)
+        headers = dict(response.headers)
+        if caller.subject is not None:  # what an authenticated caller sees is not for shared caches
+            headers.setdefault("Cache-Control", "no-store")
         return Response(
             response.body_bytes() if response.body is not None else None,
             status_code=response.status,
             media_type=response.content_type if response.body is not None else None,
-            headers=response.headers,
+            headers=headers,
         )
 
     for version in ("1.0", "1.1"):

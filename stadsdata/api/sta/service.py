@@ -22,7 +22,7 @@ from stadsdata.api.sta.root import service_root_document
 from stadsdata.api.sta.writing import Writer
 from stadsdata.errors import PROBLEM_JSON, BadRequest, Conflict, MethodNotAllowed, ProblemError, ServiceUnavailable
 from stadsdata.service.context import WriteContext
-from stadsdata.store.base import Store
+from stadsdata.store.base import Store, Transaction
 
 log = logging.getLogger(__name__)
 _CONNECTION_TROUBLE = ("connection", "could not connect", "server closed", "terminating", "shutting down")
@@ -103,18 +103,18 @@ class StaService:
             if method != "POST":
                 raise MethodNotAllowed("$batch takes POST")
             return self._batch(req)
-        scope = self.access.read_scope(req.caller)
         if path == "CreateObservations":
             if method != "POST":
                 raise MethodNotAllowed("CreateObservations takes POST")
             with self.store.write() as tx:
-                return self.writer.create_observations(WriteContext(tx, req.version), req)
+                return self.writer.create_observations(self._write_context(tx, req), req)
         resource = parse_path(path, version=req.version)
         if method == "GET":
             with self.store.read_only() as tx:
-                return self.reader.get(tx, req, resource, scope)
+                return self.reader.get(tx, req, resource, self.access.read_scope(req.caller, tx))
         with self.store.write() as tx:
-            ctx = WriteContext(tx, req.version)
+            ctx = self._write_context(tx, req)
+            scope = ctx.scope
             if method == "POST":
                 return self.writer.post(ctx, req, resource, scope)
             if method in ("PATCH", "PUT"):
@@ -122,6 +122,12 @@ class StaService:
             if method == "DELETE":
                 return self.writer.delete(ctx, req, resource, scope)
         raise MethodNotAllowed(f"{method} is not supported here")
+
+    def _write_context(self, tx: Transaction, req: StaRequest) -> WriteContext:
+        def guard(stream: str, stream_id: int, field: str) -> None:
+            self.access.check_stream_write(req.caller, tx, stream, stream_id, field=field)
+
+        return WriteContext(tx, req.version, stream_guard=guard, scope=self.access.read_scope(req.caller, tx))
 
     # -- $batch -------------------------------------------------------------------------------
     def _batch(self, req: StaRequest) -> StaResponse:

@@ -144,7 +144,9 @@ class FilterCompiler:
             return true() if expr.value else false()
         self._hops.append([])
         try:
-            if isinstance(expr, ast.BinaryOp) and expr.op in ast.COMPARISON_OPS:
+            if isinstance(expr, ast.Related):
+                clause = self._related(expr, entity, table)
+            elif isinstance(expr, ast.BinaryOp) and expr.op in ast.COMPARISON_OPS:
                 clause = self._compare(expr, entity, table)
             elif isinstance(expr, ast.FunctionCall) and (
                 expr.name in _GEO_PREDICATES or expr.name in _STRING_PREDICATES
@@ -390,6 +392,27 @@ class FilterCompiler:
         if prop.kind == Kind.TEXT:
             return Operand("string", column)
         return Operand("any", column)
+
+    def _related(self, expr: ast.Related, entity: EntityType, table: Any) -> ColumnElement[bool]:
+        """An access condition: walk `expr.path` (as hops, so it becomes an EXISTS) and test
+        the dataset column of the entity reached."""
+        current, current_table = entity, table
+        for name in expr.path:
+            nav = current.nav(name)
+            if nav is None:
+                raise ValueError(f"{current.name} has no navigation property {name!r}")  # a policy bug
+            target = ENTITY_TYPES[nav.target]
+            alias = TABLES[target.name].alias()
+            self._hops[-1].append(_Hop(current, current_table, nav.name, target, alias))
+            current, current_table = target, alias
+        clauses: list[ColumnElement[bool]] = []
+        if expr.dataset_in is not None:
+            column = current_table.c.dataset_id
+            in_set = column.in_(list(expr.dataset_in))
+            clauses.append(or_(in_set, column.is_(None)) if expr.or_unassigned else in_set)
+        if expr.where is not None:
+            clauses.append(self._bool(expr.where, current, current_table))
+        return and_(*clauses) if clauses else true()
 
     def _links(self, hops: list[_Hop]) -> tuple[list[Any], list[Any]]:
         froms: list[Any] = []

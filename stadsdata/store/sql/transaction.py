@@ -37,6 +37,7 @@ from stadsdata.store.schema import (
     multi_datastreams_observed_properties,
     observations,
 )
+from stadsdata.store.sql.access import SqlAccessRecords
 from stadsdata.store.sql.codec import encode_result, row_from_values
 from stadsdata.store.sql.reader import SqlReader, parent_condition
 from stadsdata.store.sql.summary import StreamSummaries
@@ -47,6 +48,10 @@ class SqlTransaction(Transaction):
         self.conn = conn
         self.reader = reader
         self.summaries = StreamSummaries(conn)
+
+    @property
+    def access(self) -> SqlAccessRecords:
+        return SqlAccessRecords(self.conn)
 
     # -- reads ------------------------------------------------------------------------------
     def read(self, request: ReadRequest) -> ReadResult:

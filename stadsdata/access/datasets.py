@@ -1,0 +1,132 @@
+"""`DatasetAccess`: who may read and write what, decided by datasets.
+
+Every Datastream and MultiDatastream belongs to at most one dataset, which has an owner party
+and an access level (DCAT-AP-NL: public, restricted, non-public). A caller sees a dataset when
+it is public, when the caller's party or an organisation above it owns it, when a grant in
+force gives it to such a party, or when the caller is an admin. Streams without a dataset
+follow the deployment's default level (`STADSDATA_DEFAULT_ACCESS_LEVEL`): visible to everyone
+when it is `public`, else only to admins.
+
+Every other entity is visible through the streams it belongs to, so that nothing about a hidden
+stream leaks through its Thing, Location, Sensor or FeatureOfInterest:
+- Observation: its (Multi)Datastream is visible;
+- Thing: one of its streams is visible, or it has none (then it follows the default level);
+- Location: one of its Things is visible, or it has no Thing (default level);
+- HistoricalLocation: its Thing is visible;
+- Sensor, ObservedProperty: one of their streams is visible, or they have none (default level);
+- FeatureOfInterest: one of its Observations is visible, or it has none (default level).
+
+Writes: admins write everything; a non-admin caller with write rights may add Observations to
+streams of datasets its party (or an organisation above it) owns; anonymous callers write
+nothing. (The ODRL offers/agreements, consent and audit of the access issue build on this.)
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from stadsdata.access.policy import AccessPolicy, Caller
+from stadsdata.errors import Forbidden, Unauthorized
+from stadsdata.model.entities import EntityType
+from stadsdata.query.ast import BinaryOp, Expr, Literal, Not, Related
+from stadsdata.store.base import AccessSnapshot, ScopeFn, Transaction, unrestricted
+
+STREAM_NAVS = ("Datastreams", "MultiDatastreams")
+
+
+def _or(*parts: Expr) -> Expr:
+    out = parts[0]
+    for part in parts[1:]:
+        out = BinaryOp("or", out, part)
+    return out
+
+
+class DatasetAccess(AccessPolicy):
+    def __init__(self, default_level: str = "public") -> None:
+        self.default_level = default_level
+
+    # -- reads ------------------------------------------------------------------------------
+    def visible_datasets(self, caller: Caller, snapshot: AccessSnapshot) -> tuple[frozenset[int], bool]:
+        """(ids of the datasets the caller sees, whether it sees streams without a dataset)."""
+        if caller.is_admin:
+            return frozenset(snapshot.datasets), True
+        chain = _party_chain(caller.party_id, snapshot)
+        visible = frozenset(
+            dataset
+            for dataset, (level, owner) in snapshot.datasets.items()
+            if level == "public" or owner in chain or any((dataset, party) in snapshot.grants for party in chain)
+        )
+        return visible, self.default_level == "public"
+
+    def read_scope(self, caller: Caller, tx: Transaction) -> ScopeFn:
+        if caller.is_admin:
+            return unrestricted
+        snapshot = tx.access.snapshot(datetime.now(UTC))
+        visible, unassigned = self.visible_datasets(caller, snapshot)
+        if unassigned and visible == frozenset(snapshot.datasets):
+            return unrestricted  # nothing is hidden from this caller: no filter at all
+        return _scope(tuple(sorted(visible)), unassigned)
+
+    # -- writes -----------------------------------------------------------------------------
+    def check_write(self, caller: Caller, entity: EntityType, action: str) -> None:
+        if caller.is_admin:
+            return
+        if caller.subject is None:
+            raise Unauthorized(f"{action} of {entity.name} needs credentials (an API key or a user)")
+        if entity.name == "Observation" and action == "create" and caller.can_write:
+            return  # which streams: check_stream_write
+        raise Forbidden(f"{caller.subject} may not {action} {entity.name} entities")
+
+    def check_stream_write(self, caller: Caller, tx: Transaction, stream: str, stream_id: int, *, field: str) -> None:
+        if caller.is_admin:
+            return
+        snapshot = tx.access.snapshot(datetime.now(UTC))
+        dataset = tx.access.stream_datasets(stream, [stream_id]).get(stream_id)
+        owner = snapshot.datasets.get(dataset, ("", None))[1] if dataset is not None else None
+        if owner is None or owner not in _party_chain(caller.party_id, snapshot):
+            raise Forbidden(f"{caller.subject} may not add Observations to {stream}({stream_id})", field=field)
+
+
+def _party_chain(party_id: int | None, snapshot: AccessSnapshot) -> set[int]:
+    """The party and the organisations above it (a department acts for its municipality)."""
+    chain: set[int] = set()
+    while party_id is not None and party_id not in chain:
+        chain.add(party_id)
+        party_id = snapshot.parents.get(party_id)
+    return chain
+
+
+def _scope(visible: tuple[int, ...], unassigned: bool) -> ScopeFn:
+    def streams(prefix: tuple[str, ...], navs: tuple[str, ...] = STREAM_NAVS) -> Expr:
+        return _or(*(Related(prefix + (nav,), visible, unassigned) for nav in navs))
+
+    def none_of(*paths: tuple[str, ...]) -> Expr:
+        return Not(_or(*(Related(path) for path in paths)))
+
+    no_streams = none_of(*((nav,) for nav in STREAM_NAVS))
+
+    def default(expr: Expr) -> Expr:
+        """`expr` where the default level shows what belongs to no stream, else nothing."""
+        return expr if unassigned else Literal(False, "bool")
+
+    thing = _or(streams(()), default(no_streams))
+    rules: dict[str, Expr] = {
+        "Datastream": Related((), visible, unassigned),
+        "MultiDatastream": Related((), visible, unassigned),
+        "Observation": _or(Related(("Datastream",), visible, unassigned), Related(("MultiDatastream",), visible, unassigned)),
+        "Thing": thing,
+        "Location": _or(streams(("Things",)), default(_or(Related(("Things",), where=no_streams), none_of(("Things",))))),
+        "HistoricalLocation": _or(streams(("Thing",)), default(Related(("Thing",), where=no_streams))),
+        "Sensor": _or(streams(()), default(no_streams)),
+        "ObservedProperty": _or(streams(()), default(no_streams)),
+        "FeatureOfInterest": _or(
+            Related(("Observations", "Datastream"), visible, unassigned),
+            Related(("Observations", "MultiDatastream"), visible, unassigned),
+            default(none_of(("Observations",))),
+        ),
+    }
+
+    def scope(entity: EntityType) -> Expr | None:
+        return rules[entity.name]
+
+    return scope

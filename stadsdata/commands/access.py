@@ -1,0 +1,197 @@
+"""`stadsdata parties|users|keys|datasets|grants …`: manage who may see and write what.
+
+Every command works on the database of `--database` (or STADSDATA_DATABASE), upgrading its
+schema first like `serve` does. Errors (an unknown party, a duplicate name) exit with code 1
+and a message; secrets are read from standard input or a prompt, never from arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import IntegrityError
+
+from stadsdata.store.base import AccessRecords
+from stadsdata.store.schema import ACCESS_LEVELS, PARTY_KINDS
+
+DatabaseOption = Annotated[str | None, typer.Option(help="SQLite file or postgresql:// URL [env STADSDATA_DATABASE]")]
+
+parties_app = typer.Typer(help="Organisations, departments, companies and residents.", no_args_is_help=True)
+users_app = typer.Typer(help="People who log in (local accounts, argon2 passwords).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys for machines (stored hashed; shown once).", no_args_is_help=True)
+datasets_app = typer.Typer(help="Datasets: groups of Datastreams with an owner and an access level.", no_args_is_help=True)
+grants_app = typer.Typer(help="A party's right to read a restricted or non-public dataset.", no_args_is_help=True)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@contextmanager
+def _records(database: str | None) -> Iterator[AccessRecords]:
+    from stadsdata.app import open_store
+    from stadsdata.settings import Settings
+
+    store = open_store(Settings(**({"database": database} if database else {})))
+    try:
+        with store.write() as tx:
+            yield tx.access
+    except IntegrityError as exc:
+        typer.echo(f"error: {str(exc.orig).splitlines()[0]}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        store.close()
+
+
+def _party(records: AccessRecords, name: str | None) -> int | None:
+    if name is None:
+        return None
+    party = records.party_id(name)
+    if party is None:
+        typer.echo(f"error: no party named {name!r} (stadsdata parties add …)", err=True)
+        raise typer.Exit(1)
+    return party
+
+
+def _dataset(records: AccessRecords, name: str) -> int:
+    dataset = records.dataset_id(name)
+    if dataset is None:
+        typer.echo(f"error: no dataset named {name!r} (stadsdata datasets add …)", err=True)
+        raise typer.Exit(1)
+    return dataset
+
+
+def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
+    if value not in allowed:
+        raise typer.BadParameter(f"{what} must be one of {', '.join(allowed)}")
+    return value
+
+
+@parties_app.command("add")
+def add_party(
+    name: str,
+    kind: Annotated[str, typer.Option(help=f"one of {', '.join(PARTY_KINDS)}")] = "organisation",
+    parent: Annotated[str | None, typer.Option(help="the organisation a department belongs to")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Add a party."""
+    _choice(kind, PARTY_KINDS, "--kind")
+    with _records(database) as records:
+        party = records.add_party(name, kind, _party(records, parent), _now())
+    typer.echo(f"party {party}: {name} ({kind})")
+
+
+@users_app.command("add")
+def add_user(
+    username: str,
+    party: Annotated[str | None, typer.Option(help="the party the user acts for")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="may read and write everything")] = False,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from standard input")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Add a local account; the password is prompted for (or read from stdin)."""
+    from stadsdata.access.passwords import hash_password
+
+    password = typer.get_text_stream("stdin").readline().rstrip("\n") if password_stdin else typer.prompt(
+        "password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        password_hash = hash_password(password)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    with _records(database) as records:
+        user = records.add_user(username, password_hash, _party(records, party), admin, _now())
+    typer.echo(f"user {user}: {username}{' (admin)' if admin else ''}")
+
+
+@keys_app.command("create")
+def create_key(
+    name: Annotated[str, typer.Argument(help="what the key is for, e.g. 'garage sensors'")],
+    party: Annotated[str | None, typer.Option(help="the party the key acts for")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="may read and write everything")] = False,
+    write: Annotated[bool, typer.Option("--write", help="may add Observations to its party's datasets")] = False,
+    expires_days: Annotated[int | None, typer.Option(help="valid for this many days (default: until revoked)")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    from stadsdata.access.api_keys import generate_api_key
+
+    key = generate_api_key()
+    expires = _now() + timedelta(days=expires_days) if expires_days else None
+    with _records(database) as records:
+        records.add_api_key(
+            key.prefix, key.key_hash, name, _party(records, party), is_admin=admin, can_write=write or admin,
+            expires_at=expires, now=_now(),
+        )  # fmt: skip
+    typer.echo(key.secret_key)
+    typer.echo(f"(key {key.prefix}: store it now, it is not shown again)", err=True)
+
+
+@keys_app.command("revoke")
+def revoke_key(prefix: str, database: DatabaseOption = None) -> None:
+    """Revoke a key by its prefix (the part after `sdk_`, before the next `_`)."""
+    with _records(database) as records:
+        done = records.revoke_api_key(prefix, _now())
+    if not done:
+        typer.echo(f"error: no active key with prefix {prefix!r}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"key {prefix} revoked")
+
+
+@datasets_app.command("add")
+def add_dataset(
+    name: str,
+    title: Annotated[str, typer.Option(help="human-readable title")],
+    level: Annotated[str, typer.Option(help=f"one of {', '.join(ACCESS_LEVELS)}")],
+    owner: Annotated[str | None, typer.Option(help="the owning party")] = None,
+    description: str = "",
+    database: DatabaseOption = None,
+) -> None:
+    """Add a dataset."""
+    _choice(level, ACCESS_LEVELS, "--level")
+    with _records(database) as records:
+        dataset = records.add_dataset(name, title, level, _party(records, owner), description, _now())
+    typer.echo(f"dataset {dataset}: {name} ({level})")
+
+
+@datasets_app.command("assign")
+def assign(
+    name: str,
+    datastream: Annotated[list[int] | None, typer.Option(help="Datastream id (repeatable)")] = None,
+    multi_datastream: Annotated[list[int] | None, typer.Option(help="MultiDatastream id (repeatable)")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Put (Multi)Datastreams into a dataset."""
+    with _records(database) as records:
+        records.assign_streams(_dataset(records, name), datastream or [], multi_datastream or [])
+    typer.echo(f"{len(datastream or []) + len(multi_datastream or [])} stream(s) in {name}")
+
+
+@grants_app.command("add")
+def add_grant(
+    dataset: str,
+    party: str,
+    until: Annotated[datetime | None, typer.Option(help="in force until (UTC)")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Let a party read a dataset."""
+    with _records(database) as records:
+        grant = records.add_grant(
+            _dataset(records, dataset), _party(records, party) or 0, None, until.replace(tzinfo=UTC) if until else None, _now()
+        )
+    typer.echo(f"grant {grant}: {party} may read {dataset}")
+
+
+@grants_app.command("revoke")
+def revoke_grant(grant: int, database: DatabaseOption = None) -> None:
+    """End a grant now."""
+    with _records(database) as records:
+        done = records.revoke_grant(grant, _now())
+    if not done:
+        typer.echo(f"error: no grant {grant} in force", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"grant {grant} revoked")

@@ -1,0 +1,114 @@
+"""Parties, identities, datasets and grants in SQL (both backends): the records the access layer
+(`stadsdata/access/`) decides with. No decisions are made here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.engine import Connection
+
+from stadsdata.store.base import AccessRecords, AccessSnapshot, Principal
+from stadsdata.store.schema import api_keys, dataset_grants, datasets, datastreams, multi_datastreams, parties, users
+
+_STREAMS = {"Datastream": datastreams, "MultiDatastream": multi_datastreams}
+
+
+class SqlAccessRecords(AccessRecords):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # -- reads ------------------------------------------------------------------------------
+    def snapshot(self, now: datetime) -> AccessSnapshot:
+        d, p, g = datasets.c, parties.c, dataset_grants.c
+        sets = {r[0]: (r[1], r[2]) for r in self.conn.execute(select(d.id, d.access_level, d.owner_party_id))}
+        parents = {r[0]: r[1] for r in self.conn.execute(select(p.id, p.parent_id))}
+        in_force = and_(
+            g.revoked_at.is_(None),
+            or_(g.valid_from.is_(None), g.valid_from <= now),
+            or_(g.valid_until.is_(None), g.valid_until > now),
+        )
+        grants = frozenset((r[0], r[1]) for r in self.conn.execute(select(g.dataset_id, g.party_id).where(in_force)))
+        return AccessSnapshot(sets, parents, grants)
+
+    def user(self, username: str) -> Principal | None:
+        u = users.c
+        row = self.conn.execute(select(users).where(u.username == username)).mappings().first()
+        if row is None:
+            return None
+        return Principal(
+            "user", row["id"], row["username"], row["party_id"], bool(row["is_admin"]), True,
+            row["password_hash"], not row["disabled"],
+        )  # fmt: skip
+
+    def api_key(self, prefix: str, now: datetime) -> Principal | None:
+        k = api_keys.c
+        row = self.conn.execute(select(api_keys).where(k.prefix == prefix)).mappings().first()
+        if row is None:
+            return None
+        active = row["revoked_at"] is None and (row["expires_at"] is None or row["expires_at"] > now)
+        return Principal(
+            "key", row["id"], row["name"], row["party_id"], bool(row["is_admin"]), bool(row["can_write"]),
+            row["key_hash"], active,
+        )  # fmt: skip
+
+    def party_id(self, name: str) -> int | None:
+        return self.conn.execute(select(parties.c.id).where(parties.c.name == name)).scalar()
+
+    def dataset_id(self, name: str) -> int | None:
+        return self.conn.execute(select(datasets.c.id).where(datasets.c.name == name)).scalar()
+
+    def stream_datasets(self, stream: str, ids: Sequence[int]) -> dict[int, int | None]:
+        table = _STREAMS[stream]
+        rows = self.conn.execute(select(table.c.id, table.c.dataset_id).where(table.c.id.in_(list(ids))))
+        return {r[0]: r[1] for r in rows}
+
+    # -- writes -----------------------------------------------------------------------------
+    def _insert(self, table: Any, **values: Any) -> int:
+        return int(self.conn.execute(insert(table).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+
+    def add_party(self, name: str, kind: str, parent_id: int | None, now: datetime) -> int:
+        return self._insert(parties, name=name, kind=kind, parent_id=parent_id, created_at=now)
+
+    def add_user(self, username: str, password_hash: str, party_id: int | None, is_admin: bool, now: datetime) -> int:
+        return self._insert(
+            users, username=username, password_hash=password_hash, party_id=party_id, is_admin=is_admin, created_at=now
+        )
+
+    def add_api_key(
+        self, prefix: str, key_hash: str, name: str, party_id: int | None, *, is_admin: bool, can_write: bool,
+        expires_at: datetime | None, now: datetime,
+    ) -> int:  # fmt: skip
+        return self._insert(
+            api_keys, prefix=prefix, key_hash=key_hash, name=name, party_id=party_id, is_admin=is_admin,
+            can_write=can_write, expires_at=expires_at, created_at=now,
+        )  # fmt: skip
+
+    def revoke_api_key(self, prefix: str, now: datetime) -> bool:
+        k = api_keys.c
+        result = self.conn.execute(update(api_keys).where(k.prefix == prefix, k.revoked_at.is_(None)).values(revoked_at=now))
+        return bool(result.rowcount)
+
+    def add_dataset(self, name: str, title: str, access_level: str, owner_party_id: int | None, description: str, now: datetime) -> int:
+        return self._insert(
+            datasets, name=name, title=title, access_level=access_level, owner_party_id=owner_party_id,
+            description=description, created_at=now,
+        )  # fmt: skip
+
+    def assign_streams(self, dataset_id: int | None, datastream_ids: Sequence[int], multi_datastream_ids: Sequence[int]) -> None:
+        for table, ids in ((datastreams, datastream_ids), (multi_datastreams, multi_datastream_ids)):
+            if ids:
+                self.conn.execute(update(table).where(table.c.id.in_(list(ids))).values(dataset_id=dataset_id))
+
+    def add_grant(self, dataset_id: int, party_id: int, valid_from: datetime | None, valid_until: datetime | None, now: datetime) -> int:
+        return self._insert(
+            dataset_grants, dataset_id=dataset_id, party_id=party_id, valid_from=valid_from, valid_until=valid_until,
+            created_at=now,
+        )  # fmt: skip
+
+    def revoke_grant(self, grant_id: int, now: datetime) -> bool:
+        g = dataset_grants.c
+        result = self.conn.execute(update(dataset_grants).where(g.id == grant_id, g.revoked_at.is_(None)).values(revoked_at=now))
+        return bool(result.rowcount)
