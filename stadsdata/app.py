@@ -9,8 +9,9 @@ from fastapi import FastAPI
 from starlette.responses import JSONResponse
 
 from stadsdata import __version__
-from stadsdata.access.authenticate import Authenticator
+from stadsdata.access.authenticate import Authenticator, OidcMapping
 from stadsdata.access.datasets import DatasetAccess
+from stadsdata.access.oidc import OidcVerifier
 from stadsdata.access.policy import AccessPolicy, OpenAccess
 from stadsdata.api import problems
 from stadsdata.api.sta.routes import build_router
@@ -42,6 +43,13 @@ def policy_for(settings: Settings) -> AccessPolicy:
     return DatasetAccess(default_level=settings.default_access_level)
 
 
+def oidc_mapping(settings: Settings) -> OidcMapping | None:
+    if not settings.oidc_issuer:
+        return None
+    verifier = OidcVerifier(settings.oidc_issuer, settings.oidc_audience, settings.oidc_jwks_url)
+    return OidcMapping(verifier, settings.oidc_party_claim, settings.oidc_admin_role, settings.oidc_writer_role)
+
+
 def create_app(settings: Settings | None = None, *, store: Store | None = None, access: AccessPolicy | None = None) -> FastAPI:
     settings = settings or Settings()
     store = store or open_store(settings)
@@ -60,7 +68,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.state.settings = settings
     app.state.sta = service
     problems.install(app)
-    app.include_router(build_router(service, settings, Authenticator(store)))
+    app.include_router(build_router(service, settings, Authenticator(store, oidc_mapping(settings))))
 
     @app.get("/", include_in_schema=False)
     async def index() -> JSONResponse:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from stadsdata.commands.access import datasets_app, grants_app, keys_app, parties_app, users_app
+from stadsdata.commands.access import audit_app, datasets_app, grants_app, keys_app, parties_app, users_app
 from stadsdata.commands.db import db_app
 from stadsdata.settings import Settings
 
@@ -17,6 +17,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(grants_app, name="grants")
+app.add_typer(audit_app, name="audit")
 
 
 @app.callback()

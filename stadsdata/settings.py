@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     default_access_level: Literal["public", "restricted", "non-public"] = Field(
         "public", description="access level of Datastreams that belong to no dataset"
     )
+    oidc_issuer: str | None = Field(None, description="OpenID Connect issuer whose bearer tokens are accepted")
+    oidc_audience: str = Field("stadsdata", description="the audience (client id) tokens must be for")
+    oidc_jwks_url: str | None = Field(None, description="the issuer's JWKS URL (default: from its discovery document)")
+    oidc_party_claim: str = Field("stadsdata_party", description="token claim naming the caller's party")
+    oidc_admin_role: str = Field("stadsdata-admin", description="role (in 'roles' or realm_access.roles) that makes an admin")
+    oidc_writer_role: str = Field("stadsdata-writer", description="role that may add Observations to its party's datasets")
     host: str = Field("127.0.0.1", description="address to listen on")
     port: int = Field(8000, ge=1, le=65535)
     public_base_url: str | None = Field(

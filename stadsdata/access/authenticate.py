@@ -7,7 +7,8 @@
 
 Credentials that are present but wrong are an error (401), never a silent fall-back to
 anonymous, so that a client with a mistyped key notices. OpenID Connect bearer tokens
-(`oidc.py`) are not wired in yet."""
+(`oidc.py`): `Authorization: Bearer <JWT>` from the configured issuer; the party comes from a
+claim, admin and write rights from roles."""
 
 from __future__ import annotations
 
@@ -15,19 +16,33 @@ import base64
 import binascii
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from typing import Any
 
 from stadsdata.access.api_keys import parse_api_key, token_from_headers, verify_api_key
+from stadsdata.access.oidc import InvalidToken, OidcVerifier
 from stadsdata.access.passwords import hash_password, verify_password
 from stadsdata.access.policy import ANONYMOUS, Caller
 from stadsdata.errors import Unauthorized
 from stadsdata.store.base import Principal, Store
 
 
+@dataclass(frozen=True)
+class OidcMapping:
+    """How verified token claims become a Caller."""
+
+    verifier: OidcVerifier
+    party_claim: str = "stadsdata_party"
+    admin_role: str = "stadsdata-admin"
+    writer_role: str = "stadsdata-writer"
+
+
 class Authenticator:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, oidc: OidcMapping | None = None) -> None:
         self.store = store
+        self.oidc = oidc
 
     def caller(self, headers: Mapping[str, str]) -> Caller:
         """The caller the headers identify (header names in any case)."""
@@ -40,7 +55,7 @@ class Authenticator:
         if scheme.lower() == "basic":
             return self._basic(value.strip())
         if scheme.lower() == "bearer":
-            raise Unauthorized("this bearer token is not an API key (sdk_…); OpenID Connect tokens are not accepted yet")
+            return self._oidc(value.strip())
         if authorization:
             raise Unauthorized(f"unsupported authorization scheme {scheme!r}; use Bearer (API key) or Basic")
         return ANONYMOUS
@@ -57,6 +72,28 @@ class Authenticator:
         if not principal.active:
             raise Unauthorized("this API key is revoked or expired")
         return _caller(principal, f"key:{prefix}")
+
+    def _oidc(self, token: str) -> Caller:
+        if self.oidc is None:
+            raise Unauthorized("bearer tokens other than API keys (sdk_…) are not accepted: no OpenID Connect issuer is configured")
+        try:
+            claims = self.oidc.verifier.verify(token)
+        except InvalidToken as exc:
+            raise Unauthorized(exc.reason) from None
+        party_name = claims.get(self.oidc.party_claim)
+        party_id = None
+        if isinstance(party_name, str):
+            with self.store.read_only() as tx:
+                party_id = tx.access.party_id(party_name)
+            if party_id is None:
+                raise Unauthorized(f"the token's party {party_name!r} is not known here")
+        roles = _roles(claims)
+        return Caller(
+            subject=f"oidc:{claims['sub']}",
+            party_id=party_id,
+            is_admin=self.oidc.admin_role in roles,
+            can_write=self.oidc.writer_role in roles or self.oidc.admin_role in roles,
+        )
 
     def _basic(self, value: str) -> Caller:
         try:
@@ -79,6 +116,15 @@ class Authenticator:
 @cache
 def _dummy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
+
+
+def _roles(claims: dict[str, Any]) -> set[str]:
+    """Roles from `roles` (Entra ID, many issuers) or `realm_access.roles` (Keycloak)."""
+    roles = claims.get("roles")
+    realm = claims.get("realm_access")
+    if not isinstance(roles, list) and isinstance(realm, dict):
+        roles = realm.get("roles")
+    return {r for r in roles if isinstance(r, str)} if isinstance(roles, list) else set()
 
 
 def _caller(principal: Principal, subject: str) -> Caller:

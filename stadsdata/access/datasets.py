@@ -16,20 +16,24 @@ stream leaks through its Thing, Location, Sensor or FeatureOfInterest:
 - Sensor, ObservedProperty: one of their streams is visible, or they have none (default level);
 - FeatureOfInterest: one of its Observations is visible, or it has none (default level).
 
+Reads of records of restricted and non-public datasets are written to the audit log
+(`audit.py`), with what allowed them.
+
 Writes: admins write everything; a non-admin caller with write rights may add Observations to
 streams of datasets its party (or an organisation above it) owns; anonymous callers write
-nothing. (The ODRL offers/agreements, consent and audit of the access issue build on this.)
+nothing. (The ODRL offers/agreements and consent of the access issue build on this.)
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from stadsdata.access.audit import records_seen
 from stadsdata.access.policy import AccessPolicy, Caller
 from stadsdata.errors import Forbidden, Unauthorized
 from stadsdata.model.entities import EntityType
-from stadsdata.query.ast import BinaryOp, Expr, Literal, Not, Related
-from stadsdata.store.base import AccessSnapshot, ScopeFn, Transaction, unrestricted
+from stadsdata.query.ast import BinaryOp, Expr, Literal, Not, Related, StreamDatasets
+from stadsdata.store.base import AccessSnapshot, AuditEvent, Record, ScopeFn, Transaction, unrestricted
 
 STREAM_NAVS = ("Datastreams", "MultiDatastreams")
 
@@ -87,6 +91,36 @@ class DatasetAccess(AccessPolicy):
             raise Forbidden(f"{caller.subject} may not add Observations to {stream}({stream_id})", field=field)
 
 
+    # -- audit ------------------------------------------------------------------------------
+    def audit_events(
+        self, caller: Caller, tx: Transaction, results: list[tuple[EntityType, list[Record]]], request: str
+    ) -> list[AuditEvent]:
+        if caller.subject is None:
+            return []  # anonymous callers see public data only
+        now = datetime.now(UTC)
+        snapshot = tx.access.snapshot(now)
+        guarded = {d for d, (level, _) in snapshot.datasets.items() if level != "public"}
+        if not guarded:
+            return []
+        seen = records_seen(results)
+        counts: dict[int, int] = {}
+        for stream in ("Datastream", "MultiDatastream"):
+            ids = sorted(i for kind, i in seen if kind == stream)
+            for stream_id, dataset in tx.access.stream_datasets(stream, ids).items() if ids else ():
+                if dataset is not None:
+                    counts[dataset] = counts.get(dataset, 0) + seen[(stream, stream_id)]
+        chain = _party_chain(caller.party_id, snapshot)
+        events = []
+        for dataset, n in sorted(counts.items()):
+            if dataset not in guarded or not n:
+                continue
+            owner = snapshot.datasets[dataset][1]
+            grant = next((snapshot.grants[(dataset, p)] for p in sorted(chain) if (dataset, p) in snapshot.grants), None)
+            basis = "owner" if owner in chain else "grant" if grant is not None else "admin"
+            events.append(AuditEvent(now, caller.subject, caller.party_id, dataset, basis, grant, "read", n, request[:2000]))
+        return events
+
+
 def _party_chain(party_id: int | None, snapshot: AccessSnapshot) -> set[int]:
     """The party and the organisations above it (a department acts for its municipality)."""
     chain: set[int] = set()
@@ -113,7 +147,7 @@ def _scope(visible: tuple[int, ...], unassigned: bool) -> ScopeFn:
     rules: dict[str, Expr] = {
         "Datastream": Related((), visible, unassigned),
         "MultiDatastream": Related((), visible, unassigned),
-        "Observation": _or(Related(("Datastream",), visible, unassigned), Related(("MultiDatastream",), visible, unassigned)),
+        "Observation": StreamDatasets(visible, unassigned),
         "Thing": thing,
         "Location": _or(streams(("Things",)), default(_or(Related(("Things",), where=no_streams), none_of(("Things",))))),
         "HistoricalLocation": _or(streams(("Thing",)), default(Related(("Thing",), where=no_streams))),

@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from stadsdata.model.entities import EntityType
-from stadsdata.store.base import ScopeFn, Transaction, unrestricted
+from stadsdata.store.base import AuditEvent, Record, ScopeFn, Transaction, unrestricted
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,14 @@ class AccessPolicy(ABC):
     def check_stream_write(self, caller: Caller, tx: Transaction, stream: str, stream_id: int, *, field: str) -> None:
         """Raise `Forbidden` unless the caller may add Observations to this Datastream or
         MultiDatastream (`stream`)."""
+
+
+    def audit_events(
+        self, caller: Caller, tx: Transaction, results: list[tuple[EntityType, list[Record]]], request: str
+    ) -> list[AuditEvent]:
+        """The audit events for what the caller was given (in the read's transaction; the caller
+        of this method stores them). Default: nothing to record."""
+        return []
 
 
 class OpenAccess(AccessPolicy):

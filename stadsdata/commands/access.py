@@ -195,3 +195,21 @@ def revoke_grant(grant: int, database: DatabaseOption = None) -> None:
         typer.echo(f"error: no grant {grant} in force", err=True)
         raise typer.Exit(1)
     typer.echo(f"grant {grant} revoked")
+
+
+audit_app = typer.Typer(help="The audit log: who read records of restricted and non-public datasets.", no_args_is_help=True)
+
+
+@audit_app.command("list")
+def list_audit(
+    dataset: Annotated[str | None, typer.Option(help="only this dataset")] = None,
+    limit: Annotated[int, typer.Option(help="newest N events")] = 100,
+    database: DatabaseOption = None,
+) -> None:
+    """Print audit events, newest first (tab-separated: time, who, party, dataset, basis, grant, records, request)."""
+    with _records(database) as records:
+        events = records.audit_events(_dataset(records, dataset) if dataset else None, limit)
+    for e in events:
+        party = "" if e.party_id is None else str(e.party_id)
+        grant = "" if e.grant_id is None else str(e.grant_id)
+        typer.echo("\t".join((e.time.isoformat(), e.subject, party, str(e.dataset_id), e.basis, grant, str(e.records), e.request)))

@@ -87,7 +87,19 @@ class Related:
     pos: int = 0
 
 
-Expr = Literal | Path | BinaryOp | Not | Negate | FunctionCall | Related
+@dataclass(frozen=True)
+class StreamDatasets:
+    """Access layer only: an Observation whose Datastream or MultiDatastream belongs to one of
+    these datasets (or to none, when `or_unassigned`). Said this way, rather than as two
+    `Related`, the store knows that a stream's Observations are visible exactly when the stream
+    is, and keeps its summary counts and latest-observation shortcuts under this scope."""
+
+    dataset_in: tuple[int, ...]
+    or_unassigned: bool = False
+    pos: int = 0
+
+
+Expr = Literal | Path | BinaryOp | Not | Negate | FunctionCall | Related | StreamDatasets
 
 COMPARISON_OPS = frozenset({"eq", "ne", "gt", "ge", "lt", "le"})
 LOGICAL_OPS = frozenset({"and", "or"})

@@ -28,7 +28,8 @@ def create_observations(ctx: WriteContext, body: Any) -> list[int]:
     rows: list[ObservationRow] = []
     for index, document in enumerate(body):
         rows.extend(_document_rows(ctx, document, field=f"[{index}]"))
-    for feature_id in sorted({row.feature_of_interest_id for row in rows}):
+    generated = set(ctx.features.values())  # made or found for the streams here: no check needed
+    for feature_id in sorted({row.feature_of_interest_id for row in rows} - generated):
         ctx.require_exists(FEATURE_OF_INTEREST, feature_id, field="FeatureOfInterest/id")
     return ctx.tx.insert_observations(rows)
 

@@ -81,7 +81,7 @@ class AccessSnapshot:
 
     datasets: dict[int, tuple[str, int | None]]  # dataset id -> (access level, owner party id)
     parents: dict[int, int | None]  # party id -> parent party id (department -> organisation)
-    grants: frozenset[tuple[int, int]]  # (dataset id, party id) pairs in force now
+    grants: dict[tuple[int, int], int]  # (dataset id, party id) -> id of a grant in force now
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,28 @@ class AccessRecords(ABC):
     @abstractmethod
     def stream_datasets(self, stream: str, ids: Sequence[int]) -> dict[int, int | None]:
         """Dataset id (or None) of each existing Datastream / MultiDatastream (`stream`) in `ids`."""
+
+    @abstractmethod
+    def add_audit_events(self, events: Sequence[AuditEvent]) -> None: ...
+
+    @abstractmethod
+    def audit_events(self, dataset_id: int | None = None, limit: int = 1000) -> list[AuditEvent]:
+        """The newest events first, of one dataset or of all."""
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One read of records of a restricted or non-public dataset."""
+
+    time: datetime
+    subject: str
+    party_id: int | None
+    dataset_id: int
+    basis: str  # 'owner', 'grant' or 'admin'
+    grant_id: int | None
+    action: str
+    records: int
+    request: str
 
 
 class Transaction(ABC):

@@ -132,6 +132,24 @@ dataset_grants = Table(
     sqlite_autoincrement=True,
 )
 
+# Append-only: every read of records of a restricted or non-public dataset (access/audit.py).
+audit_events = Table(
+    "audit_events",
+    metadata,
+    _id(),
+    Column("time", UtcTimestamp, nullable=False),
+    Column("subject", Text, nullable=False),  # 'user:<name>' or 'key:<prefix>'
+    Column("party_id", IdType),  # not a foreign key: the log outlives what it mentions
+    Column("dataset_id", IdType, nullable=False),
+    Column("basis", Text, nullable=False),  # what allowed it: 'owner', 'grant', 'admin'
+    Column("grant_id", IdType),
+    Column("action", Text, nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("request", Text, nullable=False),
+    Index("ix_audit_events_dataset_time", "dataset_id", "time"),
+    sqlite_autoincrement=True,
+)
+
 things = Table(
     "things",
     metadata,

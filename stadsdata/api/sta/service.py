@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import orjson
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
+from stadsdata.access.audit import RecordingTransaction
 from stadsdata.access.policy import AccessPolicy
 from stadsdata.api.sta.batch import SubRequest, SubResponse, handle_batch
 from stadsdata.api.sta.paths import parse_path
@@ -111,7 +112,14 @@ class StaService:
         resource = parse_path(path, version=req.version)
         if method == "GET":
             with self.store.read_only() as tx:
-                return self.reader.get(tx, req, resource, self.access.read_scope(req.caller, tx))
+                recording = RecordingTransaction(tx)
+                response = self.reader.get(recording, req, resource, self.access.read_scope(req.caller, tx))  # type: ignore[arg-type]
+                request = f"GET /v{req.version}/{req.path}" + (f"?{req.query_string}" if req.query_string else "")
+                events = self.access.audit_events(req.caller, tx, recording.results, request)
+            if events:  # written before the answer goes out: no unrecorded read of non-public data
+                with self.store.write() as tx:
+                    tx.access.add_audit_events(events)
+            return response
         with self.store.write() as tx:
             ctx = self._write_context(tx, req)
             scope = ctx.scope

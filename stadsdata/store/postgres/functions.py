@@ -17,6 +17,7 @@ from stadsdata.store.sql.functions import (
     JsonValue,
     Remainder,
     Rounding,
+    ScanHint,
     StrPosition,
     TimeDiff,
     TimePart,
@@ -137,3 +138,9 @@ def _geometry(clause: Any, compiler: Any, **kw: Any) -> str:
     if isinstance(clause.type, JsonText):
         return f"stadsdata_geometry({sql})"
     return f"ST_SetSRID(ST_GeomFromEWKT({sql}), 4326)"
+
+
+@compiles(ScanHint, "postgresql")
+def _scan_hint(element: ScanHint, compiler: Any, **kw: Any) -> str:
+    (column,) = element.clauses
+    return str(compiler.process(column, **kw))

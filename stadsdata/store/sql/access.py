@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -10,18 +11,36 @@ from typing import Any
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
-from stadsdata.store.base import AccessRecords, AccessSnapshot, Principal
-from stadsdata.store.schema import api_keys, dataset_grants, datasets, datastreams, multi_datastreams, parties, users
+from stadsdata.store.base import AccessRecords, AccessSnapshot, AuditEvent, Principal
+from stadsdata.store.schema import (
+    api_keys,
+    audit_events,
+    dataset_grants,
+    datasets,
+    datastreams,
+    multi_datastreams,
+    parties,
+    users,
+)
 
 _STREAMS = {"Datastream": datastreams, "MultiDatastream": multi_datastreams}
 
 
 class SqlAccessRecords(AccessRecords):
+    """The records of one transaction. The snapshot is read once per transaction (a request) and
+    forgotten on any change made through this object."""
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._snapshot: AccessSnapshot | None = None
 
     # -- reads ------------------------------------------------------------------------------
     def snapshot(self, now: datetime) -> AccessSnapshot:
+        if self._snapshot is None:
+            self._snapshot = self._read_snapshot(now)
+        return self._snapshot
+
+    def _read_snapshot(self, now: datetime) -> AccessSnapshot:
         d, p, g = datasets.c, parties.c, dataset_grants.c
         sets = {r[0]: (r[1], r[2]) for r in self.conn.execute(select(d.id, d.access_level, d.owner_party_id))}
         parents = {r[0]: r[1] for r in self.conn.execute(select(p.id, p.parent_id))}
@@ -30,7 +49,7 @@ class SqlAccessRecords(AccessRecords):
             or_(g.valid_from.is_(None), g.valid_from <= now),
             or_(g.valid_until.is_(None), g.valid_until > now),
         )
-        grants = frozenset((r[0], r[1]) for r in self.conn.execute(select(g.dataset_id, g.party_id).where(in_force)))
+        grants = {(r[0], r[1]): r[2] for r in self.conn.execute(select(g.dataset_id, g.party_id, g.id).where(in_force))}
         return AccessSnapshot(sets, parents, grants)
 
     def user(self, username: str) -> Principal | None:
@@ -65,8 +84,20 @@ class SqlAccessRecords(AccessRecords):
         rows = self.conn.execute(select(table.c.id, table.c.dataset_id).where(table.c.id.in_(list(ids))))
         return {r[0]: r[1] for r in rows}
 
+    def add_audit_events(self, events: Sequence[AuditEvent]) -> None:
+        if events:
+            self.conn.execute(insert(audit_events), [dataclasses.asdict(e) for e in events])
+
+    def audit_events(self, dataset_id: int | None = None, limit: int = 1000) -> list[AuditEvent]:
+        a = audit_events.c
+        stmt = select(*(a[f.name] for f in dataclasses.fields(AuditEvent))).order_by(a.id.desc()).limit(limit)
+        if dataset_id is not None:
+            stmt = stmt.where(a.dataset_id == dataset_id)
+        return [AuditEvent(**row) for row in self.conn.execute(stmt).mappings()]
+
     # -- writes -----------------------------------------------------------------------------
     def _insert(self, table: Any, **values: Any) -> int:
+        self._snapshot = None
         return int(self.conn.execute(insert(table).values(**values)).inserted_primary_key[0])  # type: ignore[index]
 
     def add_party(self, name: str, kind: str, parent_id: int | None, now: datetime) -> int:
@@ -87,6 +118,7 @@ class SqlAccessRecords(AccessRecords):
         )  # fmt: skip
 
     def revoke_api_key(self, prefix: str, now: datetime) -> bool:
+        self._snapshot = None
         k = api_keys.c
         result = self.conn.execute(update(api_keys).where(k.prefix == prefix, k.revoked_at.is_(None)).values(revoked_at=now))
         return bool(result.rowcount)
@@ -98,6 +130,7 @@ class SqlAccessRecords(AccessRecords):
         )  # fmt: skip
 
     def assign_streams(self, dataset_id: int | None, datastream_ids: Sequence[int], multi_datastream_ids: Sequence[int]) -> None:
+        self._snapshot = None
         for table, ids in ((datastreams, datastream_ids), (multi_datastreams, multi_datastream_ids)):
             if ids:
                 self.conn.execute(update(table).where(table.c.id.in_(list(ids))).values(dataset_id=dataset_id))
@@ -109,6 +142,7 @@ class SqlAccessRecords(AccessRecords):
         )  # fmt: skip
 
     def revoke_grant(self, grant_id: int, now: datetime) -> bool:
+        self._snapshot = None
         g = dataset_grants.c
         result = self.conn.execute(update(dataset_grants).where(g.id == grant_id, g.revoked_at.is_(None)).values(revoked_at=now))
         return bool(result.rowcount)

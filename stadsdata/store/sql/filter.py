@@ -39,6 +39,7 @@ from stadsdata.store.sql.functions import (
     JsonValue,
     Remainder,
     Rounding,
+    ScanHint,
     StrPosition,
     TimeDiff,
     TimePart,
@@ -146,6 +147,8 @@ class FilterCompiler:
         try:
             if isinstance(expr, ast.Related):
                 clause = self._related(expr, entity, table)
+            elif isinstance(expr, ast.StreamDatasets):
+                clause = stream_datasets_clause(expr, table)
             elif isinstance(expr, ast.BinaryOp) and expr.op in ast.COMPARISON_OPS:
                 clause = self._compare(expr, entity, table)
             elif isinstance(expr, ast.FunctionCall) and (
@@ -446,6 +449,17 @@ class FilterCompiler:
                 raise BadRequest(f"cannot order by a path through the to-many '{hop.nav}'", field="$orderby", position=pos)
         froms, conditions = self._links(hops)
         return select(value).select_from(*froms).where(*conditions).limit(1).scalar_subquery()
+
+
+def stream_datasets_clause(expr: ast.StreamDatasets, table: Any) -> ColumnElement[bool]:
+    """Observations (of `table`) whose stream is in the datasets: two IN (SELECT …) tests per row
+    (see ScanHint: on SQLite not through the stream indexes)."""
+    parts = []
+    for stream_table, fk in ((TABLES["Datastream"], "datastream_id"), (TABLES["MultiDatastream"], "multi_datastream_id")):
+        in_set = stream_table.c.dataset_id.in_(list(expr.dataset_in))
+        condition = or_(in_set, stream_table.c.dataset_id.is_(None)) if expr.or_unassigned else in_set
+        parts.append(ScanHint(table.c[fk]).in_(select(stream_table.c.id).where(condition)))
+    return or_(*parts)
 
 
 def _is_de9im_pattern(node: ast.Expr) -> bool:

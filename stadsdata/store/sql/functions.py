@@ -185,3 +185,21 @@ class Rounding(FunctionElement[Any]):
 def _rounding_sqlite(element: Rounding, compiler: Any, **kw: Any) -> str:
     (value,) = element.clauses
     return f"{element.function}({compiler.process(value, **kw)})"
+
+
+class ScanHint(FunctionElement[Any]):
+    """An integer column whose index the planner should not pick for this term (SQLite: unary
+    `+`; PostgreSQL: the column, its planner has statistics). Used by the access filter on
+    Observations: with most streams visible, reading Observations in the query's own order and
+    testing each row's stream beats reading every visible row through the stream index and
+    sorting them all for one page."""
+
+    inherit_cache = True
+    name = "scan_hint"
+    type = BigInteger()
+
+
+@compiles(ScanHint)
+def _scan_hint_sqlite(element: ScanHint, compiler: Any, **kw: Any) -> str:
+    (column,) = element.clauses
+    return f"+{compiler.process(column, **kw)}"

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from stadsdata.errors import BadRequest
 from stadsdata.model.entities import ENTITY_TYPES, EntityType
-from stadsdata.query.ast import Expand, OrderBy, Path, QueryOptions
+from stadsdata.query.ast import Expand, OrderBy, Path, QueryOptions, StreamDatasets
 from stadsdata.store.base import ParentRef, ReadRequest, ReadResult, Record, ScopeFn
 from stadsdata.store.schema import JOINS, TABLES
 from stadsdata.store.sql.codec import record_from_row
@@ -75,12 +75,23 @@ class SqlReader:
         return self.conn.execute(stmt).first() is not None
 
     def _conditions(
-        self, compiler: FilterCompiler, entity: EntityType, table: Any, opts: QueryOptions, parent: ParentRef | None
+        self,
+        compiler: FilterCompiler,
+        entity: EntityType,
+        table: Any,
+        opts: QueryOptions,
+        parent: ParentRef | None,
+        *,
+        visible_parent: str | None = None,
     ) -> list[Any]:
+        """WHERE terms: the caller's scope, the parent, the $filter. `visible_parent` names the
+        (already scoped) entity type the rows hang under in an $expand."""
         conditions: list[Any] = []
-        scoped = compiler.scope_clause(entity, table)
-        if scoped is not None:
-            conditions.append(scoped)
+        via = (parent.entity.name, parent.nav) if parent is not None else (visible_parent, "Observations")
+        if not _implied_by_parent(via, entity, compiler.scope):
+            scoped = compiler.scope_clause(entity, table)
+            if scoped is not None:
+                conditions.append(scoped)
         if parent is not None:
             conditions.append(parent_condition(parent, table))
             parent_scope = compiler.scope_clause(parent.entity, TABLES[parent.entity.name])
@@ -177,7 +188,7 @@ class SqlReader:
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             parent_col, source, in_parents = _parent_source(entity, join, table, chunk)
-            conditions = [in_parents, *self._conditions(compiler, target, table, opts, None)]
+            conditions = [in_parents, *self._conditions(compiler, target, table, opts, None, visible_parent=entity.name if nav_name == "Observations" else None)]
             order = self._order(compiler, target, table, opts.orderby)
             if join.link is not None and "rank" in join.link.c and not opts.orderby:
                 order.insert(0, join.link.c["rank"])
@@ -242,11 +253,30 @@ def latest_observation_join(obs: Any, stream: Any) -> Any:
     )
 
 
+def _implied_by_parent(via: tuple[str | None, str], entity: EntityType, scope: ScopeFn) -> bool:
+    """Whether the rows' own scope adds nothing: Observations of a visible stream, under a scope
+    by which Observations follow their stream. (Leaving it out keeps the stream's own indexes
+    usable.)"""
+    parent, nav = via
+    return (
+        entity.name == "Observation"
+        and parent in ("Datastream", "MultiDatastream")
+        and nav == "Observations"
+        and follows_stream(scope(entity))
+    )
+
+
+def follows_stream(scope_expr: Any) -> bool:
+    """Whether Observations under this scope are visible exactly when their stream is (no scope,
+    or `StreamDatasets`): then what holds for a visible stream holds for all its Observations."""
+    return scope_expr is None or isinstance(scope_expr, StreamDatasets)
+
+
 def _latest_only(entity: EntityType, nav_name: str, target: EntityType, opts: QueryOptions, scope: ScopeFn) -> bool:
     """Whether an expand asks exactly for the newest observation of each stream, unfiltered."""
     if entity.name not in ("Datastream", "MultiDatastream") or nav_name != "Observations":
         return False
-    if opts.filter is not None or opts.skip or scope(target) is not None or len(opts.orderby) != 1:
+    if opts.filter is not None or opts.skip or not follows_stream(scope(target)) or len(opts.orderby) != 1:
         return False
     order = opts.orderby[0]
     return order.descending and isinstance(order.expr, Path) and order.expr.segments == ("phenomenonTime",)

@@ -11,15 +11,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from stadsdata.model.entities import OBSERVATION, EntityType
+from stadsdata.query.ast import StreamDatasets
 from stadsdata.store import migrations
 from stadsdata.store.base import ReadRequest, Record, Store, Transaction
 from stadsdata.store.schema import datastreams, multi_datastreams, observations
 from stadsdata.store.sql.codec import record_from_row
-from stadsdata.store.sql.reader import SqlReader, latest_observation_join
+from stadsdata.store.sql.reader import SqlReader, follows_stream, latest_observation_join
 from stadsdata.store.sql.transaction import SqlTransaction
 
 
@@ -152,14 +153,20 @@ def count_shortcut(conn: Connection, req: ReadRequest) -> int | None:
     """Exact counts from the stream summaries instead of scanning observations."""
     if req.entity.name != "Observation" or req.options.filter is not None:
         return None
-    if req.scope(req.entity) is not None:
+    scope = req.scope(req.entity)
+    if not follows_stream(scope):
         return None
     parent = req.parent
     if parent is None:
         total = 0
         for table in (datastreams, multi_datastreams):
-            total += int(conn.execute(select(func.coalesce(func.sum(table.c.observation_count), 0))).scalar_one())
+            stmt = select(func.coalesce(func.sum(table.c.observation_count), 0))
+            if isinstance(scope, StreamDatasets):  # the streams the caller sees
+                visible = table.c.dataset_id.in_(list(scope.dataset_in))
+                stmt = stmt.where(or_(visible, table.c.dataset_id.is_(None)) if scope.or_unassigned else visible)
+            total += int(conn.execute(stmt).scalar_one())
         return total
+    # A stream's own count: the request resolved the stream within the caller's scope already.
     if parent.entity.name in ("Datastream", "MultiDatastream") and parent.nav == "Observations":
         table = datastreams if parent.entity.name == "Datastream" else multi_datastreams
         value = conn.execute(select(table.c.observation_count).where(table.c.id == parent.id)).scalar()

@@ -48,10 +48,13 @@ class SqlTransaction(Transaction):
         self.conn = conn
         self.reader = reader
         self.summaries = StreamSummaries(conn)
+        self._access: SqlAccessRecords | None = None  # one per transaction (it caches the snapshot)
 
     @property
     def access(self) -> SqlAccessRecords:
-        return SqlAccessRecords(self.conn)
+        if self._access is None:
+            self._access = SqlAccessRecords(self.conn)
+        return self._access
 
     # -- reads ------------------------------------------------------------------------------
     def read(self, request: ReadRequest) -> ReadResult:

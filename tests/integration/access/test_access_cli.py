@@ -51,6 +51,9 @@ def test_cli_sets_up_who_may_see_and_write_what(tmp_path: Path) -> None:
     grant = run("grants", "add", "parkeren", "afvalbedrijf", *d)
     with TestClient(create_app(settings)) as client:
         assert len(client.get("/v1.1/Observations", headers={"X-API-Key": reader}).json()["value"]) == 2
+    trail = run("audit", "list", "--dataset", "parkeren", *d).strip().splitlines()
+    assert len(trail) == 1 and trail[0].split("\t")[4:7] == ["grant", grant.split()[1].rstrip(":"), "2"]
+    assert trail[0].endswith("GET /v1.1/Observations")
     run("grants", "revoke", grant.split()[1].rstrip(":"), *d)
     prefix = reader.split("_")[1]
     run("keys", "revoke", prefix, *d)

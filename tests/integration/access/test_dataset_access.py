@@ -253,3 +253,54 @@ def test_a_revoked_key_and_an_ended_grant_take_effect_on_the_next_request(city: 
     with store.write() as tx:
         assert tx.access.revoke_api_key(prefix, datetime.now(UTC))
     assert_problem(client.get("/v1.1/Datastreams", headers=headers["buurman"]), 401)
+
+
+def audit(store: Store) -> list[tuple[str, str, str, int, bool]]:
+    """(subject's name, dataset name, basis, records, has grant) of every audit event, oldest first."""
+    with store.read_only() as tx:
+        names = {tx.access.dataset_id(n): n for n in DATASETS}
+        events = tx.access.audit_events(limit=1000)
+    return [(e.subject, names[e.dataset_id], e.basis, e.records, e.grant_id is not None) for e in reversed(events)]
+
+
+def test_reads_of_non_public_data_are_audited(city: Any, store: Store) -> None:
+    client, headers = city
+    assert audit(store) == []
+    client.get("/v1.1/Observations?$expand=Datastream", headers=headers["afvalbedrijf"])  # lucht + parkeren
+    client.get("/v1.1/Datastreams", headers=headers["buurman"])  # public only: nothing to record
+    client.get("/v1.1/Observations")  # anonymous: public only
+    client.get("/v1.1/Things?$expand=Datastreams($expand=Observations)", headers=headers["verkeer"])  # intern, as owner
+    client.get("/v1.1/Datastreams?$filter=name eq 'nothing'", headers=headers["admin"])  # no records: nothing
+    batch = {"requests": [{"id": "1", "method": "get", "url": "MultiDatastreams?$expand=Observations"}]}
+    client.post("/v1.1/$batch", json=batch, headers=headers["bewoner"])  # woning, as owner, through $batch
+    prefix = {name: h["Authorization"].split("_")[1] for name, h in headers.items() if name not in ("anonymous", "bewoner")}
+    assert audit(store) == [
+        (f"key:{prefix['afvalbedrijf']}", "parkeren", "grant", 2, True),  # one Observation, its Datastream
+        (f"key:{prefix['verkeer']}", "intern", "owner", 2, False),
+        ("user:bewoner", "woning", "owner", 2, False),  # the MultiDatastream and its Observation
+    ]
+    client.get("/v1.1/Datastreams", headers=headers["admin"])
+    assert sorted(e[1:] for e in audit(store)[3:]) == [("intern", "admin", 1, False), ("parkeren", "admin", 1, False),
+                                                         ("woning", "admin", 1, False)]  # fmt: skip
+
+
+def test_a_writer_generates_the_feature_of_its_first_observation_under_a_closed_default(
+    city: Any, store: Store, tmp_path: Path
+) -> None:
+    """With `non-public` as the default level, a feature without observations is hidden from
+    non-admins — but the one generated for a writer's own first observation is usable."""
+    client, headers = city
+    admin = headers["admin"]
+    thing = created_id(client.post("/v1.1/Things", json=thing_body("Garage 2", 6.2, 52.6, [stream_body("vacant 2", "vacant", {"name": "p"}, [])]), headers=admin))
+    stream = client.get(f"/v1.1/Things({thing})/Datastreams", headers=admin).json()["value"][0]["@iot.id"]
+    with store.write() as tx:
+        tx.access.assign_streams(tx.access.dataset_id("parkeren"), [stream], [])
+    closed = Settings(database=str(tmp_path / "x.db"), access_mode="enforced", default_access_level="non-public")
+    with TestClient(create_app(closed, store=store)) as strict:
+        garage = headers["garagebedrijf"]
+        document = [{"Datastream": {"@iot.id": stream}, "components": ["phenomenonTime", "result"], "dataArray": [[T, 7]]}]
+        assert strict.post("/v1.1/CreateObservations", json=document, headers=garage).status_code == 201
+        single = {"phenomenonTime": T, "result": 8, "Datastream": {"@iot.id": stream}}
+        assert strict.post("/v1.1/Observations", json=single, headers=garage).status_code == 201
+        assert strict.get("/v1.1/Things", headers={}).json()["value"] != []  # public air data stays visible
+        assert "Bankje" not in names(strict, {}, "/v1.1/Things")  # no stream: hidden under the closed default
