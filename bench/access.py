@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """What access control costs (not a pytest test).
 
-    python bench/access.py [--streams 1000] [--per-stream 100] [--runs 7]
+    python bench/access.py [--streams 1000] [--per-stream 100] [--runs 7] [--postgres ADMIN_URL]
 
-One SQLite store with S datastreams of N observations each, served in-process through
+One SQLite store (or PostgreSQL database) with S datastreams of N observations each, served in-process through
 `StaService.handle` (no HTTP) three ways, in the same run:
 
   open        `OpenAccess`: no access control at all (the baseline);
@@ -25,6 +25,7 @@ bench/results/access-<timestamp>.json.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import sys
@@ -49,8 +50,36 @@ TARGET = 1.2
 INGEST_DOCUMENTS = 20
 
 
-def build(path: Path, streams: int, per_stream: int, level: str | None) -> tuple[Any, list[int], Caller]:
-    store = open_store(path)
+def open_backend(mode: str, directory: Path, postgres: str | None, scratch: list[str]) -> Any:
+    """A SQLite file in `directory`, or a new scratch database on the PostgreSQL server of
+    `postgres` (an admin URL; the database is dropped at the end)."""
+    if postgres is None:
+        return open_store(directory / f"{mode}.db")
+    import psycopg
+
+    from stadsdata.store.postgres.backend import PostgresStore
+
+    name = f"stadsdata_bench_access_{os.getpid()}_{mode}"
+    with psycopg.connect(postgres, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    scratch.append(name)
+    store = PostgresStore(postgres.rsplit("/", 1)[0] + "/" + name)
+    store.open()
+    return store
+
+
+def drop_scratch(postgres: str | None, scratch: list[str]) -> None:
+    if postgres is None:
+        return
+    import psycopg
+
+    with psycopg.connect(postgres, autocommit=True) as conn:
+        for name in scratch:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def build(store: Any, streams: int, per_stream: int, level: str | None) -> tuple[Any, list[int], Caller]:
     ids, feature = create_streams(store, streams, prefix="s")
     rows = [(BASE_TIME + timedelta(hours=k), float(k % 50)) for k in range(per_stream)]
     for stream in ids:
@@ -81,9 +110,9 @@ def timed(service: StaService, caller: Caller, method: str, path: str, query: st
 MODES = ("open", "public", "restricted")
 
 
-def setup(mode: str, streams: int, per_stream: int, directory: Path) -> dict[str, Any]:
+def setup(mode: str, streams: int, per_stream: int, store: Any) -> dict[str, Any]:
     level = {"open": None, "public": "public", "restricted": "restricted"}[mode]
-    store, ids, caller = build(directory / f"{mode}.db", streams, per_stream, level)
+    store, ids, caller = build(store, streams, per_stream, level)
     policy: AccessPolicy = OpenAccess() if mode == "open" else DatasetAccess("public" if mode == "public" else "non-public")
     writer = caller
     if mode != "open":  # the writer's party owns the dataset
@@ -132,13 +161,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--per-stream", type=int, default=100)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--postgres", metavar="ADMIN_URL", help="run on PostgreSQL: scratch databases on this server "
+                        "(e.g. postgresql://postgres@127.0.0.1:5432/postgres), dropped at the end")
     args = parser.parse_args(argv)
+    scratch: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        setups = {mode: setup(mode, args.streams, args.per_stream, Path(tmp)) for mode in MODES}
-        results = measure(setups, args.streams, args.runs)
-        for s in setups.values():
-            s["store"].close()
-    print(f"access control cost: {args.streams} datastreams × {args.per_stream} observations, SQLite, in-process, median of {args.runs}")
+        try:
+            setups = {
+                mode: setup(mode, args.streams, args.per_stream, open_backend(mode, Path(tmp), args.postgres, scratch))
+                for mode in MODES
+            }
+            results = measure(setups, args.streams, args.runs)
+            for s in setups.values():
+                s["store"].close()
+        finally:
+            drop_scratch(args.postgres, scratch)
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"access control cost: {args.streams} datastreams × {args.per_stream} observations, {backend}, in-process, median of {args.runs}")
     print(f"{'measure':<34}{'open':>10}{'public':>10}{'restricted':>12}{'restr./open':>13}")
     labels = {"latest": "latest of every datastream (ms)", "day_range": "one-day range of one stream (ms)",
               "page_count": "100 Observations + $count (ms)", "ingest_obs_per_s": "CreateObservations (obs/s)"}  # fmt: skip

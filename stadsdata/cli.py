@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from stadsdata.commands.access import audit_app, datasets_app, grants_app, keys_app, parties_app, users_app
+from stadsdata.commands.access import (
+    agreements_app,
+    audit_app,
+    consents_app,
+    datasets_app,
+    grants_app,
+    keys_app,
+    offers_app,
+    parties_app,
+    users_app,
+)
 from stadsdata.commands.db import db_app
 from stadsdata.settings import Settings
 
@@ -17,6 +27,9 @@ app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(grants_app, name="grants")
+app.add_typer(consents_app, name="consents")
+app.add_typer(offers_app, name="offers")
+app.add_typer(agreements_app, name="agreements")
 app.add_typer(audit_app, name="audit")
 
 

@@ -3,7 +3,8 @@
 Every Datastream and MultiDatastream belongs to at most one dataset, which has an owner party
 and an access level (DCAT-AP-NL: public, restricted, non-public). A caller sees a dataset when
 it is public, when the caller's party or an organisation above it owns it, when a grant in
-force gives it to such a party, or when the caller is an admin. Streams without a dataset
+force gives it to such a party — or, for a dataset a resident owns, only when the resident's
+consent in force covers such a party — or when the caller is an admin. Streams without a dataset
 follow the deployment's default level (`STADSDATA_DEFAULT_ACCESS_LEVEL`): visible to everyone
 when it is `public`, else only to admins.
 
@@ -27,8 +28,10 @@ nothing. (The ODRL offers/agreements and consent of the access issue build on th
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from stadsdata.access.audit import records_seen
+from stadsdata.access.odrl import Policy, parse_policy
 from stadsdata.access.policy import AccessPolicy, Caller
 from stadsdata.errors import Forbidden, Unauthorized
 from stadsdata.model.entities import EntityType
@@ -58,7 +61,7 @@ class DatasetAccess(AccessPolicy):
         visible = frozenset(
             dataset
             for dataset, (level, owner) in snapshot.datasets.items()
-            if level == "public" or owner in chain or any((dataset, party) in snapshot.grants for party in chain)
+            if _basis(dataset, level, owner, chain, snapshot)
         )
         return visible, self.default_level == "public"
 
@@ -114,11 +117,46 @@ class DatasetAccess(AccessPolicy):
         for dataset, n in sorted(counts.items()):
             if dataset not in guarded or not n:
                 continue
-            owner = snapshot.datasets[dataset][1]
-            grant = next((snapshot.grants[(dataset, p)] for p in sorted(chain) if (dataset, p) in snapshot.grants), None)
-            basis = "owner" if owner in chain else "grant" if grant is not None else "admin"
-            events.append(AuditEvent(now, caller.subject, caller.party_id, dataset, basis, grant, "read", n, request[:2000]))
+            level, owner = snapshot.datasets[dataset]
+            basis, right = _basis(dataset, level, owner, chain, snapshot, now) or ("admin", None)
+            events.append(AuditEvent(now, caller.subject, caller.party_id, dataset, basis, right, "read", n, request[:2000]))
         return events
+
+
+def _basis(
+    dataset: int, level: str, owner: int | None, chain: set[int], snapshot: AccessSnapshot, now: datetime | None = None
+) -> tuple[str, int | None] | None:
+    """Why a caller acting for `chain` may read the dataset — ('public'|'owner'|'grant'|'consent'|
+    'agreement', the id of that grant, consent or agreement) — or None. A resident's dataset is
+    read by others only with the resident's consent (or an agreement the resident made): a grant
+    does not count there. An agreement counts while its ODRL policy permits `read` now, given the
+    records already read under it."""
+    if level == "public":
+        return ("public", None)
+    if owner in chain:
+        return ("owner", None)
+    resident = owner is not None and snapshot.kinds.get(owner) == "resident"
+    rights, name = (snapshot.consents, "consent") if resident else (snapshot.grants, "grant")
+    for party in sorted(chain):
+        if (dataset, party) in rights:
+            return (name, rights[(dataset, party)])
+    moment = now or datetime.now(UTC)
+    for party in sorted(chain):
+        for agreement_id, document in snapshot.agreements.get((dataset, party), ()):
+            used = snapshot.agreement_usage.get(agreement_id, 0)
+            if _policy(agreement_id, document).decide("read", now=moment, records_read=used).allowed:
+                return ("agreement", agreement_id)
+    return None
+
+
+_POLICIES: dict[int, Policy] = {}  # agreement id -> parsed policy (an agreement's policy never changes)
+
+
+def _policy(agreement_id: int, document: dict[str, Any]) -> Policy:
+    policy = _POLICIES.get(agreement_id)
+    if policy is None or policy.document != document:
+        policy = _POLICIES[agreement_id] = parse_policy(document, kind="Agreement")
+    return policy
 
 
 def _party_chain(party_id: int | None, snapshot: AccessSnapshot) -> set[int]:

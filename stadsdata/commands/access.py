@@ -6,9 +6,12 @@ and a message; secrets are read from standard input or a prompt, never from argu
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -213,3 +216,129 @@ def list_audit(
         party = "" if e.party_id is None else str(e.party_id)
         grant = "" if e.grant_id is None else str(e.grant_id)
         typer.echo("\t".join((e.time.isoformat(), e.subject, party, str(e.dataset_id), e.basis, grant, str(e.records), e.request)))
+
+
+consents_app = typer.Typer(help="A resident's consent that a party may read the resident's dataset.", no_args_is_help=True)
+
+
+@consents_app.command("give")
+def give_consent(
+    dataset: str,
+    party: str,
+    purpose: Annotated[str, typer.Option(help="what the party may use the data for, e.g. 'energy advice'")],
+    until: Annotated[datetime | None, typer.Option(help="expires at (UTC)")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Record the resident's consent (status: given)."""
+    with _records(database) as records:
+        consent = records.add_consent(
+            _dataset(records, dataset), _party(records, party) or 0, purpose, until.replace(tzinfo=UTC) if until else None, _now()
+        )
+    typer.echo(f"consent {consent}: {party} may read {dataset} for {purpose!r}")
+
+
+@consents_app.command("withdraw")
+def withdraw_consent(consent: int, database: DatabaseOption = None) -> None:
+    """Withdraw a consent; it stops counting on the very next request."""
+    with _records(database) as records:
+        done = records.withdraw_consent(consent, _now())
+    if not done:
+        typer.echo(f"error: no given consent {consent}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"consent {consent} withdrawn")
+
+
+@consents_app.command("list")
+def list_consents(dataset: str, database: DatabaseOption = None) -> None:
+    """Who may read the dataset by consent, and who did (tab-separated; status now)."""
+    with _records(database) as records:
+        rows = records.consents(_dataset(records, dataset), _now())
+    for c in rows:
+        until = c.expires_at.isoformat() if c.expires_at else ""
+        typer.echo("\t".join((str(c.id), str(c.party_id), c.purpose, c.status, c.given_at.isoformat(), until)))
+
+
+offers_app = typer.Typer(help="ODRL Offers a dataset owner publishes (JSON-LD files).", no_args_is_help=True)
+agreements_app = typer.Typer(help="ODRL Agreements made from Offers, one party each; usage and amounts due.", no_args_is_help=True)
+
+
+@offers_app.command("add")
+def add_offer(
+    dataset: str,
+    policy_file: Annotated[Path, typer.Argument(help="an ODRL Offer as JSON-LD", exists=True, dir_okay=False)],
+    database: DatabaseOption = None,
+) -> None:
+    """Publish an Offer on a dataset (checked against the understood ODRL subset first)."""
+    from stadsdata.access.odrl import PolicyError, parse_policy
+
+    try:
+        document = json.loads(policy_file.read_text(encoding="utf-8"))
+        policy = parse_policy(document, kind="Offer")
+    except (json.JSONDecodeError, PolicyError) as exc:
+        where = f" at {exc.field}" if isinstance(exc, PolicyError) else ""
+        typer.echo(f"error: {policy_file}{where}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    with _records(database) as records:
+        offer = records.add_offer(_dataset(records, dataset), policy.uid, document, _now())
+    typer.echo(f"offer {offer}: {policy.uid} on {dataset}")
+
+
+@agreements_app.command("make")
+def make_agreement(
+    offer: int,
+    party: str,
+    purpose: Annotated[str, typer.Option(help="the purpose the party asked for; must be one the offer allows")],
+    database: DatabaseOption = None,
+) -> None:
+    """Turn a party's request into an Agreement from the Offer (the owner's decision)."""
+    from stadsdata.access.odrl import PolicyError, agreement_from_offer, parse_policy
+
+    with _records(database) as records:
+        found = records.offer(offer)
+        if found is None:
+            typer.echo(f"error: no offer {offer}", err=True)
+            raise typer.Exit(1)
+        dataset_id, document = found
+        party_id = _party(records, party) or 0
+        uid = f"urn:stadsdata:agreement:{uuid.uuid4()}"
+        try:
+            agreement_doc = agreement_from_offer(
+                parse_policy(document, kind="Offer"), uid=uid, assignee=f"urn:stadsdata:party:{party}", purpose=purpose
+            )
+        except PolicyError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        agreement = records.add_agreement(dataset_id, party_id, offer, uid, agreement_doc, _now())
+    typer.echo(f"agreement {agreement}: {party} may read under {uid}")
+
+
+@agreements_app.command("end")
+def end_agreement(agreement: int, database: DatabaseOption = None) -> None:
+    """End an agreement now."""
+    with _records(database) as records:
+        done = records.end_agreement(agreement, _now())
+    if not done:
+        typer.echo(f"error: no active agreement {agreement}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"agreement {agreement} ended")
+
+
+@agreements_app.command("usage")
+def agreement_usage(agreement: int, database: DatabaseOption = None) -> None:
+    """Records read under an agreement, its limit, and the compensation due (from the audit log)."""
+    from stadsdata.access.odrl import parse_policy
+
+    with _records(database) as records:
+        found = records.agreement(agreement)
+        if found is None:
+            typer.echo(f"error: no agreement {agreement}", err=True)
+            raise typer.Exit(1)
+        _, _, document, status = found
+        used = records.agreement_usage([agreement]).get(agreement, 0)
+    policy = parse_policy(document, kind="Agreement")
+    limit = policy.count_limit()
+    typer.echo(f"agreement {agreement} ({status}): {used} records read" + (f" of {limit}" if limit is not None else ""))
+    pay = policy.compensation()
+    if pay is not None:
+        units = -(-used // pay.per_records)  # started blocks are due
+        typer.echo(f"due: {pay.amount * units} {pay.unit} ({units} × {pay.amount} per {pay.per_records} records)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -82,6 +82,11 @@ class AccessSnapshot:
     datasets: dict[int, tuple[str, int | None]]  # dataset id -> (access level, owner party id)
     parents: dict[int, int | None]  # party id -> parent party id (department -> organisation)
     grants: dict[tuple[int, int], int]  # (dataset id, party id) -> id of a grant in force now
+    consents: dict[tuple[int, int], int] = field(default_factory=dict)  # (dataset, party) -> consent in force
+    kinds: dict[int, str] = field(default_factory=dict)  # party id -> kind ('resident', …)
+    # (dataset, party) -> [(agreement id, ODRL policy)] of active agreements; records read under each
+    agreements: dict[tuple[int, int], list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    agreement_usage: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -148,11 +153,56 @@ class AccessRecords(ABC):
         """Dataset id (or None) of each existing Datastream / MultiDatastream (`stream`) in `ids`."""
 
     @abstractmethod
+    def add_consent(self, dataset_id: int, party_id: int, purpose: str, expires_at: datetime | None, now: datetime) -> int: ...
+
+    @abstractmethod
+    def withdraw_consent(self, consent_id: int, now: datetime) -> bool: ...
+
+    @abstractmethod
+    def consents(self, dataset_id: int, now: datetime) -> list[Consent]:
+        """Every consent ever given for the dataset, newest first, with its status now."""
+
+    @abstractmethod
+    def add_offer(self, dataset_id: int, uid: str, policy: dict[str, Any], now: datetime) -> int: ...
+
+    @abstractmethod
+    def offer(self, offer_id: int) -> tuple[int, dict[str, Any]] | None:
+        """(dataset id, ODRL Offer) of an offer."""
+
+    @abstractmethod
+    def add_agreement(self, dataset_id: int, party_id: int, offer_id: int | None, uid: str, policy: dict[str, Any], now: datetime) -> int: ...
+
+    @abstractmethod
+    def end_agreement(self, agreement_id: int, now: datetime) -> bool: ...
+
+    @abstractmethod
+    def agreement(self, agreement_id: int) -> tuple[int, int, dict[str, Any], str] | None:
+        """(dataset id, party id, ODRL Agreement, status) of an agreement."""
+
+    @abstractmethod
+    def agreement_usage(self, agreement_ids: Sequence[int]) -> dict[int, int]:
+        """Records read under each agreement so far (from the audit log)."""
+
+    @abstractmethod
     def add_audit_events(self, events: Sequence[AuditEvent]) -> None: ...
 
     @abstractmethod
     def audit_events(self, dataset_id: int | None = None, limit: int = 1000) -> list[AuditEvent]:
         """The newest events first, of one dataset or of all."""
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A resident's consent for one party and purpose (status: given, withdrawn or expired)."""
+
+    id: int
+    dataset_id: int
+    party_id: int
+    purpose: str
+    status: str
+    given_at: datetime
+    expires_at: datetime | None
+    withdrawn_at: datetime | None
 
 
 @dataclass(frozen=True)

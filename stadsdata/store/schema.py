@@ -132,6 +132,49 @@ dataset_grants = Table(
     sqlite_autoincrement=True,
 )
 
+# A resident's consent that a party may read the resident's dataset (W3C DPV statuses: given,
+# withdrawn; expired = past expires_at). For resident-owned datasets grants do not count.
+consents = Table(
+    "consents",
+    metadata,
+    _id(),
+    _fk("dataset_id", "datasets"),
+    _fk("party_id", "parties"),
+    Column("purpose", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("given_at", UtcTimestamp, nullable=False),
+    Column("expires_at", UtcTimestamp),
+    Column("withdrawn_at", UtcTimestamp),
+    sqlite_autoincrement=True,
+)
+
+# ODRL 2.2 policies as JSON-LD (access/odrl.py): an owner's Offer on a dataset, and the
+# Agreements made from it for one party each.
+offers = Table(
+    "offers",
+    metadata,
+    _id(),
+    _fk("dataset_id", "datasets"),
+    Column("uid", Text, nullable=False, unique=True),
+    Column("policy", JsonText, nullable=False),
+    Column("created_at", UtcTimestamp, nullable=False),
+    sqlite_autoincrement=True,
+)
+agreements = Table(
+    "agreements",
+    metadata,
+    _id(),
+    _fk("dataset_id", "datasets"),
+    _fk("party_id", "parties"),
+    Column("offer_id", IdType, ForeignKey("offers.id", ondelete="SET NULL")),
+    Column("uid", Text, nullable=False, unique=True),
+    Column("policy", JsonText, nullable=False),
+    Column("status", Text, nullable=False),  # 'active' or 'ended'
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("ended_at", UtcTimestamp),
+    sqlite_autoincrement=True,
+)
+
 # Append-only: every read of records of a restricted or non-public dataset (access/audit.py).
 audit_events = Table(
     "audit_events",
@@ -147,6 +190,7 @@ audit_events = Table(
     Column("records", Integer, nullable=False),
     Column("request", Text, nullable=False),
     Index("ix_audit_events_dataset_time", "dataset_id", "time"),
+    Index("ix_audit_events_grant", "grant_id"),  # usage per agreement (migration 0005)
     sqlite_autoincrement=True,
 )
 

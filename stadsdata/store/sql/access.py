@@ -8,17 +8,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
-from stadsdata.store.base import AccessRecords, AccessSnapshot, AuditEvent, Principal
+from stadsdata.store.base import AccessRecords, AccessSnapshot, AuditEvent, Consent, Principal
 from stadsdata.store.schema import (
+    agreements,
     api_keys,
     audit_events,
+    consents,
     dataset_grants,
     datasets,
     datastreams,
     multi_datastreams,
+    offers,
     parties,
     users,
 )
@@ -43,14 +46,26 @@ class SqlAccessRecords(AccessRecords):
     def _read_snapshot(self, now: datetime) -> AccessSnapshot:
         d, p, g = datasets.c, parties.c, dataset_grants.c
         sets = {r[0]: (r[1], r[2]) for r in self.conn.execute(select(d.id, d.access_level, d.owner_party_id))}
-        parents = {r[0]: r[1] for r in self.conn.execute(select(p.id, p.parent_id))}
+        if not sets:  # no datasets: nothing else can matter
+            return AccessSnapshot({}, {}, {})
+        party_rows = self.conn.execute(select(p.id, p.parent_id, p.kind)).all()
+        parents = {r[0]: r[1] for r in party_rows}
+        kinds = {r[0]: r[2] for r in party_rows}
         in_force = and_(
             g.revoked_at.is_(None),
             or_(g.valid_from.is_(None), g.valid_from <= now),
             or_(g.valid_until.is_(None), g.valid_until > now),
         )
         grants = {(r[0], r[1]): r[2] for r in self.conn.execute(select(g.dataset_id, g.party_id, g.id).where(in_force))}
-        return AccessSnapshot(sets, parents, grants)
+        c = consents.c
+        given = and_(c.status == "given", or_(c.expires_at.is_(None), c.expires_at > now))
+        consented = {(r[0], r[1]): r[2] for r in self.conn.execute(select(c.dataset_id, c.party_id, c.id).where(given))}
+        a = agreements.c
+        active: dict[tuple[int, int], list[tuple[int, dict[str, Any]]]] = {}
+        for r in self.conn.execute(select(a.dataset_id, a.party_id, a.id, a.policy).where(a.status == "active")):
+            active.setdefault((r[0], r[1]), []).append((r[2], r[3]))
+        usage = self.agreement_usage([i for pairs in active.values() for i, _ in pairs])
+        return AccessSnapshot(sets, parents, grants, consented, kinds, active, usage)
 
     def user(self, username: str) -> Principal | None:
         u = users.c
@@ -83,6 +98,68 @@ class SqlAccessRecords(AccessRecords):
         table = _STREAMS[stream]
         rows = self.conn.execute(select(table.c.id, table.c.dataset_id).where(table.c.id.in_(list(ids))))
         return {r[0]: r[1] for r in rows}
+
+    def add_consent(self, dataset_id: int, party_id: int, purpose: str, expires_at: datetime | None, now: datetime) -> int:
+        return self._insert(
+            consents, dataset_id=dataset_id, party_id=party_id, purpose=purpose, status="given", given_at=now,
+            expires_at=expires_at,
+        )  # fmt: skip
+
+    def withdraw_consent(self, consent_id: int, now: datetime) -> bool:
+        self._snapshot = None
+        c = consents.c
+        result = self.conn.execute(
+            update(consents).where(c.id == consent_id, c.status == "given").values(status="withdrawn", withdrawn_at=now)
+        )
+        return bool(result.rowcount)
+
+    def consents(self, dataset_id: int, now: datetime) -> list[Consent]:
+        c = consents.c
+        rows = self.conn.execute(select(consents).where(c.dataset_id == dataset_id).order_by(c.id.desc())).mappings()
+        out = []
+        for row in rows:
+            status = row["status"]
+            if status == "given" and row["expires_at"] is not None and row["expires_at"] <= now:
+                status = "expired"
+            out.append(Consent(**{**row, "status": status}))
+        return out
+
+    def add_offer(self, dataset_id: int, uid: str, policy: dict[str, Any], now: datetime) -> int:
+        return self._insert(offers, dataset_id=dataset_id, uid=uid, policy=policy, created_at=now)
+
+    def offer(self, offer_id: int) -> tuple[int, dict[str, Any]] | None:
+        row = self.conn.execute(select(offers.c.dataset_id, offers.c.policy).where(offers.c.id == offer_id)).first()
+        return (row[0], row[1]) if row else None
+
+    def add_agreement(self, dataset_id: int, party_id: int, offer_id: int | None, uid: str, policy: dict[str, Any], now: datetime) -> int:
+        return self._insert(
+            agreements, dataset_id=dataset_id, party_id=party_id, offer_id=offer_id, uid=uid, policy=policy,
+            status="active", created_at=now,
+        )  # fmt: skip
+
+    def end_agreement(self, agreement_id: int, now: datetime) -> bool:
+        self._snapshot = None
+        a = agreements.c
+        result = self.conn.execute(
+            update(agreements).where(a.id == agreement_id, a.status == "active").values(status="ended", ended_at=now)
+        )
+        return bool(result.rowcount)
+
+    def agreement(self, agreement_id: int) -> tuple[int, int, dict[str, Any], str] | None:
+        a = agreements.c
+        row = self.conn.execute(select(a.dataset_id, a.party_id, a.policy, a.status).where(a.id == agreement_id)).first()
+        return (row[0], row[1], row[2], row[3]) if row else None
+
+    def agreement_usage(self, agreement_ids: Sequence[int]) -> dict[int, int]:
+        if not agreement_ids:
+            return {}
+        e = audit_events.c
+        stmt = (
+            select(e.grant_id, func.sum(e.records))
+            .where(e.basis == "agreement", e.grant_id.in_(list(agreement_ids)))
+            .group_by(e.grant_id)
+        )
+        return {r[0]: int(r[1]) for r in self.conn.execute(stmt)}
 
     def add_audit_events(self, events: Sequence[AuditEvent]) -> None:
         if events:

@@ -60,6 +60,16 @@ def test_cli_sets_up_who_may_see_and_write_what(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as client:
         assert_problem(client.get("/v1.1/Datastreams", headers={"X-API-Key": reader}), 401)
 
+    # A resident's own dataset: readable by others only with the resident's consent.
+    run("parties", "add", "bewoner", "--kind", "resident", *d)
+    run("datasets", "add", "woning", "--title", "Mijn huis", "--level", "non-public", "--owner", "bewoner", *d)
+    given = run("consents", "give", "woning", "afvalbedrijf", "--purpose", "energy advice", *d)
+    consent = given.split()[1].rstrip(":")
+    assert run("consents", "list", "woning", *d).split("\t")[2:4] == ["energy advice", "given"]
+    run("consents", "withdraw", consent, *d)
+    assert run("consents", "list", "woning", *d).split("\t")[3] == "withdrawn"
+    assert CliRunner().invoke(cli, ["consents", "withdraw", consent, *d]).exit_code == 1  # once only
+
     bad = CliRunner().invoke(cli, ["datasets", "add", "x", "--title", "x", "--level", "secret", *d])
     assert bad.exit_code != 0 and "--level" in bad.output
     missing = CliRunner().invoke(cli, ["grants", "add", "parkeren", "nobody", *d])

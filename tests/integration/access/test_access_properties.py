@@ -1,5 +1,6 @@
 """Property test of dataset access (hypothesis), on both backends: random datasets (level,
-owner), random assignment of streams to them, random grants, a random caller and default level
+owner — a company or a resident), random assignment of streams to them, random grants and
+consents (given or withdrawn), a random caller and default level
 — and the API shows exactly what a plain-Python model of the rules says, on collections,
 counts and filters across relations."""
 
@@ -27,7 +28,7 @@ from stadsdata.store.schema import ACCESS_LEVELS
 from tests.integration.sta.conftest import created_id, stream_body, thing_body
 
 STREAMS = 5  # Datastreams s0..s4 on Things t0..t4 (one each) with one Observation each
-PARTIES = ("a", "b", "c")
+PARTIES = ("a", "b", "c", "r")  # r is a resident: its datasets open by consent only
 _names = count()
 
 
@@ -41,7 +42,10 @@ def world(store: Store, tmp_path: Path) -> dict[str, Any]:
         ids = {d["name"]: d["@iot.id"] for d in setup.get("/v1.1/Datastreams").json()["value"]}
     store.open()
     with store.write() as tx:
-        parties = {name: tx.access.add_party(name, "company", None, datetime.now(UTC)) for name in PARTIES}
+        parties = {
+            name: tx.access.add_party(name, "resident" if name == "r" else "company", None, datetime.now(UTC))
+            for name in PARTIES
+        }
     return {"store": store, "streams": ids, "parties": parties}
 
 
@@ -53,6 +57,7 @@ datasets_st = st.lists(st.tuples(st.sampled_from(ACCESS_LEVELS), st.sampled_from
     datasets=datasets_st,
     assignment=st.lists(st.integers(-1, 2), min_size=STREAMS, max_size=STREAMS),
     grants=st.sets(st.tuples(st.integers(0, 2), st.sampled_from(PARTIES))),
+    consents=st.sets(st.tuples(st.integers(0, 2), st.sampled_from(PARTIES), st.booleans())),
     caller_party=st.sampled_from((None, *PARTIES)),
     default_public=st.booleans(),
 )
@@ -61,6 +66,7 @@ def test_the_api_shows_what_the_rules_say(
     datasets: list[tuple[str, str | None]],
     assignment: list[int],
     grants: set[tuple[int, str]],
+    consents: set[tuple[int, str, bool]],
     caller_party: str | None,
     default_public: bool,
 ) -> None:
@@ -78,13 +84,22 @@ def test_the_api_shows_what_the_rules_say(
         for slot, party in grants:
             if slot < len(made):
                 tx.access.add_grant(made[slot], parties[party], None, None, now)
+        for slot, party, withdrawn in consents:
+            if slot < len(made):
+                consent = tx.access.add_consent(made[slot], parties[party], "research", None, now)
+                if withdrawn:
+                    tx.access.withdraw_consent(consent, now)
 
     # The model: which streams this caller sees.
     def sees(slot: int) -> bool:
         if not 0 <= slot < len(made):
             return default_public
         level, owner = datasets[slot]
-        return level == "public" or (caller_party is not None and (owner == caller_party or (slot, caller_party) in grants))
+        if level == "public" or (caller_party is not None and owner == caller_party):
+            return True
+        if owner == "r":  # a resident's dataset: a consent in force, never a grant
+            return any((slot, caller_party, False) == c for c in consents)
+        return (slot, caller_party) in grants
 
     visible = {f"s{i}" for i, slot in enumerate(assignment) if sees(slot)}
     things = {f"t{i}" for i, slot in enumerate(assignment) if sees(slot)} | ({"bare"} if default_public else set())

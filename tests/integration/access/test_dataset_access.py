@@ -304,3 +304,36 @@ def test_a_writer_generates_the_feature_of_its_first_observation_under_a_closed_
         assert strict.post("/v1.1/Observations", json=single, headers=garage).status_code == 201
         assert strict.get("/v1.1/Things", headers={}).json()["value"] != []  # public air data stays visible
         assert "Bankje" not in names(strict, {}, "/v1.1/Things")  # no stream: hidden under the closed default
+
+
+def test_a_residents_data_follows_the_residents_consent(city: Any, store: Store) -> None:
+    """The resident's home sensors: a grant by anyone else does not open them; the resident's
+    consent does, while it is given; withdrawal hides them on the very next request; an expired
+    consent counts for nothing; the resident sees who may read (consents) and who did (audit)."""
+    client, headers = city
+    company = headers["afvalbedrijf"]
+    home = {"temperature"}
+    assert not home & names(client, company, "/v1.1/Datastreams")
+    now = datetime.now(UTC)
+    with store.write() as tx:
+        woning, company_party = tx.access.dataset_id("woning"), tx.access.party_id("afvalbedrijf")
+        assert woning is not None and company_party is not None
+        tx.access.add_grant(woning, company_party, None, None, now)  # not the resident's decision
+    assert not home & names(client, company, "/v1.1/Datastreams")
+    with store.write() as tx:
+        consent = tx.access.add_consent(woning, company_party, "energy advice", None, now)
+    assert home <= names(client, company, "/v1.1/Datastreams")
+    assert names(client, company, "/v1.1/MultiDatastreams") == {MULTI[0]}
+    assert client.get("/v1.1/Observations?$filter=Datastream/name eq 'temperature'&$count=true", headers=company).json()["@iot.count"] == 1
+    with store.write() as tx:
+        assert tx.access.withdraw_consent(consent, datetime.now(UTC))
+    assert not home & names(client, company, "/v1.1/Datastreams")  # the very next request
+    assert client.get("/v1.1/Observations?$filter=Datastream/name eq 'temperature'&$count=true", headers=company).json()["@iot.count"] == 0
+    with store.write() as tx:
+        tx.access.add_consent(woning, company_party, "energy advice", datetime(2020, 1, 1, tzinfo=UTC), now)
+    assert not home & names(client, company, "/v1.1/Datastreams")  # expired
+    with store.read_only() as tx:
+        statuses = [(c.purpose, c.status) for c in tx.access.consents(woning, datetime.now(UTC))]
+    assert statuses == [("energy advice", "expired"), ("energy advice", "withdrawn")]
+    trail = [e for e in audit(store) if e[1] == "woning"]
+    assert trail and all(e[2] == "consent" and e[4] for e in trail)  # read by consent, with its id

@@ -110,7 +110,7 @@ def test_a_good_token_gives_its_claims_via_discovery(issuer: Issuer) -> None:
         (lambda i: i.token()[:-4] + ("AAAA" if not i.token().endswith("AAAA") else "BBBB"), "signature"),
         (lambda i: "not.a.token", "malformed"),
         (lambda i: jwt.encode({"sub": "x", "aud": AUDIENCE, "iss": i.url}, None, algorithm="none"), "not accepted"),
-        (lambda i: jwt.encode({"sub": "x"}, "secret-from-public-key", algorithm="HS256", headers={"kid": "rsa-1"}), "not accepted"),
+        (lambda i: jwt.encode({"sub": "x"}, "a-secret-that-pretends-to-be-the-public-key", algorithm="HS256", headers={"kid": "rsa-1"}), "not accepted"),
     ],
 )
 def test_bad_tokens_are_refused_with_a_reason(issuer: Issuer, make: Any, reason: str) -> None:
