@@ -12,9 +12,10 @@ other writer can use it straight away. Creating one is `CREATE TABLE … (LIKE o
 inserts into other partitions go on, but adding the partition's foreign keys needs SHARE ROW
 EXCLUSIVE on the referenced tables, which waits for every transaction that has written to them.
 If that is the writing transaction itself (it inserted a FeatureOfInterest or a Datastream just
-before), the side transaction gives up after `SIDE_LOCK_TIMEOUT` and the partition is created
-inside the writing transaction instead (it then rolls back with it; a deadlock with another
-writer is possible there, and the API retries the request). A transaction-level advisory lock
+before; `pg_locks` tells), or if other transactions hold the side transaction up for
+`SIDE_LOCK_TIMEOUT`, the partition is created inside the writing transaction instead: it then
+rolls back with it, and a deadlock with another writer is possible (the API retries the
+request). A transaction-level advisory lock
 serialises creators, so two processes that need the same month do not collide.
 `PartitionRegistry.ensure_current()` creates this month's and next month's partitions at
 start-up, so that live ingest does not normally create any."""
@@ -104,6 +105,18 @@ def ensure_months(conn: Connection, months: Iterable[Month]) -> tuple[set[str], 
     return present, created
 
 
+def _writes_referenced_tables(conn: Connection) -> bool:
+    """Whether this transaction has written to a table the partitions' foreign keys reference
+    (attaching a partition elsewhere would then wait for this transaction to end)."""
+    return bool(
+        conn.exec_driver_sql(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation' "
+            "AND relation IN ('datastreams'::regclass, 'multi_datastreams'::regclass, 'features_of_interest'::regclass) "
+            "AND mode <> 'AccessShareLock' AND mode <> 'RowShareLock')"
+        ).scalar()
+    )
+
+
 class PartitionRegistry:
     """What one store process knows about the partitions that exist, so that a batch whose
     months all have a partition costs no catalog query. Only partitions read back from the
@@ -122,11 +135,14 @@ class PartitionRegistry:
         present = existing_partitions(conn)
         missing = {m for m in months if partition_name(m) not in present}
         if missing:
-            try:
-                present |= self._create_aside(conn, missing)
-            except OperationalError as exc:  # e.g. the lock timeout: this transaction holds what it needs
-                log.info("creating partitions %s in the writing transaction (%s)", sorted(missing), exc.orig)
+            if _writes_referenced_tables(conn):  # the side transaction would wait for us: no use trying
                 ensure_months(conn, missing)  # not remembered: this transaction may still roll back
+            else:
+                try:
+                    present |= self._create_aside(conn, missing)
+                except OperationalError as exc:  # e.g. the lock timeout
+                    log.info("creating partitions %s in the writing transaction (%s)", sorted(missing), exc.orig)
+                    ensure_months(conn, missing)
         with self._lock:
             self._known |= present
 
