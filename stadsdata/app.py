@@ -13,7 +13,10 @@ from stadsdata.access.authenticate import Authenticator, OidcMapping
 from stadsdata.access.datasets import DatasetAccess
 from stadsdata.access.oidc import OidcVerifier
 from stadsdata.access.policy import AccessPolicy, OpenAccess
+from stadsdata.access.pseudonyms import Pseudonymiser, load_key
 from stadsdata.api import problems
+from stadsdata.api.management.app import PREFIX as MANAGEMENT_PREFIX
+from stadsdata.api.management.app import build_management_app
 from stadsdata.api.sta.routes import build_router
 from stadsdata.api.sta.service import StaService
 from stadsdata.settings import Settings
@@ -43,6 +46,12 @@ def policy_for(settings: Settings) -> AccessPolicy:
     return DatasetAccess(default_level=settings.default_access_level)
 
 
+def pseudonymiser_for(settings: Settings) -> Pseudonymiser:
+    secret = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
+    sqlite_path = None if settings.is_postgres else settings.sqlite_path
+    return Pseudonymiser(load_key(secret, settings.pseudonym_key_file, sqlite_path))
+
+
 def oidc_mapping(settings: Settings) -> OidcMapping | None:
     if not settings.oidc_issuer:
         return None
@@ -55,8 +64,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     store = store or open_store(settings)
     access = access or policy_for(settings)
     service = StaService(
-        store, access, default_top=settings.default_top, max_top=settings.max_top, max_batch=settings.max_batch_requests
-    )
+        store, access, default_top=settings.default_top, max_top=settings.max_top, max_batch=settings.max_batch_requests,
+        pseudonymiser=pseudonymiser_for(settings),
+    )  # fmt: skip
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,7 +78,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.state.settings = settings
     app.state.sta = service
     problems.install(app)
-    app.include_router(build_router(service, settings, Authenticator(store, oidc_mapping(settings))))
+    authenticator = Authenticator(store, oidc_mapping(settings))
+    app.include_router(build_router(service, settings, authenticator))
+    app.mount(MANAGEMENT_PREFIX, build_management_app(store, settings, authenticator))
 
     @app.get("/", include_in_schema=False)
     async def index() -> JSONResponse:
@@ -76,7 +88,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
             {
                 "name": "stadsdata",
                 "version": __version__,
-                "links": {"sensorthings": "/v1.1", "sensorthings-1.0": "/v1.0", "openapi": "/openapi.json"},
+                "links": {
+                    "sensorthings": "/v1.1",
+                    "sensorthings-1.0": "/v1.0",
+                    "management": MANAGEMENT_PREFIX,
+                    "management-openapi": f"{MANAGEMENT_PREFIX}/openapi.json",
+                },
             }
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     oidc_party_claim: str = Field("stadsdata_party", description="token claim naming the caller's party")
     oidc_admin_role: str = Field("stadsdata-admin", description="role (in 'roles' or realm_access.roles) that makes an admin")
     oidc_writer_role: str = Field("stadsdata-writer", description="role that may add Observations to its party's datasets")
+    pseudonym_key: SecretStr | None = Field(
+        None, description="secret for the keyed hash that replaces personal fields at ingest (default on SQLite: a key file beside the database)"
+    )
+    pseudonym_key_file: str | None = Field(None, description="file holding that secret (instead of pseudonym_key)")
     host: str = Field("127.0.0.1", description="address to listen on")
     port: int = Field(8000, ge=1, le=65535)
     public_base_url: str | None = Field(

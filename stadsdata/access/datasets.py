@@ -57,11 +57,11 @@ class DatasetAccess(AccessPolicy):
         """(ids of the datasets the caller sees, whether it sees streams without a dataset)."""
         if caller.is_admin:
             return frozenset(snapshot.datasets), True
-        chain = _party_chain(caller.party_id, snapshot)
+        chain = party_chain(caller.party_id, snapshot)
         visible = frozenset(
             dataset
             for dataset, (level, owner) in snapshot.datasets.items()
-            if _basis(dataset, level, owner, chain, snapshot)
+            if access_basis(dataset, level, owner, chain, snapshot)
         )
         return visible, self.default_level == "public"
 
@@ -90,7 +90,7 @@ class DatasetAccess(AccessPolicy):
         snapshot = tx.access.snapshot(datetime.now(UTC))
         dataset = tx.access.stream_datasets(stream, [stream_id]).get(stream_id)
         owner = snapshot.datasets.get(dataset, ("", None))[1] if dataset is not None else None
-        if owner is None or owner not in _party_chain(caller.party_id, snapshot):
+        if owner is None or owner not in party_chain(caller.party_id, snapshot):
             raise Forbidden(f"{caller.subject} may not add Observations to {stream}({stream_id})", field=field)
 
 
@@ -112,18 +112,18 @@ class DatasetAccess(AccessPolicy):
             for stream_id, dataset in tx.access.stream_datasets(stream, ids).items() if ids else ():
                 if dataset is not None:
                     counts[dataset] = counts.get(dataset, 0) + seen[(stream, stream_id)]
-        chain = _party_chain(caller.party_id, snapshot)
+        chain = party_chain(caller.party_id, snapshot)
         events = []
         for dataset, n in sorted(counts.items()):
             if dataset not in guarded or not n:
                 continue
             level, owner = snapshot.datasets[dataset]
-            basis, right = _basis(dataset, level, owner, chain, snapshot, now) or ("admin", None)
+            basis, right = access_basis(dataset, level, owner, chain, snapshot, now) or ("admin", None)
             events.append(AuditEvent(now, caller.subject, caller.party_id, dataset, basis, right, "read", n, request[:2000]))
         return events
 
 
-def _basis(
+def access_basis(
     dataset: int, level: str, owner: int | None, chain: set[int], snapshot: AccessSnapshot, now: datetime | None = None
 ) -> tuple[str, int | None] | None:
     """Why a caller acting for `chain` may read the dataset — ('public'|'owner'|'grant'|'consent'|
@@ -159,7 +159,7 @@ def _policy(agreement_id: int, document: dict[str, Any]) -> Policy:
     return policy
 
 
-def _party_chain(party_id: int | None, snapshot: AccessSnapshot) -> set[int]:
+def party_chain(party_id: int | None, snapshot: AccessSnapshot) -> set[int]:
     """The party and the organisations above it (a department acts for its municipality)."""
     chain: set[int] = set()
     while party_id is not None and party_id not in chain:

@@ -40,7 +40,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
-        field = ".".join(str(p) for p in first.get("loc", ()))
+        location = list(first.get("loc", ()))
+        if location and location[0] in ("body", "query", "path", "header") and len(location) > 1:
+            location = location[1:]  # name the field as the client wrote it: 'purpose', not 'body.purpose'
+        field = ".".join(str(p) for p in location)
         return problem_response(ProblemError(first.get("msg", "invalid request"), field=field or None), request.url.path)
 
     @app.exception_handler(Exception)

@@ -152,12 +152,24 @@ def add_dataset(
     level: Annotated[str, typer.Option(help=f"one of {', '.join(ACCESS_LEVELS)}")],
     owner: Annotated[str | None, typer.Option(help="the owning party")] = None,
     description: str = "",
+    personal_field: Annotated[
+        list[str] | None, typer.Option(help="path pseudonymised at ingest, e.g. result.cardId (repeatable)")
+    ] = None,
     database: DatabaseOption = None,
 ) -> None:
     """Add a dataset."""
+    from stadsdata.access.pseudonyms import check_paths
+    from stadsdata.errors import BadRequest
+
     _choice(level, ACCESS_LEVELS, "--level")
+    try:
+        paths = check_paths(personal_field or [], field="--personal-field")
+    except BadRequest as exc:
+        raise typer.BadParameter(exc.detail) from None
     with _records(database) as records:
         dataset = records.add_dataset(name, title, level, _party(records, owner), description, _now())
+        if paths:
+            records.update_row("datasets", dataset, {"personal_fields": paths})
     typer.echo(f"dataset {dataset}: {name} ({level})")
 
 

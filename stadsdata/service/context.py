@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
+from stadsdata.access.pseudonyms import Pseudonymiser
 from stadsdata.errors import BadRequest
 from stadsdata.model.entities import ENTITY_TYPES, LOCATION, MULTI_DATASTREAM, EntityType
 from stadsdata.query.ast import QueryOptions
@@ -31,6 +33,25 @@ class WriteContext:
     stream_guard: Callable[[str, int, str], None] | None = None
     # What the caller may see: linking to an entity it cannot see is like linking to none
     scope: ScopeFn = unrestricted
+    # Replaces the personal fields of a stream's dataset before storage (None: nothing to replace)
+    pseudonymiser: Pseudonymiser | None = None
+    # stream (entity name, id) -> paths of its personal fields
+    personal: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+
+    def protect(self, stream: str, stream_id: int, result: Any, parameters: Any) -> tuple[Any, Any]:
+        """(result, parameters) as they may be stored in this stream: personal fields of its
+        dataset replaced by pseudonyms (`access/pseudonyms.py`)."""
+        if self.pseudonymiser is None:
+            return result, parameters
+        key = (stream, stream_id)
+        paths = self.personal.get(key)
+        if paths is None:
+            dataset = self.tx.access.stream_datasets(stream, [stream_id]).get(stream_id)
+            rows = self.tx.access.rows("datasets", {"id": dataset}, limit=1) if dataset is not None else []
+            paths = self.personal[key] = list(rows[0]["personal_fields"] or []) if rows else []
+        if not paths:
+            return result, parameters
+        return self.pseudonymiser.apply(paths, result, parameters)
 
     def guard_stream(self, stream: str, stream_id: int, *, field: str) -> None:
         if self.stream_guard is not None:

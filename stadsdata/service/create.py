@@ -139,6 +139,9 @@ def _complete(ctx: WriteContext, entity: EntityType, values: dict[str, Any], nav
         if stream_id is None:
             raise BadRequest("Observation needs a Datastream or MultiDatastream", field=_f(field, "Datastream"))
         ctx.guard_stream(stream, stream_id, field=_f(field, stream))
+        values["result"], parameters = ctx.protect(stream, stream_id, values["result"], values.get("parameters"))
+        if parameters is not None:
+            values["parameters"] = parameters
         if stream == "MultiDatastream":
             width = ctx.multi_width(stream_id)
             if not isinstance(values["result"], list) or len(values["result"]) != width:

@@ -109,6 +109,8 @@ def _row(
     parameters = None if p_parameters is None else values[p_parameters]
     if parameters is not None and not isinstance(parameters, dict):
         raise BadRequest("parameters must be a JSON object", field=f"{field}/parameters")
+    stream, stream_id = ("Datastream", streams[0]) if streams[0] is not None else ("MultiDatastream", streams[1])
+    result, parameters = ctx.protect(stream, stream_id, result, parameters)  # type: ignore[arg-type]
     return ObservationRow(
         phenomenon_time_start=start,
         phenomenon_time_end=end,

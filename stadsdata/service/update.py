@@ -99,7 +99,7 @@ def _apply(ctx: WriteContext, entity: EntityType, id: int, props: dict[str, Any]
             values[name] = None
             continue
         values[name] = create(ctx, ENTITY_TYPES[nav.target], value, field=name)
-    if entity.name == "Observation" and values.keys() & {"result", "Datastream", "MultiDatastream", "FeatureOfInterest"}:
+    if entity.name == "Observation" and values.keys() & {"result", "parameters", "Datastream", "MultiDatastream", "FeatureOfInterest"}:
         _check_observation(ctx, id, values)
     if entity.name == "MultiDatastream" and values.get("observationType", COMPLEX_OBSERVATION) != COMPLEX_OBSERVATION:
         raise BadRequest(f"a MultiDatastream's observationType must be {COMPLEX_OBSERVATION}", field="observationType")
@@ -128,6 +128,7 @@ def _check_observation(ctx: WriteContext, id: int, values: dict[str, Any]) -> No
     if links["Datastream"] is not None and links["MultiDatastream"] is not None:
         field = "MultiDatastream" if "MultiDatastream" in values else "Datastream"
         raise BadRequest("an Observation belongs to a Datastream or a MultiDatastream, not both", field=field)
+    _protect(ctx, id, values, links)
     stream = links["MultiDatastream"]
     if stream is None or not values.keys() & {"result", "MultiDatastream"}:
         return
@@ -135,3 +136,19 @@ def _check_observation(ctx: WriteContext, id: int, values: dict[str, Any]) -> No
     width = ctx.multi_width(stream)
     if not isinstance(result, list) or len(result) != width:
         raise BadRequest(f"the result of a MultiDatastream Observation must be an array of {width} values", field="result")
+
+
+def _protect(ctx: WriteContext, id: int, values: dict[str, Any], links: dict[str, Any]) -> None:
+    """A changed result or parameters, or an Observation moved to another stream, is stored with
+    the personal fields of its (new) stream's dataset pseudonymised."""
+    if ctx.pseudonymiser is None or not values.keys() & {"result", "parameters", "Datastream", "MultiDatastream"}:
+        return
+    stream = "Datastream" if links["Datastream"] is not None else "MultiDatastream"
+    current = current_json(ctx, ENTITY_TYPES["Observation"], id) if not values.keys() >= {"result", "parameters"} else {}
+    result = values["result"] if "result" in values else current.get("result")
+    parameters = values["parameters"] if "parameters" in values else current.get("parameters")
+    new_result, new_parameters = ctx.protect(stream, links[stream], result, parameters)
+    if new_result != result:
+        values["result"] = new_result
+    if new_parameters != parameters:
+        values["parameters"] = new_parameters

@@ -9,7 +9,7 @@ to-many, a record or None for to-one), with '<Nav>@iot.count' / '<Nav>@iot.nextS
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -189,6 +189,23 @@ class AccessRecords(ABC):
     @abstractmethod
     def audit_events(self, dataset_id: int | None = None, limit: int = 1000) -> list[AuditEvent]:
         """The newest events first, of one dataset or of all."""
+
+    # -- the management API's generic access to these tables (store/sql/access.py) ---------
+    @abstractmethod
+    def rows(
+        self, table: str, where: Mapping[str, Any] | None = None, *, limit: int = 100, cursor: int | None = None,
+        newest_first: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Rows of one access table (`MANAGED_TABLES`) in id order (or newest first), after the id
+        `cursor`. `where` maps a column to a value, a list or set of values (IN), or an
+        (operator, value) tuple with operator one of '>=', '<', '<='."""
+
+    @abstractmethod
+    def insert_row(self, table: str, values: Mapping[str, Any]) -> int: ...
+
+    @abstractmethod
+    def update_row(self, table: str, row_id: int, values: Mapping[str, Any], where: Mapping[str, Any] | None = None) -> bool:
+        """Update one row if it also matches `where`; whether it did."""
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,9 @@ datasets = Table(
     Column("access_level", Text, nullable=False),
     _fk("owner_party_id", "parties", nullable=True, ondelete="SET NULL"),
     Column("created_at", UtcTimestamp, nullable=False),
+    # Paths in an Observation ('result', 'result.cardId', 'parameters.owner') replaced by a keyed
+    # hash before storage (access/pseudonyms.py).
+    Column("personal_fields", JsonText),
     sqlite_autoincrement=True,
 )
 # A party's right to use a dataset. For now a plain grant (read, optionally within a time
@@ -158,6 +161,8 @@ offers = Table(
     Column("uid", Text, nullable=False, unique=True),
     Column("policy", JsonText, nullable=False),
     Column("created_at", UtcTimestamp, nullable=False),
+    Column("auto_accept", Boolean, nullable=False, server_default=text("false")),  # requests become Agreements at once
+    Column("withdrawn_at", UtcTimestamp),  # no new requests; Agreements made from it stay
     sqlite_autoincrement=True,
 )
 agreements = Table(
@@ -172,6 +177,26 @@ agreements = Table(
     Column("status", Text, nullable=False),  # 'active' or 'ended'
     Column("created_at", UtcTimestamp, nullable=False),
     Column("ended_at", UtcTimestamp),
+    sqlite_autoincrement=True,
+)
+
+# A party's request for an Agreement on an Offer (status: pending, approved, rejected, withdrawn).
+access_requests = Table(
+    "access_requests",
+    metadata,
+    _id(),
+    _fk("offer_id", "offers"),
+    _fk("dataset_id", "datasets"),
+    _fk("party_id", "parties"),
+    Column("requested_by", Text, nullable=False),  # the caller's subject
+    Column("purpose", Text, nullable=False),
+    Column("message", Text, nullable=False, server_default=""),
+    Column("status", Text, nullable=False),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("decided_at", UtcTimestamp),
+    Column("decided_by", Text),
+    Column("reason", Text),
+    Column("agreement_id", IdType, ForeignKey("agreements.id", ondelete="SET NULL")),
     sqlite_autoincrement=True,
 )
 
@@ -191,6 +216,7 @@ audit_events = Table(
     Column("request", Text, nullable=False),
     Index("ix_audit_events_dataset_time", "dataset_id", "time"),
     Index("ix_audit_events_grant", "grant_id"),  # usage per agreement (migration 0005)
+    Index("ix_audit_events_party_time", "party_id", "time"),  # what a party read (migration 0006)
     sqlite_autoincrement=True,
 )
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError, Programm
 
 from stadsdata.access.audit import RecordingTransaction
 from stadsdata.access.policy import AccessPolicy
+from stadsdata.access.pseudonyms import Pseudonymiser
 from stadsdata.api.sta.batch import SubRequest, SubResponse, handle_batch
 from stadsdata.api.sta.paths import parse_path
 from stadsdata.api.sta.reading import Reader
@@ -37,8 +38,12 @@ class _Collided(Exception):
 
 
 class StaService:
-    def __init__(self, store: Store, access: AccessPolicy, *, default_top: int = 100, max_top: int = 10_000, max_batch: int = 1000) -> None:
+    def __init__(
+        self, store: Store, access: AccessPolicy, *, default_top: int = 100, max_top: int = 10_000, max_batch: int = 1000,
+        pseudonymiser: Pseudonymiser | None = None,
+    ) -> None:  # fmt: skip
         self.store = store
+        self.pseudonymiser = pseudonymiser
         self.access = access
         self.reader = Reader(default_top=default_top, max_top=max_top)
         self.writer = Writer(access)
@@ -135,7 +140,9 @@ class StaService:
         def guard(stream: str, stream_id: int, field: str) -> None:
             self.access.check_stream_write(req.caller, tx, stream, stream_id, field=field)
 
-        return WriteContext(tx, req.version, stream_guard=guard, scope=self.access.read_scope(req.caller, tx))
+        return WriteContext(
+            tx, req.version, stream_guard=guard, scope=self.access.read_scope(req.caller, tx), pseudonymiser=self.pseudonymiser
+        )
 
     # -- $batch -------------------------------------------------------------------------------
     def _batch(self, req: StaRequest) -> StaResponse:

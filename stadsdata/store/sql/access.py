@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from stadsdata.store.base import AccessRecords, AccessSnapshot, AuditEvent, Consent, Principal
 from stadsdata.store.schema import (
+    access_requests,
     agreements,
     api_keys,
     audit_events,
@@ -27,6 +28,14 @@ from stadsdata.store.schema import (
 )
 
 _STREAMS = {"Datastream": datastreams, "MultiDatastream": multi_datastreams}
+MANAGED_TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        parties, users, api_keys, datasets, dataset_grants, consents, offers, agreements, access_requests, audit_events,
+        datastreams, multi_datastreams,
+    )
+}  # fmt: skip
+_WRITABLE = frozenset(MANAGED_TABLES) - {"audit_events", "datastreams", "multi_datastreams"}  # the log is append-only
 
 
 class SqlAccessRecords(AccessRecords):
@@ -223,3 +232,50 @@ class SqlAccessRecords(AccessRecords):
         g = dataset_grants.c
         result = self.conn.execute(update(dataset_grants).where(g.id == grant_id, g.revoked_at.is_(None)).values(revoked_at=now))
         return bool(result.rowcount)
+
+    # -- generic rows for the management API ------------------------------------------------
+    def rows(
+        self, table: str, where: Mapping[str, Any] | None = None, *, limit: int = 100, cursor: int | None = None,
+        newest_first: bool = False,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        t = MANAGED_TABLES[table]
+        if table in ("datastreams", "multi_datastreams"):  # only what the management API shows of streams
+            stmt = select(t.c.id, t.c.name, t.c.dataset_id, t.c.thing_id)
+        else:
+            stmt = select(t)
+        stmt = stmt.where(*_conditions(t, where or {}))
+        if cursor is not None:
+            stmt = stmt.where(t.c.id < cursor if newest_first else t.c.id > cursor)
+        stmt = stmt.order_by(t.c.id.desc() if newest_first else t.c.id).limit(limit)
+        return [dict(row) for row in self.conn.execute(stmt).mappings()]
+
+    def insert_row(self, table: str, values: Mapping[str, Any]) -> int:
+        if table not in _WRITABLE and table != "audit_events":
+            raise ValueError(f"{table} is not written through the management API")
+        return self._insert(MANAGED_TABLES[table], **values)
+
+    def update_row(self, table: str, row_id: int, values: Mapping[str, Any], where: Mapping[str, Any] | None = None) -> bool:
+        if table not in _WRITABLE:
+            raise ValueError(f"{table} is not updated through the management API")
+        self._snapshot = None
+        t = MANAGED_TABLES[table]
+        result = self.conn.execute(update(t).where(t.c.id == row_id, *_conditions(t, where or {})).values(**values))
+        return bool(result.rowcount)
+
+
+def _conditions(table: Table, where: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = []
+    for name, value in where.items():
+        column = table.c[name]
+        if isinstance(value, tuple):  # (operator, value)
+            out.append(_OPS[value[0]](column, value[1]))
+        elif isinstance(value, list | set | frozenset):
+            out.append(column.in_(list(value)))
+        elif value is None:
+            out.append(column.is_(None))
+        else:
+            out.append(column == value)
+    return out
+
+
+_OPS = {">=": lambda c, v: c >= v, "<": lambda c, v: c < v, "<=": lambda c, v: c <= v}

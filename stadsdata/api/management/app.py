@@ -1,0 +1,49 @@
+"""The management API under `/api/v1`, following the NL API Design Rules: resources are plural
+kebab-case nouns, the major version is in the path, every response carries the full version in
+`API-Version`, errors are RFC 9457 problem+json, and the OpenAPI 3 document is published at
+`/api/v1/openapi.json` (browsable at `/api/v1/docs`). Lists are pages of at most `limit` items
+with a HAL `_links.next` (and a `Link: rel="next"` header) holding the `cursor` of the next page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from starlette.responses import Response
+
+from stadsdata.access.authenticate import Authenticator
+from stadsdata.api import problems
+from stadsdata.api.management.routes import build_router
+from stadsdata.settings import Settings
+from stadsdata.store.base import Store
+
+API_VERSION = "1.0.0"
+PREFIX = "/api/v1"
+
+
+def build_management_app(store: Store, settings: Settings, authenticator: Authenticator) -> FastAPI:
+    app = FastAPI(
+        title="stadsdata management API",
+        version=API_VERSION,
+        description=(
+            "Parties, accounts, API keys, datasets, grants, ODRL offers, access requests, agreements, "
+            "residents' consents and the audit log of a stadsdata platform. The data itself is served "
+            "by the OGC SensorThings API at /v1.1."
+        ),
+        contact={"name": "stadsdata", "url": "https://github.com/stadsdata"},
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        servers=[{"url": PREFIX}],
+    )
+    problems.install(app)
+
+    @app.middleware("http")
+    async def api_version(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers["API-Version"] = API_VERSION
+        return response
+
+    app.include_router(build_router(store, settings, authenticator))
+    return app

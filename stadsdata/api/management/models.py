@@ -1,0 +1,104 @@
+"""Request bodies of the management API (pydantic: they are its OpenAPI schemas too). Names are
+lowerCamelCase; unknown fields are refused, so a typo is a 400 naming it, not silently ignored."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+AccessLevel = Literal["public", "restricted", "non-public"]
+PartyKind = Literal["organisation", "department", "company", "resident"]
+Name = Field(min_length=1, max_length=200)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _utc(cls, value: Any) -> Any:
+        return value.astimezone(UTC) if isinstance(value, datetime) else value
+
+
+class NewParty(Body):
+    name: str = Name
+    kind: PartyKind = "organisation"
+    parentId: int | None = Field(None, description="the organisation a department belongs to")
+
+
+class NewUser(Body):
+    username: str = Name
+    password: str = Field(min_length=1, description="stored as an argon2 hash")
+    partyId: int | None = None
+    isAdmin: bool = False
+
+
+class UserChange(Body):
+    disabled: bool | None = None
+    password: str | None = Field(None, min_length=1)
+
+
+class NewApiKey(Body):
+    name: str = Field(min_length=1, max_length=200, description="what the key is for, e.g. 'garage sensors'")
+    partyId: int | None = None
+    isAdmin: bool = False
+    canWrite: bool = Field(False, description="may add Observations to its party's datasets")
+    expiresAt: AwareDatetime | None = None
+
+
+class NewDataset(Body):
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    title: str = Name
+    description: str = ""
+    accessLevel: AccessLevel
+    ownerPartyId: int | None = Field(None, description="default: the caller's party")
+    personalFields: list[str] = Field(
+        default_factory=list,
+        description="paths in Observations replaced by a keyed hash before storage, e.g. 'result.cardId', 'parameters.owner'",
+    )
+
+
+class DatasetChange(Body):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = None
+    accessLevel: AccessLevel | None = None
+    personalFields: list[str] | None = Field(None, description="from now on; stored Observations are not rewritten")
+
+
+class NewGrant(Body):
+    partyId: int
+    validFrom: AwareDatetime | None = None
+    validUntil: AwareDatetime | None = None
+
+
+class NewOffer(Body):
+    policy: dict[str, Any] = Field(description="an ODRL 2.2 Offer as JSON-LD (the subset in docs/access.md)")
+    autoAccept: bool = Field(False, description="requests that fit the offer become Agreements at once")
+
+
+class NewAccessRequest(Body):
+    offerId: int
+    purpose: str = Field(min_length=1, max_length=500)
+    message: str = Field("", max_length=4000)
+
+
+class AccessRequestDecision(Body):
+    status: Literal["approved", "rejected", "withdrawn"]
+    reason: str | None = Field(None, max_length=4000)
+
+
+class AgreementChange(Body):
+    status: Literal["ended"]
+
+
+class NewConsent(Body):
+    datasetId: int
+    partyId: int
+    purpose: str = Field(min_length=1, max_length=500, description="a W3C DPV purpose or plain words")
+    expiresAt: AwareDatetime | None = None
+
+
+class ConsentChange(Body):
+    status: Literal["withdrawn"]

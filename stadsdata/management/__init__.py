@@ -1,0 +1,6 @@
+"""The management of who may see and write what: parties, accounts, API keys, datasets, grants,
+ODRL offers, access requests, agreements, residents' consents and the audit log.
+
+Framework-free functions over one transaction's access records, each deciding first whether
+the caller may do it (`rights.py`). The HTTP face is `stadsdata/api/management/`; the CLI
+(`stadsdata/commands/access.py`) works on the same records as the administrator."""

@@ -1,0 +1,116 @@
+"""Who may manage what. The rules, in one place:
+
+- Every management call needs credentials, except reading the catalogue of datasets and offers.
+- An admin may do everything.
+- A caller *acts for* its party and the organisations above it (a department acts for its
+  municipality), as in `access/datasets.py`: it sees their datasets, agreements and audit log.
+- A caller *manages* a dataset when it acts for the dataset's owner and may write (a user, an API
+  key with write rights, an OpenID Connect token with the writer role): it changes the dataset,
+  its streams, grants, offers and consents, and decides access requests on it.
+- Accounts and API keys are managed downwards only: a caller with write rights manages those
+  of its own party and the departments below it, never those of the organisation above it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+
+from stadsdata.access.datasets import access_basis, party_chain
+from stadsdata.access.policy import Caller
+from stadsdata.errors import Forbidden, NotFound, Unauthorized
+from stadsdata.store.base import AccessRecords, AccessSnapshot
+
+
+@dataclass
+class Actor:
+    """A caller, the records of the request's transaction, and the time of the request."""
+
+    caller: Caller
+    records: AccessRecords
+    now: datetime
+
+    @cached_property
+    def snapshot(self) -> AccessSnapshot:
+        return self.records.snapshot(self.now)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.caller.is_admin
+
+    @cached_property
+    def parties(self) -> dict[int, tuple[int | None, str]]:
+        """Every party: id -> (parent id, kind)."""
+        rows = self.records.rows("parties", limit=10**9)
+        return {r["id"]: (r["parent_id"], r["kind"]) for r in rows}
+
+    @cached_property
+    def chain(self) -> set[int]:
+        """The caller's party and the organisations above it."""
+        parents = AccessSnapshot({}, {p: parent for p, (parent, _) in self.parties.items()}, {})
+        return party_chain(self.caller.party_id, parents)
+
+    @cached_property
+    def below(self) -> set[int]:
+        """The caller's party and every party below it (its departments)."""
+        if self.caller.party_id is None:
+            return set()
+        children: dict[int, list[int]] = {}
+        for party, (parent, _) in self.parties.items():
+            if parent is not None:
+                children.setdefault(parent, []).append(party)
+        found, todo = set(), [self.caller.party_id]
+        while todo:
+            party = todo.pop()
+            if party not in found:
+                found.add(party)
+                todo.extend(children.get(party, ()))
+        return found
+
+    # -- checks -----------------------------------------------------------------------------
+    def require_credentials(self) -> None:
+        if self.caller.subject is None:
+            raise Unauthorized("this needs credentials (an API key, a user or a token)")
+
+    def require_admin(self, what: str) -> None:
+        self.require_credentials()
+        if not self.is_admin:
+            raise Forbidden(f"only an administrator may {what}")
+
+    def require_party(self, what: str) -> int:
+        """The caller's party; a caller acting for no party may not `what`."""
+        self.require_credentials()
+        if self.caller.party_id is None:
+            raise Forbidden(f"{self.caller.subject} acts for no party, so it cannot {what}")
+        return self.caller.party_id
+
+    def acts_for(self, party_id: int | None) -> bool:
+        return self.is_admin or (party_id is not None and party_id in self.chain)
+
+    def manages_party(self, party_id: int | None) -> bool:
+        """May manage accounts and keys of this party (downwards only)."""
+        return self.is_admin or (self.caller.can_write and party_id is not None and party_id in self.below)
+
+    def manages_dataset(self, dataset_id: int) -> bool:
+        owner = self.snapshot.datasets.get(dataset_id, ("", None))[1]
+        return self.is_admin or (self.caller.can_write and owner is not None and owner in self.chain)
+
+    def sees_dataset(self, dataset_id: int) -> bool:
+        """In the catalogue for this caller: public and restricted datasets (their metadata, so
+        that parties can ask for access), and non-public ones the caller may read."""
+        if dataset_id not in self.snapshot.datasets:
+            return False
+        level, owner = self.snapshot.datasets[dataset_id]
+        if self.is_admin or level in ("public", "restricted"):
+            return True
+        return access_basis(dataset_id, level, owner, self.chain, self.snapshot, self.now) is not None
+
+    def dataset(self, dataset_id: int, *, manage: bool = False) -> None:
+        """404 unless the caller sees the dataset; 403 when `manage` and it does not manage it."""
+        if manage:
+            self.require_credentials()
+        if not self.sees_dataset(dataset_id):
+            raise NotFound(f"no dataset {dataset_id}")
+        if manage and not self.manages_dataset(dataset_id):
+            raise Forbidden(f"{self.caller.subject} does not manage dataset {dataset_id}")
