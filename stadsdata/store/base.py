@@ -86,7 +86,7 @@ class AccessSnapshot:
     kinds: dict[int, str] = field(default_factory=dict)  # party id -> kind ('resident', …)
     # (dataset, party) -> [(agreement id, ODRL policy)] of active agreements; records read under each
     agreements: dict[tuple[int, int], list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
-    agreement_usage: dict[int, int] = field(default_factory=dict)
+    agreement_usage: Mapping[int, int] = field(default_factory=dict)  # read when asked (see store/sql/access.py)
 
 
 @dataclass(frozen=True)

@@ -180,6 +180,16 @@ agreements = Table(
     sqlite_autoincrement=True,
 )
 
+# One row: a number raised by every change to the tables above (store/sql/access.py), so that a
+# server reuses the access snapshot it read before until something changed (also in another
+# server process on the same database).
+access_changes = Table(
+    "access_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
+)
+
 # A party's request for an Agreement on an Offer (status: pending, approved, rejected, withdrawn).
 access_requests = Table(
     "access_requests",

@@ -1,18 +1,29 @@
 """Parties, identities, datasets and grants in SQL (both backends): the records the access layer
-(`stadsdata/access/`) decides with. No decisions are made here."""
+(`stadsdata/access/`) decides with. No decisions are made here.
+
+The snapshot (datasets, parties, grants, consents, agreements) is read once and then reused by
+every request of this server process until the change counter (`access_changes`) moves: each
+change made here raises it in the same transaction, so a request sees every change committed
+before it started (also those of another server on the same database) at the cost of one tiny
+query. Validity windows (grants, consents) are applied to the request's own time; records read
+under an agreement (its usage) are read fresh, and only when a decision needs them."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import threading
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, func, insert, or_, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import ColumnElement, Table, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
 
 from stadsdata.store.base import AccessRecords, AccessSnapshot, AuditEvent, Consent, Principal
 from stadsdata.store.schema import (
+    access_changes,
     access_requests,
     agreements,
     api_keys,
@@ -38,9 +49,88 @@ MANAGED_TABLES: dict[str, Table] = {
 _WRITABLE = frozenset(MANAGED_TABLES) - {"audit_events", "datastreams", "multi_datastreams"}  # the log is append-only
 
 
+class _Raw:
+    """The snapshot's records as read, before validity windows are applied to a moment."""
+
+    def __init__(self, conn: Connection) -> None:
+        d, p, g, c, a = datasets.c, parties.c, dataset_grants.c, consents.c, agreements.c
+        self.datasets = {r[0]: (r[1], r[2]) for r in conn.execute(select(d.id, d.access_level, d.owner_party_id))}
+        if not self.datasets:  # no datasets: nothing else can matter
+            self.parents: dict[int, int | None] = {}
+            self.kinds: dict[int, str] = {}
+            self.grants: list[Any] = []
+            self.consents: list[Any] = []
+            self.agreements: dict[tuple[int, int], list[tuple[int, dict[str, Any]]]] = {}
+            return
+        party_rows = conn.execute(select(p.id, p.parent_id, p.kind)).all()
+        self.parents = {r[0]: r[1] for r in party_rows}
+        self.kinds = {r[0]: r[2] for r in party_rows}
+        self.grants = conn.execute(select(g.dataset_id, g.party_id, g.id, g.valid_from, g.valid_until).where(g.revoked_at.is_(None))).all()
+        self.consents = conn.execute(select(c.dataset_id, c.party_id, c.id, c.expires_at).where(c.status == "given")).all()
+        self.agreements = {}
+        for r in conn.execute(select(a.dataset_id, a.party_id, a.id, a.policy).where(a.status == "active")):
+            self.agreements.setdefault((r[0], r[1]), []).append((r[2], r[3]))
+        self._at: tuple[datetime, datetime | None, AccessSnapshot] | None = None
+
+    def at(self, now: datetime) -> AccessSnapshot:
+        """The snapshot at `now` (reused until the next start or end of a validity window)."""
+        if not self.datasets:
+            return AccessSnapshot({}, {}, {})
+        if self._at is not None and self._at[0] <= now and (self._at[1] is None or now < self._at[1]):
+            return self._at[2]
+        grants = {(r[0], r[1]): r[2] for r in self.grants if (r[3] is None or r[3] <= now) and (r[4] is None or r[4] > now)}
+        consented = {(r[0], r[1]): r[2] for r in self.consents if r[3] is None or r[3] > now}
+        snapshot = AccessSnapshot(self.datasets, self.parents, grants, consented, self.kinds, self.agreements)
+        boundaries = [t for r in self.grants for t in (r[3], r[4]) if t is not None and t > now]
+        boundaries += [r[3] for r in self.consents if r[3] is not None and r[3] > now]
+        self._at = (now, min(boundaries, default=None), snapshot)
+        return snapshot
+
+
+class _SnapshotCache:
+    """Per database (engine): the last raw snapshot and the change counter it was read at."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.version: int | None = None
+        self.raw: _Raw | None = None
+
+
+_CACHES: weakref.WeakKeyDictionary[Engine, _SnapshotCache] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def _cache_for(engine: Engine) -> _SnapshotCache:
+    with _CACHES_LOCK:
+        cache = _CACHES.get(engine)
+        if cache is None:
+            cache = _CACHES[engine] = _SnapshotCache()
+        return cache
+
+
+class _Usage(Mapping[int, int]):
+    """Records read under each agreement, read from the audit log when first asked for."""
+
+    def __init__(self, records: SqlAccessRecords) -> None:
+        self.records = records
+        self.known: dict[int, int] = {}
+
+    def __getitem__(self, agreement_id: int) -> int:
+        if agreement_id not in self.known:
+            self.known[agreement_id] = self.records.agreement_usage([agreement_id]).get(agreement_id, 0)
+        return self.known[agreement_id]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.known)
+
+    def __len__(self) -> int:
+        return len(self.known)
+
+
 class SqlAccessRecords(AccessRecords):
-    """The records of one transaction. The snapshot is read once per transaction (a request) and
-    forgotten on any change made through this object."""
+    """The records of one transaction. The snapshot is taken once per transaction (a request)
+    from the process-wide cache (see the module's docstring) and forgotten on any change made
+    through this object."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -49,32 +139,33 @@ class SqlAccessRecords(AccessRecords):
     # -- reads ------------------------------------------------------------------------------
     def snapshot(self, now: datetime) -> AccessSnapshot:
         if self._snapshot is None:
-            self._snapshot = self._read_snapshot(now)
+            self._snapshot = dataclasses.replace(self._raw().at(now), agreement_usage=_Usage(self))
         return self._snapshot
 
-    def _read_snapshot(self, now: datetime) -> AccessSnapshot:
-        d, p, g = datasets.c, parties.c, dataset_grants.c
-        sets = {r[0]: (r[1], r[2]) for r in self.conn.execute(select(d.id, d.access_level, d.owner_party_id))}
-        if not sets:  # no datasets: nothing else can matter
-            return AccessSnapshot({}, {}, {})
-        party_rows = self.conn.execute(select(p.id, p.parent_id, p.kind)).all()
-        parents = {r[0]: r[1] for r in party_rows}
-        kinds = {r[0]: r[2] for r in party_rows}
-        in_force = and_(
-            g.revoked_at.is_(None),
-            or_(g.valid_from.is_(None), g.valid_from <= now),
-            or_(g.valid_until.is_(None), g.valid_until > now),
-        )
-        grants = {(r[0], r[1]): r[2] for r in self.conn.execute(select(g.dataset_id, g.party_id, g.id).where(in_force))}
-        c = consents.c
-        given = and_(c.status == "given", or_(c.expires_at.is_(None), c.expires_at > now))
-        consented = {(r[0], r[1]): r[2] for r in self.conn.execute(select(c.dataset_id, c.party_id, c.id).where(given))}
-        a = agreements.c
-        active: dict[tuple[int, int], list[tuple[int, dict[str, Any]]]] = {}
-        for r in self.conn.execute(select(a.dataset_id, a.party_id, a.id, a.policy).where(a.status == "active")):
-            active.setdefault((r[0], r[1]), []).append((r[2], r[3]))
-        usage = self.agreement_usage([i for pairs in active.values() for i, _ in pairs])
-        return AccessSnapshot(sets, parents, grants, consented, kinds, active, usage)
+    def _raw(self) -> _Raw:
+        version = self.conn.execute(select(access_changes.c.version).where(access_changes.c.id == 1)).scalar()
+        cache = _cache_for(self.conn.engine)
+        with cache.lock:
+            if version is not None and cache.raw is not None and cache.version == version:
+                return cache.raw
+        raw = _Raw(self.conn)  # read after the counter: at least as new as `version`
+        if version is not None and not self._changed_here:
+            with cache.lock:
+                cache.version, cache.raw = version, raw
+        return raw
+
+    _changed_here = False
+
+    def _changed(self) -> None:
+        """Raise the change counter (in this transaction) and forget this transaction's snapshot."""
+        self._snapshot = None
+        self._changed_here = True  # uncommitted changes are never put in the shared cache
+        bump = update(access_changes).where(access_changes.c.id == 1).values(version=access_changes.c.version + 1)
+        if self.conn.execute(bump).rowcount:
+            return
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        self.conn.execute(dialect.insert(access_changes).values(id=1, version=0).on_conflict_do_nothing())
+        self.conn.execute(bump)
 
     def user(self, username: str) -> Principal | None:
         u = users.c
@@ -115,7 +206,7 @@ class SqlAccessRecords(AccessRecords):
         )  # fmt: skip
 
     def withdraw_consent(self, consent_id: int, now: datetime) -> bool:
-        self._snapshot = None
+        self._changed()
         c = consents.c
         result = self.conn.execute(
             update(consents).where(c.id == consent_id, c.status == "given").values(status="withdrawn", withdrawn_at=now)
@@ -147,7 +238,7 @@ class SqlAccessRecords(AccessRecords):
         )  # fmt: skip
 
     def end_agreement(self, agreement_id: int, now: datetime) -> bool:
-        self._snapshot = None
+        self._changed()
         a = agreements.c
         result = self.conn.execute(
             update(agreements).where(a.id == agreement_id, a.status == "active").values(status="ended", ended_at=now)
@@ -183,7 +274,7 @@ class SqlAccessRecords(AccessRecords):
 
     # -- writes -----------------------------------------------------------------------------
     def _insert(self, table: Any, **values: Any) -> int:
-        self._snapshot = None
+        self._changed()
         return int(self.conn.execute(insert(table).values(**values)).inserted_primary_key[0])  # type: ignore[index]
 
     def add_party(self, name: str, kind: str, parent_id: int | None, now: datetime) -> int:
@@ -204,7 +295,7 @@ class SqlAccessRecords(AccessRecords):
         )  # fmt: skip
 
     def revoke_api_key(self, prefix: str, now: datetime) -> bool:
-        self._snapshot = None
+        self._changed()
         k = api_keys.c
         result = self.conn.execute(update(api_keys).where(k.prefix == prefix, k.revoked_at.is_(None)).values(revoked_at=now))
         return bool(result.rowcount)
@@ -216,7 +307,7 @@ class SqlAccessRecords(AccessRecords):
         )  # fmt: skip
 
     def assign_streams(self, dataset_id: int | None, datastream_ids: Sequence[int], multi_datastream_ids: Sequence[int]) -> None:
-        self._snapshot = None
+        self._changed()
         for table, ids in ((datastreams, datastream_ids), (multi_datastreams, multi_datastream_ids)):
             if ids:
                 self.conn.execute(update(table).where(table.c.id.in_(list(ids))).values(dataset_id=dataset_id))
@@ -228,7 +319,7 @@ class SqlAccessRecords(AccessRecords):
         )  # fmt: skip
 
     def revoke_grant(self, grant_id: int, now: datetime) -> bool:
-        self._snapshot = None
+        self._changed()
         g = dataset_grants.c
         result = self.conn.execute(update(dataset_grants).where(g.id == grant_id, g.revoked_at.is_(None)).values(revoked_at=now))
         return bool(result.rowcount)
@@ -257,7 +348,7 @@ class SqlAccessRecords(AccessRecords):
     def update_row(self, table: str, row_id: int, values: Mapping[str, Any], where: Mapping[str, Any] | None = None) -> bool:
         if table not in _WRITABLE:
             raise ValueError(f"{table} is not updated through the management API")
-        self._snapshot = None
+        self._changed()
         t = MANAGED_TABLES[table]
         result = self.conn.execute(update(t).where(t.c.id == row_id, *_conditions(t, where or {})).values(**values))
         return bool(result.rowcount)

@@ -1,6 +1,7 @@
 """Access requests (a party asks for an Agreement on an Offer; the owner, or the Offer's
-automatic rule, decides), Offers that accept automatically or are withdrawn, and the personal
-fields of a dataset that are pseudonymised at ingest.
+automatic rule, decides), Offers that accept automatically or are withdrawn, the personal
+fields of a dataset that are pseudonymised at ingest, and the change counter of the access
+records (servers reuse their access snapshot until it moves).
 
 Revision ID: 0006
 Revises: 0005
@@ -51,9 +52,16 @@ def upgrade() -> None:
     op.create_index("ix_access_requests_party_id", "access_requests", ["party_id"])
     op.create_index("ix_access_requests_offer_id", "access_requests", ["offer_id"])
     op.create_index("ix_audit_events_party_time", "audit_events", ["party_id", "time"])
+    op.create_table(  # its one row is made by the first change (store/sql/access.py)
+        "access_changes",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("access_changes")
     op.drop_index("ix_audit_events_party_time", "audit_events")
     for column in ("offer_id", "party_id", "dataset_id"):
         op.drop_index(f"ix_access_requests_{column}", "access_requests")
