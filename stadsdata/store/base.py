@@ -297,6 +297,11 @@ class Store(ABC):
     # `$count` of a filtered collection: None counts exactly; N counts exactly up to N rows and
     # gives the backend's estimate beyond that, where it has one (the `count_mode` setting).
     count_limit: int | None = None
+    # A `read_only()` transaction may also insert (PostgreSQL: an ordinary transaction), so that
+    # the audit events of a read are stored in the read's own transaction, committed before the
+    # answer goes out, without a second transaction. SQLite: no (a read would have to become the
+    # writer, which can fail when another write committed since the read began).
+    writes_in_reads: bool = False
 
     @abstractmethod
     def open(self, *, migrate: bool = True) -> None:

@@ -121,6 +121,9 @@ class StaService:
                 response = self.reader.get(recording, req, resource, self.access.read_scope(req.caller, tx))  # type: ignore[arg-type]
                 request = f"GET /v{req.version}/{req.path}" + (f"?{req.query_string}" if req.query_string else "")
                 events = self.access.audit_events(req.caller, tx, recording.results, request)
+                if events and self.store.writes_in_reads:  # committed with the read, before the answer
+                    tx.access.add_audit_events(events)
+                    events = []
             if events:  # written before the answer goes out: no unrecorded read of non-public data
                 with self.store.write() as tx:
                     tx.access.add_audit_events(events)

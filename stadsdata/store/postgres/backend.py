@@ -42,6 +42,7 @@ class PostgresTransaction(SqlTransaction):
 
 class PostgresStore(SqlStore):
     dialect = "postgresql"
+    writes_in_reads = True
 
     def __init__(self, url: str, *, statement_timeout_ms: int = 30_000, pool_size: int = 10) -> None:
         super().__init__()
