@@ -19,6 +19,8 @@ from stadsdata.api.management.app import PREFIX as MANAGEMENT_PREFIX
 from stadsdata.api.management.app import build_management_app
 from stadsdata.api.sta.routes import build_router
 from stadsdata.api.sta.service import StaService
+from stadsdata.ingest.mqtt_broker import EmbeddedBroker
+from stadsdata.ingest.pipeline import Ingestor
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 from stadsdata.store.sqlite.backend import SqliteStore
@@ -59,6 +61,14 @@ def oidc_mapping(settings: Settings) -> OidcMapping | None:
     return OidcMapping(verifier, settings.oidc_party_claim, settings.oidc_admin_role, settings.oidc_writer_role)
 
 
+def embedded_broker(settings: Settings, ingestor: Ingestor, authenticator: Authenticator) -> EmbeddedBroker | None:
+    """The embedded MQTT broker `serve` starts, unless it is off or an external broker is set."""
+    if not settings.mqtt_embedded or settings.mqtt_url:
+        return None
+    ports = [settings.mqtt_port] + ([settings.mqtt_alternative_port] if settings.mqtt_alternative_port else [])
+    return EmbeddedBroker(ingestor, authenticator, settings.host, ports)
+
+
 def create_app(settings: Settings | None = None, *, store: Store | None = None, access: AccessPolicy | None = None) -> FastAPI:
     settings = settings or Settings()
     store = store or open_store(settings)
@@ -68,19 +78,28 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         pseudonymiser=pseudonymiser_for(settings),
     )  # fmt: skip
 
+    authenticator = Authenticator(store, oidc_mapping(settings))
+    ingestor = Ingestor(store, service, settings.public_base_url or f"http://{settings.host}:{settings.port}")
+    broker = embedded_broker(settings, ingestor, authenticator)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        store.close()
+        if broker is not None:
+            app.state.mqtt_port = await broker.start()
+        try:
+            yield
+        finally:
+            if broker is not None:
+                await broker.stop()
+            store.close()
 
     app = FastAPI(title="stadsdata", version=__version__, lifespan=lifespan, docs_url="/docs", redoc_url=None)
     app.state.store = store
     app.state.settings = settings
     app.state.sta = service
     problems.install(app)
-    authenticator = Authenticator(store, oidc_mapping(settings))
     app.include_router(build_router(service, settings, authenticator))
-    app.mount(MANAGEMENT_PREFIX, build_management_app(store, settings, authenticator))
+    app.mount(MANAGEMENT_PREFIX, build_management_app(store, settings, authenticator, ingestor))
 
     @app.get("/", include_in_schema=False)
     async def index() -> JSONResponse:

@@ -18,6 +18,7 @@ from stadsdata.commands.access import (
     users_app,
 )
 from stadsdata.commands.db import db_app
+from stadsdata.commands.ingest import ingest
 from stadsdata.settings import Settings
 
 app = typer.Typer(help="stadsdata: an open urban data platform.", no_args_is_help=True, add_completion=False)
@@ -31,6 +32,7 @@ app.add_typer(consents_app, name="consents")
 app.add_typer(offers_app, name="offers")
 app.add_typer(agreements_app, name="agreements")
 app.add_typer(audit_app, name="audit")
+app.command()(ingest)
 
 
 @app.callback()
@@ -65,6 +67,8 @@ def serve(
         typer.echo(f"stadsdata: cannot open the database {settings.database}: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"stadsdata: SensorThings API on http://{settings.host}:{settings.port}/v1.1 (database: {settings.database})")
+    if settings.mqtt_embedded and not settings.mqtt_url:
+        typer.echo(f"stadsdata: embedded MQTT broker on {settings.host}:{settings.mqtt_port} (or see the log if that port is taken)")
     uvicorn.run(
         application,
         host=settings.host,

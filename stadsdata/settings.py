@@ -43,6 +43,14 @@ class Settings(BaseSettings):
         None, description="secret for the keyed hash that replaces personal fields at ingest (default on SQLite: a key file beside the database)"
     )
     pseudonym_key_file: str | None = Field(None, description="file holding that secret (instead of pseudonym_key)")
+    mqtt_embedded: bool = Field(True, description="start the embedded MQTT broker with `serve` (unless mqtt_url is set)")
+    mqtt_port: int = Field(1883, ge=1, le=65535, description="port of the embedded MQTT broker")
+    mqtt_alternative_port: int | None = Field(
+        None, ge=1, le=65535, description="port to use when mqtt_port is taken (else: run without the embedded broker)"
+    )
+    mqtt_url: str | None = Field(
+        None, description="external broker (mqtt://host:1883): no embedded broker; `stadsdata ingest` workers read from it"
+    )
     host: str = Field("127.0.0.1", description="address to listen on")
     port: int = Field(8000, ge=1, le=65535)
     public_base_url: str | None = Field(

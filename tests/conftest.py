@@ -25,6 +25,8 @@ from stadsdata.store.sqlite.backend import SqliteStore
 # The protocol suite (SensorThings, store, clients) runs with access control open, so that it
 # tests the protocol; tests/integration/access runs with `access_mode="enforced"` explicitly.
 os.environ.setdefault("STADSDATA_ACCESS_MODE", "open")
+# Apps under test start no MQTT broker unless a test asks for one (tests/integration/ingest).
+os.environ.setdefault("STADSDATA_MQTT_EMBEDDED", "false")
 
 BACKENDS = ["sqlite", "postgresql"]
 POSTGRES_URL = os.environ.get("STADSDATA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/stadsdata_test")

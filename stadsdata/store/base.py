@@ -281,6 +281,11 @@ class Transaction(ABC):
         """Parties, identities, datasets and grants, in this transaction."""
 
     @abstractmethod
+    def claim_ingest_key(self, key: str, now: datetime) -> bool:
+        """Record that the source message with this idempotency key is stored (in this
+        transaction); False when it was stored before (a redelivery: store nothing)."""
+
+    @abstractmethod
     def generated_feature_for_location(self, location_id: int, *, lock: bool = False) -> int | None:
         """The FeatureOfInterest generated earlier from this Location, if any. With `lock`, first
         wait for any other transaction that is generating it (so only one is ever created)."""

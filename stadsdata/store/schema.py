@@ -230,6 +230,37 @@ audit_events = Table(
     sqlite_autoincrement=True,
 )
 
+# -- ingestion (stadsdata/ingest/) -----------------------------------------------------------
+# What could not be stored (malformed, unmappable, refused), with the raw payload, until it is
+# replayed (after the mapping was fixed) or discarded. Nothing is dropped silently.
+QUARANTINE_STATUSES = ("held", "replayed", "discarded")
+quarantine = Table(
+    "quarantine",
+    metadata,
+    _id(),
+    Column("source", Text, nullable=False),  # e.g. 'mqtt', 'mqtt-embedded', 'lorawan-tts', 'http-push:<name>'
+    Column("topic", Text, nullable=False),  # MQTT topic or request path
+    Column("payload", Text, nullable=False),  # as received (bytes that are not UTF-8: base64, see `encoding`)
+    Column("encoding", Text, nullable=False, server_default="utf-8"),
+    Column("subject", Text),  # who sent it, when known
+    Column("received_at", UtcTimestamp, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("field", Text),
+    Column("status", Text, nullable=False, server_default="held"),
+    Column("decided_at", UtcTimestamp),
+    Column("decided_by", Text),
+    Index("ix_quarantine_status", "status", "id"),
+    sqlite_autoincrement=True,
+)
+# One row per source message already stored (its idempotency key), so that a redelivery (MQTT
+# QoS 1 after a lost acknowledgement) does not store it twice.
+ingest_keys = Table(
+    "ingest_keys",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("stored_at", UtcTimestamp, nullable=False),
+)
+
 things = Table(
     "things",
     metadata,

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from stadsdata.access.authenticate import Authenticator
 from stadsdata.api import problems
 from stadsdata.api.management.routes import build_router
+from stadsdata.ingest.pipeline import Ingestor
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 
@@ -22,13 +23,13 @@ API_VERSION = "1.0.0"
 PREFIX = "/api/v1"
 
 
-def build_management_app(store: Store, settings: Settings, authenticator: Authenticator) -> FastAPI:
+def build_management_app(store: Store, settings: Settings, authenticator: Authenticator, ingestor: Ingestor) -> FastAPI:
     app = FastAPI(
         title="stadsdata management API",
         version=API_VERSION,
         description=(
             "Parties, accounts, API keys, datasets, grants, ODRL offers, access requests, agreements, "
-            "residents' consents and the audit log of a stadsdata platform. The data itself is served "
+            "residents' consents, the audit log and the ingestion quarantine of a stadsdata platform. The data itself is served "
             "by the OGC SensorThings API at /v1.1."
         ),
         contact={"name": "stadsdata", "url": "https://github.com/stadsdata"},
@@ -45,5 +46,5 @@ def build_management_app(store: Store, settings: Settings, authenticator: Authen
         response.headers["API-Version"] = API_VERSION
         return response
 
-    app.include_router(build_router(store, settings, authenticator))
+    app.include_router(build_router(store, settings, authenticator, ingestor))
     return app

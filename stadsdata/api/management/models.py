@@ -102,3 +102,9 @@ class NewConsent(Body):
 
 class ConsentChange(Body):
     status: Literal["withdrawn"]
+
+
+class QuarantineDecision(Body):
+    status: Literal["replayed", "discarded"] = Field(
+        description="'replayed': store it now, with the caller's rights (it stays held, with the new reason, if refused again)"
+    )

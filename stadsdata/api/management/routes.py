@@ -15,7 +15,8 @@ from stadsdata.access.authenticate import Authenticator
 from stadsdata.access.policy import Caller
 from stadsdata.api.management import models
 from stadsdata.api.sta.routes import base_url
-from stadsdata.management import audit, consents, datasets, identities, parties, sharing
+from stadsdata.ingest.pipeline import Ingestor
+from stadsdata.management import audit, consents, datasets, identities, parties, quarantine, sharing
 from stadsdata.management.rights import Actor
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
@@ -33,7 +34,7 @@ _SCHEMES = [
 ]
 
 
-def build_router(store: Store, settings: Settings, authenticator: Authenticator) -> APIRouter:
+def build_router(store: Store, settings: Settings, authenticator: Authenticator, ingestor: Ingestor) -> APIRouter:
     router = APIRouter(dependencies=_SCHEMES)
 
     def caller(request: Request) -> Caller:
@@ -277,6 +278,30 @@ def build_router(store: Store, settings: Settings, authenticator: Authenticator)
         since_utc = None if since is None else since.astimezone(UTC) if since.tzinfo else since.replace(tzinfo=UTC)
         found = run(who, lambda a: audit.list_audit_events(a, dataset_id=datasetId, since=since_utc, limit=limit, cursor=cursor))
         return listing(request, "auditEvents", found)
+
+    # -- quarantine -------------------------------------------------------------------------
+    @router.get("/quarantine", tags=["ingestion"], summary="Messages that could not be stored (admins), newest first")
+    def list_quarantine(
+        request: Request,
+        who: Who,
+        status: Annotated[str | None, Query(pattern="^(held|replayed|discarded)$")] = None,
+        limit: Limit = 100,
+        cursor: Cursor = None,
+    ) -> JSONResponse:
+        found = run(who, lambda a: quarantine.list_quarantine(a, status=status, limit=limit, cursor=cursor))
+        return listing(request, "quarantine", found)
+
+    @router.get("/quarantine/{quarantine_id}", tags=["ingestion"], summary="One quarantined message with its raw payload")
+    def get_quarantined(quarantine_id: int, who: Who) -> dict[str, Any]:
+        return run(who, lambda a: quarantine.get_quarantined(a, quarantine_id))
+
+    @router.patch("/quarantine/{quarantine_id}", tags=["ingestion"], summary="Replay (store it now) or discard a held message")
+    def decide_quarantined(quarantine_id: int, body: models.QuarantineDecision, who: Who) -> dict[str, Any]:
+        if body.status == "discarded":
+            return run(who, lambda a: quarantine.discard(a, quarantine_id), write=True)
+        message = run(who, lambda a: quarantine.message_to_replay(a, quarantine_id))
+        outcome = ingestor.ingest(message, who, quarantined=quarantine_id)  # with the replaying admin's rights
+        return run(who, lambda a: quarantine.record_replay(a, quarantine_id, outcome), write=True)
 
     return router
 

@@ -35,6 +35,7 @@ from stadsdata.store.schema import (
     multi_datastreams,
     offers,
     parties,
+    quarantine,
     users,
 )
 
@@ -43,10 +44,11 @@ MANAGED_TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         parties, users, api_keys, datasets, dataset_grants, consents, offers, agreements, access_requests, audit_events,
-        datastreams, multi_datastreams,
+        datastreams, multi_datastreams, quarantine,
     )
 }  # fmt: skip
 _WRITABLE = frozenset(MANAGED_TABLES) - {"audit_events", "datastreams", "multi_datastreams"}  # the log is append-only
+_NOT_IN_SNAPSHOT = frozenset({"access_requests", "quarantine"})  # changes there leave the snapshot valid
 
 
 class _Raw:
@@ -341,14 +343,17 @@ class SqlAccessRecords(AccessRecords):
         return [dict(row) for row in self.conn.execute(stmt).mappings()]
 
     def insert_row(self, table: str, values: Mapping[str, Any]) -> int:
-        if table not in _WRITABLE and table != "audit_events":
+        if table not in _WRITABLE:
             raise ValueError(f"{table} is not written through the management API")
+        if table in _NOT_IN_SNAPSHOT:
+            return int(self.conn.execute(insert(MANAGED_TABLES[table]).values(**values)).inserted_primary_key[0])  # type: ignore[index]
         return self._insert(MANAGED_TABLES[table], **values)
 
     def update_row(self, table: str, row_id: int, values: Mapping[str, Any], where: Mapping[str, Any] | None = None) -> bool:
         if table not in _WRITABLE:
             raise ValueError(f"{table} is not updated through the management API")
-        self._changed()
+        if table not in _NOT_IN_SNAPSHOT:
+            self._changed()
         t = MANAGED_TABLES[table]
         result = self.conn.execute(update(t).where(t.c.id == row_id, *_conditions(t, where or {})).values(**values))
         return bool(result.rowcount)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from stadsdata.errors import Conflict
@@ -32,6 +33,7 @@ from stadsdata.store.schema import (
     features_of_interest,
     historical_locations,
     historical_locations_locations,
+    ingest_keys,
     locations,
     multi_datastreams,
     multi_datastreams_observed_properties,
@@ -67,6 +69,11 @@ class SqlTransaction(Transaction):
         target_table = TABLES[entity.nav(nav).target]  # type: ignore[union-attr]
         stmt = select(target_table.c.id).where(parent_condition(ParentRef(entity, id, nav), target_table))
         return [r[0] for r in self.conn.execute(stmt.order_by(target_table.c.id))]
+
+    def claim_ingest_key(self, key: str, now: datetime) -> bool:
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(ingest_keys).values(key=key, stored_at=now).on_conflict_do_nothing().returning(ingest_keys.c.key)
+        return self.conn.execute(stmt).first() is not None  # (rowcount is not reliable here on every driver)
 
     def generated_feature_for_location(self, location_id: int, *, lock: bool = False) -> int | None:
         if lock:  # writers that would generate the same feature queue here; the query below then sees theirs

@@ -1,0 +1,180 @@
+"""The embedded MQTT broker of `stadsdata serve` (amqtt), speaking the SensorThings MQTT
+extension: a client publishes an entity to a collection topic (`v1.1/Datastreams(5)/Observations`)
+to create it.
+
+Durability: the broker stores a publish on a SensorThings topic *before* it acknowledges it
+(PUBACK for QoS 1, PUBREC for QoS 2): `_DurableHandler` runs the ingest pipeline first, in a
+worker thread, and only then lets amqtt continue. If the database is unavailable the connection
+is closed without an acknowledgement, so the client sends the message again. Refused input is
+quarantined (and acknowledged: it is kept).
+
+Credentials: the MQTT username and password are checked like HTTP credentials — password
+`sdk_…` is an API key (any username), otherwise a local account; no username is the anonymous
+caller. Wrong credentials refuse the connection. What a publisher may create is decided by the
+access policy on the SensorThings write path (`check_stream_write`), as for HTTP.
+
+A client's raw publish on a SensorThings topic is not passed on to subscribers: subscribers of
+the SensorThings topics receive what the server stored (not yet implemented: see docs/mqtt.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import errno
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from amqtt.broker import Broker
+from amqtt.contexts import Action
+from amqtt.mqtt.constants import QOS_0
+from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
+from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
+from amqtt.session import INCOMING, Session
+
+from stadsdata.access.authenticate import Authenticator
+from stadsdata.access.policy import ANONYMOUS, Caller
+from stadsdata.errors import ProblemError
+from stadsdata.ingest.pipeline import VERSIONS, Ingestor, Message, sta_message_key
+
+log = logging.getLogger(__name__)
+SOURCE = "mqtt-embedded"
+
+
+def is_sta_topic(topic: str | None) -> bool:
+    return bool(topic) and topic.split("/", 1)[0] in VERSIONS  # type: ignore[union-attr]
+
+
+@dataclass
+class _Wiring:
+    """What the plugins and handlers of one broker reach: set on the broker before amqtt builds them."""
+
+    ingestor: Ingestor
+    authenticator: Authenticator
+
+
+def _wiring(context: Any) -> _Wiring:
+    return context._broker_instance.stadsdata  # noqa: SLF001 - amqtt gives plugins the broker this way
+
+
+def _caller(session: Session | None) -> Caller:
+    return getattr(session, "stadsdata_caller", ANONYMOUS) if session is not None else ANONYMOUS
+
+
+class CredentialsPlugin(BaseAuthPlugin):
+    """MQTT CONNECT credentials → a Caller, kept on the session."""
+
+    async def authenticate(self, *, session: Session) -> bool | None:
+        authenticator = _wiring(self.context).authenticator
+        if not session.username and not session.password:
+            session.stadsdata_caller = ANONYMOUS  # type: ignore[attr-defined]
+            return True
+        password = session.password or ""
+        if password.startswith("sdk_"):
+            headers = {"X-API-Key": password}
+        else:
+            basic = base64.b64encode(f"{session.username or ''}:{password}".encode()).decode()
+            headers = {"Authorization": f"Basic {basic}"}
+        try:
+            caller = await asyncio.to_thread(authenticator.caller, headers)
+        except ProblemError as exc:
+            log.info("MQTT client %s refused: %s", session.client_id, exc.detail)
+            return False
+        session.stadsdata_caller = caller  # type: ignore[attr-defined]
+        return True
+
+
+class SensorThingsTopicsPlugin(BaseTopicPlugin):
+    """A client's publish on a SensorThings topic was stored (or quarantined) by the handler; it is
+    not broadcast as it is. Other topics are left to the broker."""
+
+    async def topic_filtering(self, *, session: Session | None = None, topic: str | None = None, action: Action | None = None) -> bool:
+        if action == Action.PUBLISH and is_sta_topic(topic):
+            return False
+        return True
+
+
+class _DurableHandler(BrokerProtocolHandler):
+    """Stores a SensorThings publish before the broker acknowledges it."""
+
+    async def _handle_message_flow(self, app_message: Any) -> None:
+        if app_message.direction == INCOMING and is_sta_topic(app_message.topic):
+            await self._store(app_message)
+        await super()._handle_message_flow(app_message)
+
+    async def _store(self, app_message: Any) -> None:
+        wiring: _Wiring = self._stadsdata  # type: ignore[attr-defined]
+        payload = bytes(app_message.data or b"")
+        caller = _caller(self.session)
+        message = Message(
+            SOURCE, app_message.topic, payload, subject=caller.subject,
+            key=sta_message_key(app_message.topic, payload) if app_message.qos != QOS_0 else None,
+        )  # fmt: skip
+        # Raises on a server or database error: no acknowledgement, the client sends it again.
+        await asyncio.to_thread(wiring.ingestor.ingest, message, caller)
+
+
+class StadsdataBroker(Broker):
+    def __init__(self, config: dict[str, Any], wiring: _Wiring) -> None:
+        self.stadsdata = wiring
+        super().__init__(config)
+
+    async def _initialize_client_session(self, *args: Any, **kwargs: Any) -> Any:
+        handler, session = await super()._initialize_client_session(*args, **kwargs)
+        handler.__class__ = _DurableHandler  # same object, one method more (amqtt builds it internally)
+        handler._stadsdata = self.stadsdata  # noqa: SLF001
+        return handler, session
+
+
+def broker_config(host: str, port: int) -> dict[str, Any]:
+    return {
+        "listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}},
+        "plugins": {
+            f"{__name__}.CredentialsPlugin": {},
+            f"{__name__}.SensorThingsTopicsPlugin": {},
+        },
+    }
+
+
+def port_in_use(error: BaseException) -> bool:
+    while error is not None:
+        if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
+            return True
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    return False
+
+
+class EmbeddedBroker:
+    """Starts the broker on the first free of the configured ports (or not at all, saying why)."""
+
+    def __init__(self, ingestor: Ingestor, authenticator: Authenticator, host: str, ports: list[int]) -> None:
+        self.wiring = _Wiring(ingestor, authenticator)
+        self.host = host
+        self.ports = ports
+        self.broker: StadsdataBroker | None = None
+        self.port: int | None = None
+
+    async def start(self) -> int | None:
+        for port in self.ports:
+            broker = StadsdataBroker(broker_config(self.host, port), self.wiring)
+            try:
+                await broker.start()
+            except Exception as exc:  # noqa: BLE001 - amqtt wraps the OSError
+                if port_in_use(exc) or "address already in use" in str(exc).lower():
+                    log.warning("MQTT port %s:%s is in use (another broker, e.g. Mosquitto?)", self.host, port)
+                    continue
+                raise
+            self.broker, self.port = broker, port
+            log.info("embedded MQTT broker listening on %s:%s", self.host, port)
+            return port
+        log.warning(
+            "running WITHOUT the embedded MQTT broker: ports %s are in use. Set STADSDATA_MQTT_PORT to a free port, "
+            "or STADSDATA_MQTT_URL to use that broker with `stadsdata ingest`.",
+            ", ".join(map(str, self.ports)),
+        )
+        return None
+
+    async def stop(self) -> None:
+        if self.broker is not None:
+            await self.broker.shutdown()
+            self.broker = None

@@ -1,0 +1,142 @@
+"""`stadsdata ingest`: a worker that stores the SensorThings creates published on an external
+MQTT broker (Mosquitto, EMQX), next to any number of others.
+
+- MQTT 5 shared subscriptions (`$share/<group>/v1.1/#`, `$share/<group>/v1.0/#`): the broker
+  hands each message to one worker of the group, so ingestion scales out across processes and
+  machines.
+- Manual acknowledgements: a QoS 1 message is acknowledged after its data (or its quarantine
+  row) is committed. When the database fails, the worker drops the connection without
+  acknowledging, waits (back-off 1 s … 30 s) and reconnects; the broker delivers the message
+  again. A persistent session (clean start off, session expiry one day) keeps the worker's
+  messages at the broker while it is down.
+- A redelivered message is not stored twice: its idempotency key (`pipeline.sta_message_key`) is
+  claimed in the transaction that stores it.
+- Messages the server itself publishes (carrying the MQTT 5 user property `stadsdata: event`)
+  are not creates and are skipped.
+
+Publishers' rights are the broker's to check (its ACL); the worker writes with the rights of its
+own API key (`--key` / STADSDATA_INGEST_KEY)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from stadsdata.access.policy import Caller
+from stadsdata.ingest.pipeline import Ingestor, Message, sta_message_key
+
+log = logging.getLogger(__name__)
+SOURCE = "mqtt"
+EVENT_PROPERTY = ("stadsdata", "event")
+TOPICS = ("v1.1/#", "v1.0/#")
+SESSION_EXPIRY_S = 86_400
+
+
+@dataclass(frozen=True)
+class BrokerAddress:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+
+    @classmethod
+    def parse(cls, url: str) -> BrokerAddress:
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "tcp"):
+            raise ValueError(f"broker URL must be mqtt://host[:port], not {url!r}")
+        return cls(
+            parts.hostname or "127.0.0.1", parts.port or 1883,
+            unquote(parts.username) if parts.username else None, unquote(parts.password) if parts.password else None,
+        )  # fmt: skip
+
+
+class _StoreFailed(Exception):
+    """Storing failed for a reason of ours (database): reconnect without acknowledging."""
+
+
+class MqttWorker:
+    def __init__(
+        self, ingestor: Ingestor, caller: Caller, url: str, *, group: str = "stadsdata", client_id: str | None = None,
+        topic_prefix: str = "", session_expiry_s: int = SESSION_EXPIRY_S,
+    ) -> None:  # fmt: skip
+        self.ingestor = ingestor
+        self.topic_prefix = topic_prefix  # e.g. 'city/' when the broker serves other applications too
+        self.session_expiry_s = session_expiry_s
+        self.caller = caller
+        self.address = BrokerAddress.parse(url)
+        self.group = group
+        self.client_id = client_id or f"stadsdata-ingest-{uuid.uuid4().hex[:8]}"
+        self.stored = 0
+        self.subscribed = threading.Event()
+
+    def _client(self) -> mqtt.Client:
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5, manual_ack=True)
+        if self.address.username is not None:
+            client.username_pw_set(self.address.username, self.address.password)
+        client.max_inflight_messages_set(1000)
+        client.reconnect_delay_set(1, 30)
+        client.on_connect = self._on_connect
+        client.on_message = self._on_message
+        client.suppress_exceptions = False
+        return client
+
+    def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any) -> None:
+        if reason.is_failure:
+            log.warning("MQTT broker %s:%s refused the connection: %s", self.address.host, self.address.port, reason)
+            return
+        client.subscribe([(f"$share/{self.group}/{self.topic_prefix}{topic}", 1) for topic in TOPICS])
+        log.info("ingesting from %s:%s as %s (group %s)", self.address.host, self.address.port, self.client_id, self.group)
+        self.subscribed.set()
+
+    def _on_message(self, client: mqtt.Client, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        properties = getattr(msg, "properties", None)
+        if properties is not None and EVENT_PROPERTY in (getattr(properties, "UserProperty", None) or []):
+            client.ack(msg.mid, msg.qos)
+            return
+        payload = bytes(msg.payload)
+        topic = msg.topic.removeprefix(self.topic_prefix)
+        key = sta_message_key(topic, payload) if msg.qos else None
+        try:
+            self.ingestor.ingest(Message(SOURCE, topic, payload, key=key), self.caller)
+        except Exception as exc:
+            raise _StoreFailed(str(exc)) from exc
+        client.ack(msg.mid, msg.qos)
+        self.stored += 1
+
+    def run(self, stop: threading.Event | None = None) -> None:
+        """Ingest until `stop` is set, reconnecting with back-off after any failure."""
+        stop = stop or threading.Event()
+        client = self._client()
+        connect = Properties(PacketTypes.CONNECT)
+        connect.SessionExpiryInterval = self.session_expiry_s
+        delay = 1.0
+        connected = False
+        while not stop.is_set():
+            try:
+                if not connected:
+                    client.connect(self.address.host, self.address.port, keepalive=30, clean_start=False, properties=connect)
+                    connected = True
+                while not stop.is_set():
+                    rc = client.loop(timeout=0.2)
+                    if rc != mqtt.MQTT_ERR_SUCCESS:
+                        raise ConnectionError(mqtt.error_string(rc))
+                    delay = 1.0
+            except (_StoreFailed, OSError, ConnectionError) as exc:
+                log.warning("ingest interrupted (%s); reconnecting in %.0f s without acknowledging", exc, delay)
+                connected = False
+                self.subscribed.clear()
+                try:
+                    client.disconnect()
+                except Exception:  # noqa: BLE001 - the socket may be gone already
+                    pass
+                stop.wait(delay)
+                delay = min(delay * 2, 30.0)
+        client.disconnect()
