@@ -86,3 +86,42 @@ def mosquitto() -> tuple[str, int]:
             pytest.fail(f"{problem} (.ci/run starts Mosquitto)")
         pytest.skip(problem)
     return MOSQUITTO
+
+
+MOSQUITTO_CONF = """listener {port} 127.0.0.1
+allow_anonymous true
+# What an operator sets for ingestion without loss (docs/mqtt.md): no cap on the messages queued
+# for a slow or restarting worker (Mosquitto's default drops QoS 1 messages past 1000), many in
+# flight, and no Nagle delay.
+max_queued_messages 0
+max_inflight_messages 1000
+set_tcp_nodelay true
+persistence false
+"""
+
+
+@pytest.fixture
+def own_mosquitto(tmp_path: Any, mosquitto: tuple[str, int]) -> Any:
+    """A Mosquitto of this test, configured for ingestion (the system one has the defaults)."""
+    import shutil
+    import subprocess
+
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    port = free_port()
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(MOSQUITTO_CONF.format(port=port))
+    process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: _accepts(port), timeout=10)
+        yield ("127.0.0.1", port)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
