@@ -22,6 +22,10 @@ def ingest(
     group: Annotated[str, typer.Option(help="shared-subscription group: workers of one group share the messages")] = "stadsdata",
     client_id: Annotated[str | None, typer.Option(help="MQTT client id (keep it across restarts: the broker keeps its session)")] = None,
     topic_prefix: Annotated[str, typer.Option(help="topics start with this before v1.1/ (a broker shared with others)")] = "",
+    source: Annotated[
+        str, typer.Option(help="sta: SensorThings creates; tts / chirpstack: LoRaWAN uplinks of that network server's MQTT integration")
+    ] = "sta",
+    mqtt3: Annotated[bool, typer.Option("--mqtt3", help="MQTT 3.1.1 without shared subscription (The Things Stack's broker)")] = False,
 ) -> None:
     """Store SensorThings creates published on an external MQTT broker (MQTT 5 shared subscription)."""
     from stadsdata.access.authenticate import Authenticator
@@ -50,7 +54,12 @@ def ingest(
         raise typer.Exit(1) from None
     service = StaService(store, policy_for(settings), pseudonymiser=pseudonymiser_for(settings))
     root = settings.public_base_url or f"http://{settings.host}:{settings.port}"
-    worker = MqttWorker(Ingestor(store, service, root), caller, settings.mqtt_url, group=group, client_id=client_id, topic_prefix=topic_prefix)
+    if source not in ("sta", "tts", "chirpstack"):
+        raise typer.BadParameter("--source is sta, tts or chirpstack")
+    worker = MqttWorker(
+        Ingestor(store, service, root), caller, settings.mqtt_url, group=group, client_id=client_id, topic_prefix=topic_prefix,
+        source=source, shared=not mqtt3,
+    )  # fmt: skip
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -14,7 +14,8 @@ caller. Wrong credentials refuse the connection. What a publisher may create is 
 access policy on the SensorThings write path (`check_stream_write`), as for HTTP.
 
 A client's raw publish on a SensorThings topic is not passed on to subscribers: subscribers of
-the SensorThings topics receive what the server stored (not yet implemented: see docs/mqtt.md)."""
+the SensorThings topics receive what the server stored, each as its own GET would show it
+(`api/sta/mqtt_subscriptions.py`), for every change committed by any path (HTTP, `$batch`, MQTT)."""
 
 from __future__ import annotations
 
@@ -34,8 +35,10 @@ from amqtt.session import INCOMING, Session
 
 from stadsdata.access.authenticate import Authenticator
 from stadsdata.access.policy import ANONYMOUS, Caller
+from stadsdata.api.sta.mqtt_subscriptions import matching, message_for
 from stadsdata.errors import ProblemError
 from stadsdata.ingest.pipeline import VERSIONS, Ingestor, Message, sta_message_key
+from stadsdata.store.base import Change
 
 log = logging.getLogger(__name__)
 SOURCE = "mqtt-embedded"
@@ -153,6 +156,11 @@ class EmbeddedBroker:
         self.ports = ports
         self.broker: StadsdataBroker | None = None
         self.port: int | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.changes: asyncio.Queue[list[Change]] = asyncio.Queue()
+        self.notifier: asyncio.Task[None] | None = None
+        self._sending: set[asyncio.Task[Any]] = set()
+        self._listening = False
 
     async def start(self) -> int | None:
         for port in self.ports:
@@ -165,6 +173,12 @@ class EmbeddedBroker:
                     continue
                 raise
             self.broker, self.port = broker, port
+            self.loop = asyncio.get_running_loop()
+            self.changes = asyncio.Queue()
+            self.notifier = asyncio.create_task(self._notify())
+            if not self._listening:
+                self.wiring.ingestor.store.add_commit_listener(self._on_commit)
+                self._listening = True
             log.info("embedded MQTT broker listening on %s:%s", self.host, port)
             return port
         log.warning(
@@ -175,6 +189,48 @@ class EmbeddedBroker:
         return None
 
     async def stop(self) -> None:
+        if self.notifier is not None:
+            self.notifier.cancel()
+            self.notifier = None
         if self.broker is not None:
             await self.broker.shutdown()
             self.broker = None
+
+    # -- subscriptions ------------------------------------------------------------------------
+    def _on_commit(self, changes: list[Change]) -> None:
+        """Called in the committing thread: hand the changes to the broker's loop, if anyone listens."""
+        broker, loop = self.broker, self.loop
+        if broker is None or loop is None or not broker._subscriptions:  # noqa: SLF001
+            return
+        loop.call_soon_threadsafe(self.changes.put_nowait, list(changes))
+
+    async def _notify(self) -> None:
+        while True:
+            changes = await self.changes.get()
+            try:
+                await self._deliver(changes)
+            except Exception:  # noqa: BLE001 - one bad batch must not end the notifications
+                log.exception("MQTT notifications failed")
+
+    async def _deliver(self, changes: list[Change]) -> None:
+        broker = self.broker
+        if broker is None:
+            return
+        subscriptions = broker._subscriptions  # noqa: SLF001 - topic filter -> [(session, qos)]
+        ingestor = self.wiring.ingestor
+        messages: dict[tuple[Caller, str, str], bytes | None] = {}
+        for subscription, source in matching(list(subscriptions), changes):
+            for session, qos in list(subscriptions.get(subscription.topic, ())):
+                entry = broker._sessions.get(session.client_id)  # noqa: SLF001
+                if entry is None or not session.transitions.is_connected():
+                    continue
+                caller = _caller(session)
+                key = (caller, subscription.topic, source)
+                if key not in messages:
+                    messages[key] = await asyncio.to_thread(
+                        message_for, ingestor.service, ingestor.service_root, caller, subscription, source
+                    )
+                payload = messages[key]
+                if payload is not None:
+                    self._sending.add(task := asyncio.create_task(entry[1].mqtt_publish(subscription.topic, payload, min(qos or 0, 1), False)))
+                    task.add_done_callback(self._sending.discard)

@@ -1,5 +1,6 @@
 """`stadsdata ingest`: a worker that stores the SensorThings creates published on an external
-MQTT broker (Mosquitto, EMQX), next to any number of others.
+MQTT broker (Mosquitto, EMQX), next to any number of others — or, with `source`, the uplinks of
+a LoRaWAN network server's MQTT integration (`ingest/lorawan.py`).
 
 - MQTT 5 shared subscriptions (`$share/<group>/v1.1/#`, `$share/<group>/v1.0/#`): the broker
   hands each message to one worker of the group, so ingestion scales out across processes and
@@ -31,12 +32,19 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from stadsdata.access.policy import Caller
+from stadsdata.ingest.lorawan import ingest_uplink
 from stadsdata.ingest.pipeline import Ingestor, Message, sta_message_key
 
 log = logging.getLogger(__name__)
 SOURCE = "mqtt"
 EVENT_PROPERTY = ("stadsdata", "event")
-TOPICS = ("v1.1/#", "v1.0/#")
+# What a worker reads, by `source`: SensorThings creates, or the uplinks of a LoRaWAN network
+# server's MQTT integration (The Things Stack v3; ChirpStack v4 publishing to this broker).
+TOPICS = {
+    "sta": ("v1.1/#", "v1.0/#"),
+    "tts": ("v3/+/devices/+/up",),
+    "chirpstack": ("application/+/device/+/event/up",),
+}
 SESSION_EXPIRY_S = 86_400
 
 
@@ -65,8 +73,10 @@ class _StoreFailed(Exception):
 class MqttWorker:
     def __init__(
         self, ingestor: Ingestor, caller: Caller, url: str, *, group: str = "stadsdata", client_id: str | None = None,
-        topic_prefix: str = "", session_expiry_s: int = SESSION_EXPIRY_S,
+        topic_prefix: str = "", session_expiry_s: int = SESSION_EXPIRY_S, source: str = "sta", shared: bool = True,
     ) -> None:  # fmt: skip
+        self.source = source
+        self.shared = shared  # MQTT 5 shared subscription (The Things Stack's broker speaks MQTT 3.1.1: no)
         self.ingestor = ingestor
         self.topic_prefix = topic_prefix  # e.g. 'city/' when the broker serves other applications too
         self.session_expiry_s = session_expiry_s
@@ -78,7 +88,11 @@ class MqttWorker:
         self.subscribed = threading.Event()
 
     def _client(self) -> mqtt.Client:
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5, manual_ack=True)
+        protocol = mqtt.MQTTv5 if self.shared else mqtt.MQTTv311
+        client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=protocol, manual_ack=True,
+            clean_session=None if self.shared else False,  # MQTT 3.1.1: a persistent session too
+        )  # fmt: skip
         if self.address.username is not None:
             client.username_pw_set(self.address.username, self.address.password)
         client.max_inflight_messages_set(1000)
@@ -92,7 +106,8 @@ class MqttWorker:
         if reason.is_failure:
             log.warning("MQTT broker %s:%s refused the connection: %s", self.address.host, self.address.port, reason)
             return
-        client.subscribe([(f"$share/{self.group}/{self.topic_prefix}{topic}", 1) for topic in TOPICS])
+        share = f"$share/{self.group}/" if self.shared else ""
+        client.subscribe([(f"{share}{self.topic_prefix}{topic}", 1) for topic in TOPICS[self.source]])
         log.info("ingesting from %s:%s as %s (group %s)", self.address.host, self.address.port, self.client_id, self.group)
         self.subscribed.set()
 
@@ -103,9 +118,12 @@ class MqttWorker:
             return
         payload = bytes(msg.payload)
         topic = msg.topic.removeprefix(self.topic_prefix)
-        key = sta_message_key(topic, payload) if msg.qos else None
         try:
-            self.ingestor.ingest(Message(SOURCE, topic, payload, key=key), self.caller)
+            if self.source == "sta":
+                key = sta_message_key(topic, payload) if msg.qos else None
+                self.ingestor.ingest(Message(SOURCE, topic, payload, key=key), self.caller)
+            else:
+                ingest_uplink(self.ingestor, self.source, Message(f"lorawan-{self.source}", topic, payload), self.caller)
         except Exception as exc:
             raise _StoreFailed(str(exc)) from exc
         client.ack(msg.mid, msg.qos)
@@ -115,14 +133,19 @@ class MqttWorker:
         """Ingest until `stop` is set, reconnecting with back-off after any failure."""
         stop = stop or threading.Event()
         client = self._client()
-        connect = Properties(PacketTypes.CONNECT)
-        connect.SessionExpiryInterval = self.session_expiry_s
+        connect: Properties | None = None
+        if self.shared:
+            connect = Properties(PacketTypes.CONNECT)
+            connect.SessionExpiryInterval = self.session_expiry_s
         delay = 1.0
         connected = False
         while not stop.is_set():
             try:
                 if not connected:
-                    client.connect(self.address.host, self.address.port, keepalive=30, clean_start=False, properties=connect)
+                    if self.shared:
+                        client.connect(self.address.host, self.address.port, keepalive=30, clean_start=False, properties=connect)
+                    else:
+                        client.connect(self.address.host, self.address.port, keepalive=30)
                     connected = True
                 while not stop.is_set():
                     rc = client.loop(timeout=0.2)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from stadsdata.access.policy import Caller
 from stadsdata.api.sta.requests import StaRequest
 from stadsdata.api.sta.service import StaService
@@ -29,6 +31,18 @@ class Outcome(enum.Enum):
     STORED = "stored"
     DUPLICATE = "duplicate"  # stored before, under the same idempotency key
     QUARANTINED = "quarantined"
+    NOT_DATA = "not data"  # a message of the source that carries no readings (e.g. a LoRaWAN join)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One Observation a connector made of a message, with its own idempotency key."""
+
+    key: str
+    datastream_id: int
+    phenomenon_time: str
+    result: Any
+    parameters: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,10 @@ def sta_message_key(topic: str, payload: bytes) -> str | None:
     return "sta:" + hashlib.sha256(topic.encode() + b"\0" + payload).hexdigest()
 
 
+class _Duplicate(Exception):
+    """Raised inside the transaction to roll back a redelivered message."""
+
+
 class Ingestor:
     def __init__(self, store: Store, service: StaService, service_root: str = "http://localhost:8000") -> None:
         self.store = store
@@ -77,19 +95,55 @@ class Ingestor:
                 service_root=f"{self.service_root}/v{version}", caller=caller,
             )  # fmt: skip
             with self.store.write() as tx:
+                self.service.handle(request)  # first: a caller without the right learns nothing from "duplicate"
                 if message.key is not None and not tx.claim_ingest_key(message.key, message.received_at):
+                    raise _Duplicate  # stored before: undo this second copy
+        except _Duplicate:
+            return Outcome.DUPLICATE
+        except ProblemError as exc:
+            if exc.status >= 500:
+                raise
+            self.refuse(message, exc.detail, exc.field, quarantined=quarantined)
+            return Outcome.QUARANTINED
+        return Outcome.STORED
+
+    def ingest_readings(self, message: Message, caller: Caller, readings: list[Reading], *, quarantined: int | None = None) -> Outcome:
+        """Store readings a connector made of `message` (each once, by its key) through
+        `CreateObservations`; when the service refuses them, quarantine the message."""
+        try:
+            with self.store.write() as tx:
+                for stream in sorted({r.datastream_id for r in readings}):  # the right first, as above
+                    self.service.access.check_stream_write(caller, tx, "Datastream", stream, field=f"Datastream({stream})")
+                new = [r for r in readings if tx.claim_ingest_key(r.key, message.received_at)]
+                if not new:
                     return Outcome.DUPLICATE
+                documents: dict[int, list[list[Any]]] = {}
+                for r in new:
+                    documents.setdefault(r.datastream_id, []).append([r.phenomenon_time, r.result, r.parameters])
+                body = orjson.dumps([
+                    {"Datastream": {"@iot.id": ds}, "components": ["phenomenonTime", "result", "parameters"], "dataArray": rows}
+                    for ds, rows in documents.items()
+                ])  # fmt: skip
+                request = StaRequest(
+                    "POST", "CreateObservations", body=body, content_type="application/json", caller=caller,
+                    service_root=f"{self.service_root}/v1.1",
+                )  # fmt: skip
                 self.service.handle(request)
         except ProblemError as exc:
             if exc.status >= 500:
                 raise
-            if quarantined is None:
-                self.quarantine(message, exc.detail, exc.field)
-            else:
-                with self.store.write() as tx:
-                    tx.access.update_row("quarantine", quarantined, {"reason": exc.detail[:2000], "field": exc.field})
+            self.refuse(message, exc.detail, exc.field, quarantined=quarantined)
             return Outcome.QUARANTINED
         return Outcome.STORED
+
+    def refuse(self, message: Message, reason: str, field: str | None = None, *, quarantined: int | None = None) -> None:
+        """Quarantine the message — or, for a replay of quarantine row `quarantined`, give that
+        row the new reason."""
+        if quarantined is None:
+            self.quarantine(message, reason, field)
+            return
+        with self.store.write() as tx:
+            tx.access.update_row("quarantine", quarantined, {"reason": reason[:2000], "field": field})
 
     def quarantine(self, message: Message, reason: str, field: str | None = None) -> int:
         try:

@@ -90,6 +90,20 @@ class AccessSnapshot:
 
 
 @dataclass(frozen=True)
+class Change:
+    """An entity created or updated by a committed transaction (for MQTT subscriptions)."""
+
+    kind: str  # 'create' or 'update'
+    entity: str  # entity type name, e.g. 'Observation'
+    id: int
+    links: tuple[tuple[str, int], ...] = ()  # create: to-one navigation property -> id
+    properties: tuple[str, ...] = ()  # update: the names of the changed properties
+
+
+CommitListener = Callable[[list[Change]], None]
+
+
+@dataclass(frozen=True)
 class Principal:
     """A stored identity that can authenticate: a user (password) or an API key."""
 
@@ -307,6 +321,11 @@ class Store(ABC):
     # answer goes out, without a second transaction. SQLite: no (a read would have to become the
     # writer, which can fail when another write committed since the read began).
     writes_in_reads: bool = False
+
+    def add_commit_listener(self, listener: CommitListener) -> None:
+        """Call `listener` with the changes of every write transaction after it committed (in the
+        committing thread; a listener must not block, and its errors are logged, not raised)."""
+        self.commit_listeners = [*getattr(self, "commit_listeners", []), listener]
 
     @abstractmethod
     def open(self, *, migrate: bool = True) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Integer, Table, func, insert, select, text
 from sqlalchemy.engine import Connection
 
 from stadsdata.store.schema import metadata, observations
@@ -68,6 +68,8 @@ def _fingerprints(conn: Connection) -> dict[str, Fingerprint]:
     out = {}
     for table in metadata.sorted_tables:
         key = _key(table)
+        if not isinstance(key.type, Integer):  # a text key (ingest_keys): fingerprint by the lengths
+            key = func.length(key)
         rows, total, top = conn.execute(
             select(func.count(), func.coalesce(func.sum(key), 0), func.coalesce(func.max(key), 0)).select_from(table)
         ).one()

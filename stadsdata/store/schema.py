@@ -252,6 +252,22 @@ quarantine = Table(
     Index("ix_quarantine_status", "status", "id"),
     sqlite_autoincrement=True,
 )
+# LoRaWAN devices known to the platform: a device of a network server maps to a Thing, and each
+# field of its decoded payload to a Datastream ({"temperature": 31, …}). Unknown devices and
+# unmapped fields are quarantined (ingest/lorawan.py).
+lorawan_devices = Table(
+    "lorawan_devices",
+    metadata,
+    _id(),
+    Column("network", Text, nullable=False),  # 'tts' or 'chirpstack'
+    Column("device", Text, nullable=False),  # TTS '<application>/<device id>'; ChirpStack: DevEUI
+    Column("thing_id", IdType, ForeignKey("things.id", ondelete="SET NULL")),
+    Column("fields", JsonText, nullable=False),  # decoded field -> Datastream id
+    Column("created_at", UtcTimestamp, nullable=False),
+    Index("ux_lorawan_devices_device", "network", "device", unique=True),
+    sqlite_autoincrement=True,
+)
+
 # One row per source message already stored (its idempotency key), so that a redelivery (MQTT
 # QoS 1 after a lost acknowledgement) does not store it twice.
 ingest_keys = Table(

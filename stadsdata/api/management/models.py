@@ -108,3 +108,14 @@ class QuarantineDecision(Body):
     status: Literal["replayed", "discarded"] = Field(
         description="'replayed': store it now, with the caller's rights (it stays held, with the new reason, if refused again)"
     )
+
+
+class NewLorawanDevice(Body):
+    network: Literal["tts", "chirpstack"]
+    device: str = Field(min_length=1, max_length=200, description="TTS '<application id>/<device id>'; ChirpStack: the DevEUI")
+    thingId: int | None = None
+    fields: dict[str, int] = Field(description="decoded field -> Datastream id, e.g. {'temperature': 31}")
+
+
+class LorawanFieldsChange(Body):
+    fields: dict[str, int]

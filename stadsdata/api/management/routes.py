@@ -14,10 +14,10 @@ from starlette.responses import JSONResponse
 from stadsdata.access.authenticate import Authenticator
 from stadsdata.access.policy import Caller
 from stadsdata.api.management import models
-from stadsdata.api.sta.routes import base_url
+from stadsdata.api.management.endpoints import Endpoints
+from stadsdata.api.management.ingest_routes import add_ingest_routes
 from stadsdata.ingest.pipeline import Ingestor
-from stadsdata.management import audit, consents, datasets, identities, parties, quarantine, sharing
-from stadsdata.management.rights import Actor
+from stadsdata.management import audit, consents, datasets, identities, parties, sharing
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 
@@ -37,29 +37,9 @@ _SCHEMES = [
 def build_router(store: Store, settings: Settings, authenticator: Authenticator, ingestor: Ingestor) -> APIRouter:
     router = APIRouter(dependencies=_SCHEMES)
 
-    def caller(request: Request) -> Caller:
-        return authenticator.caller(request.headers)
-
-    Who = Annotated[Caller, Depends(caller)]
-
-    def run(who: Caller, work: Callable[[Actor], T], *, write: bool = False) -> T:
-        with store.write() if write else store.read_only() as tx:
-            return work(Actor(who, tx.access, datetime.now(UTC)))
-
-    def listing(request: Request, name: str, found: tuple[list[dict[str, Any]], int | None]) -> JSONResponse:
-        items, next_cursor = found
-        root = base_url(request, settings)
-        path = request.scope["path"].removeprefix(request.scope.get("root_path", "").rstrip("/"))
-        links: dict[str, Any] = {"self": {"href": f"{root}{path}" + (f"?{request.url.query}" if request.url.query else "")}}
-        headers = {}
-        if next_cursor is not None:
-            query = {k: v for k, v in request.query_params.items() if k != "cursor"} | {"cursor": str(next_cursor)}
-            links["next"] = {"href": f"{root}{path}?" + "&".join(f"{k}={v}" for k, v in query.items())}
-            headers["Link"] = f'<{links["next"]["href"]}>; rel="next"'
-        return JSONResponse({"_embedded": {name: items}, "_links": links}, headers=headers)
-
-    def created(request: Request, body: dict[str, Any], path: str) -> JSONResponse:
-        return JSONResponse(body, status_code=201, headers={"Location": f"{base_url(request, settings)}/{path}"})
+    tools = Endpoints(store, settings, authenticator)
+    Who = Annotated[Caller, Depends(tools.caller)]
+    run, listing, created = tools.run, tools.listing, tools.created
 
     # -- who am I ---------------------------------------------------------------------------
     @router.get("/me", tags=["parties"], summary="The caller: subject, party, rights")
@@ -279,30 +259,7 @@ def build_router(store: Store, settings: Settings, authenticator: Authenticator,
         found = run(who, lambda a: audit.list_audit_events(a, dataset_id=datasetId, since=since_utc, limit=limit, cursor=cursor))
         return listing(request, "auditEvents", found)
 
-    # -- quarantine -------------------------------------------------------------------------
-    @router.get("/quarantine", tags=["ingestion"], summary="Messages that could not be stored (admins), newest first")
-    def list_quarantine(
-        request: Request,
-        who: Who,
-        status: Annotated[str | None, Query(pattern="^(held|replayed|discarded)$")] = None,
-        limit: Limit = 100,
-        cursor: Cursor = None,
-    ) -> JSONResponse:
-        found = run(who, lambda a: quarantine.list_quarantine(a, status=status, limit=limit, cursor=cursor))
-        return listing(request, "quarantine", found)
-
-    @router.get("/quarantine/{quarantine_id}", tags=["ingestion"], summary="One quarantined message with its raw payload")
-    def get_quarantined(quarantine_id: int, who: Who) -> dict[str, Any]:
-        return run(who, lambda a: quarantine.get_quarantined(a, quarantine_id))
-
-    @router.patch("/quarantine/{quarantine_id}", tags=["ingestion"], summary="Replay (store it now) or discard a held message")
-    def decide_quarantined(quarantine_id: int, body: models.QuarantineDecision, who: Who) -> dict[str, Any]:
-        if body.status == "discarded":
-            return run(who, lambda a: quarantine.discard(a, quarantine_id), write=True)
-        message = run(who, lambda a: quarantine.message_to_replay(a, quarantine_id))
-        outcome = ingestor.ingest(message, who, quarantined=quarantine_id)  # with the replaying admin's rights
-        return run(who, lambda a: quarantine.record_replay(a, quarantine_id, outcome), write=True)
-
+    add_ingest_routes(router, tools, Who, ingestor)
     return router
 
 

@@ -32,6 +32,7 @@ from stadsdata.store.schema import (
     dataset_grants,
     datasets,
     datastreams,
+    lorawan_devices,
     multi_datastreams,
     offers,
     parties,
@@ -44,11 +45,11 @@ MANAGED_TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         parties, users, api_keys, datasets, dataset_grants, consents, offers, agreements, access_requests, audit_events,
-        datastreams, multi_datastreams, quarantine,
+        datastreams, multi_datastreams, quarantine, lorawan_devices,
     )
 }  # fmt: skip
 _WRITABLE = frozenset(MANAGED_TABLES) - {"audit_events", "datastreams", "multi_datastreams"}  # the log is append-only
-_NOT_IN_SNAPSHOT = frozenset({"access_requests", "quarantine"})  # changes there leave the snapshot valid
+_NOT_IN_SNAPSHOT = frozenset({"access_requests", "quarantine", "lorawan_devices"})  # changes there leave the snapshot valid
 
 
 class _Raw:

@@ -6,6 +6,7 @@ pre-filter; the schema comes from the migrations in `store/migrations/` (one set
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -22,6 +23,8 @@ from stadsdata.store.schema import datastreams, multi_datastreams, observations
 from stadsdata.store.sql.codec import record_from_row
 from stadsdata.store.sql.reader import SqlReader, follows_stream, latest_observation_join
 from stadsdata.store.sql.transaction import SqlTransaction
+
+log = logging.getLogger(__name__)
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -128,6 +131,8 @@ class SqlStore(Store):
             if write:
                 conn = conn.execution_options(**self._write_options())
             tx = self.transaction_on(conn)
+            listeners = getattr(self, "commit_listeners", None) if write else None
+            tx.record_changes = bool(listeners)
             self._local.tx = (tx, write)
             try:
                 with conn.begin():
@@ -135,6 +140,12 @@ class SqlStore(Store):
                     yield tx
             finally:
                 self._local.tx = None
+        if listeners and tx.changes:  # committed: tell who listens
+            for listener in listeners:
+                try:
+                    listener(tx.changes)
+                except Exception:  # noqa: BLE001 - a listener never undoes or fails a commit
+                    log.exception("commit listener failed")
 
     def latest_observations(self, datastream_ids: Sequence[int] | None = None) -> Iterator[tuple[int, Record | None]]:
         d = datastreams.c

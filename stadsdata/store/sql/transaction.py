@@ -18,6 +18,7 @@ from stadsdata.errors import Conflict
 from stadsdata.model.entities import FEATURE_OF_INTEREST, EntityType
 from stadsdata.model.values import Interval
 from stadsdata.store.base import (
+    Change,
     ObservationRow,
     ParentRef,
     ReadRequest,
@@ -51,6 +52,8 @@ class SqlTransaction(Transaction):
         self.reader = reader
         self.summaries = StreamSummaries(conn)
         self._access: SqlAccessRecords | None = None  # one per transaction (it caches the snapshot)
+        self.record_changes = False  # set by the store when someone listens for commits
+        self.changes: list[Change] = []
 
     @property
     def access(self) -> SqlAccessRecords:
@@ -92,17 +95,26 @@ class SqlTransaction(Transaction):
             return self.insert_observations([observation_row(values)])[0]
         row = row_from_values(entity, values)
         result = self.conn.execute(insert(TABLES[entity.name]).values(**row))
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        new_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        if self.record_changes:
+            links = tuple((n.name, int(values[n.name])) for n in entity.navs if not n.many and values.get(n.name) is not None)
+            self.changes.append(Change("create", entity.name, new_id, links))
+        return new_id
 
     def insert_generated_feature(self, values: Record, location_id: int) -> int:
         row = row_from_values(FEATURE_OF_INTEREST, values)
         row["generated_from_location_id"] = location_id
         result = self.conn.execute(insert(features_of_interest).values(**row))
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        new_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        if self.record_changes:
+            self.changes.append(Change("create", "FeatureOfInterest", new_id))
+        return new_id
 
     def update(self, entity: EntityType, id: int, values: Record) -> None:
         if not values:
             return
+        if self.record_changes:
+            self.changes.append(Change("update", entity.name, id, properties=tuple(values)))
         table = TABLES[entity.name]
         streams_before = self._streams_of_observations([id]) if entity.name == "Observation" else None
         row = row_from_values(entity, values)
@@ -185,6 +197,10 @@ class SqlTransaction(Transaction):
         self.prepare_observation_times([row.phenomenon_time_start for row in rows])
         ids = self._bulk_insert(rows)
         self.summaries.add(rows, ids)
+        if self.record_changes:
+            for row, new_id in zip(rows, ids):
+                stream = ("Datastream", row.datastream_id) if row.datastream_id is not None else ("MultiDatastream", row.multi_datastream_id)
+                self.changes.append(Change("create", "Observation", new_id, (stream, ("FeatureOfInterest", row.feature_of_interest_id))))  # type: ignore[arg-type]
         return ids
 
     def prepare_observation_times(self, phenomenon_time_starts: Sequence[datetime]) -> None:

@@ -1,5 +1,5 @@
-"""Ingestion: the quarantine (what could not be stored, with its raw payload) and the
-idempotency keys of stored source messages.
+"""Ingestion: the quarantine (what could not be stored, with its raw payload), the
+idempotency keys of stored source messages, and the LoRaWAN device mappings.
 
 Revision ID: 0007
 Revises: 0006
@@ -47,9 +47,23 @@ def upgrade() -> None:
         sa.Column("stored_at", _TIME(), nullable=False),
         sa.PrimaryKeyConstraint("key"),
     )
+    op.create_table(
+        "lorawan_devices",
+        sa.Column("id", _ID, autoincrement=True, nullable=False),
+        sa.Column("network", sa.Text(), nullable=False),
+        sa.Column("device", sa.Text(), nullable=False),
+        sa.Column("thing_id", _ID, sa.ForeignKey("things.id", ondelete="SET NULL"), nullable=True),
+        sa.Column("fields", stadsdata.store.types.JsonText(), nullable=False),
+        sa.Column("created_at", _TIME(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
+    )
+    op.create_index("ux_lorawan_devices_device", "lorawan_devices", ["network", "device"], unique=True)
 
 
 def downgrade() -> None:
+    op.drop_index("ux_lorawan_devices_device", "lorawan_devices")
+    op.drop_table("lorawan_devices")
     op.drop_table("ingest_keys")
     op.drop_index("ix_quarantine_status", "quarantine")
     op.drop_table("quarantine")
