@@ -268,6 +268,18 @@ lorawan_devices = Table(
     sqlite_autoincrement=True,
 )
 
+# HTTP push sources (e.g. a garage operator's occupancy every minute): a declarative mapping from
+# the JSON a source posts to Datastreams (ingest/http_push.py).
+push_sources = Table(
+    "push_sources",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False, unique=True),
+    Column("mapping", JsonText, nullable=False),
+    Column("created_at", UtcTimestamp, nullable=False),
+    sqlite_autoincrement=True,
+)
+
 # One row per source message already stored (its idempotency key), so that a redelivery (MQTT
 # QoS 1 after a lost acknowledgement) does not store it twice.
 ingest_keys = Table(

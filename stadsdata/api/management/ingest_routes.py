@@ -9,10 +9,11 @@ from starlette.responses import JSONResponse
 
 from stadsdata.api.management import models
 from stadsdata.api.management.endpoints import Endpoints
-from stadsdata.errors import BadRequest
+from stadsdata.ingest.http_push import ingest_push
 from stadsdata.ingest.lorawan import ingest_uplink
 from stadsdata.ingest.pipeline import Ingestor, Message, Outcome
-from stadsdata.management import lorawan_devices, quarantine
+from stadsdata.management import lorawan_devices, push_sources, quarantine
+from stadsdata.management.views import view
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="items per page")]
 Cursor = Annotated[int | None, Query(ge=0, description="from `_links.next` of the previous page")]
@@ -49,6 +50,10 @@ def add_ingest_routes(router: APIRouter, tools: Endpoints, Who: Any, ingestor: I
         network = {"lorawan-tts": "tts", "lorawan-chirpstack": "chirpstack"}.get(message.source)
         if network is not None:
             return ingest_uplink(ingestor, network, message, who, quarantined=quarantine_id)
+        if message.source.startswith("http-push:"):
+            name = message.source.split(":", 1)[1]
+            source = run(who, lambda a: push_sources.source_by_name(a, name))
+            return ingest_push(ingestor, name, source["mapping"], message, who, quarantined=quarantine_id)[0]
         return ingestor.ingest(message, who, quarantined=quarantine_id)
 
     # -- LoRaWAN device mappings ------------------------------------------------------------
@@ -72,6 +77,39 @@ def add_ingest_routes(router: APIRouter, tools: Endpoints, Who: Any, ingestor: I
     @router.patch("/lorawan-devices/{device_id}", tags=["ingestion"], summary="Change which Datastream each field feeds")
     def update_device(device_id: int, body: models.LorawanFieldsChange, who: Who) -> dict[str, Any]:
         return run(who, lambda a: lorawan_devices.update_fields(a, device_id, body.fields), write=True)
+
+    # -- HTTP push ----------------------------------------------------------------------------
+    @router.get("/push-sources", tags=["ingestion"], summary="Sources that push JSON, and their mappings (admins)")
+    def list_push_sources(request: Request, who: Who, limit: Limit = 100, cursor: Cursor = None) -> JSONResponse:
+        return listing(request, "pushSources", run(who, lambda a: push_sources.list_sources(a, limit=limit, cursor=cursor)))
+
+    @router.post("/push-sources", tags=["ingestion"], status_code=201, summary="Add a push source with its mapping")
+    def create_push_source(request: Request, body: models.NewPushSource, who: Who) -> JSONResponse:
+        out = run(who, lambda a: push_sources.create_source(a, name=body.name, mapping=body.mapping), write=True)
+        return created(request, out, f"push-sources/{body.name}")
+
+    @router.get("/push-sources/{name}", tags=["ingestion"])
+    def get_push_source(name: str, who: Who) -> dict[str, Any]:
+        def work(a: Any) -> dict[str, Any]:
+            a.require_admin("read push sources")
+            return view(push_sources.source_by_name(a, name))
+
+        return run(who, work)
+
+    @router.patch("/push-sources/{name}", tags=["ingestion"], summary="Change a source's mapping")
+    def update_push_source(name: str, body: models.PushMappingChange, who: Who) -> dict[str, Any]:
+        return run(who, lambda a: push_sources.update_mapping(a, name, body.mapping), write=True)
+
+    def push(request: Request, name: str, who: Any, payload: bytes) -> JSONResponse:
+        source = run(who, lambda a: push_sources.source_by_name(a, name))
+        message = Message(f"http-push:{name}", request.url.path, payload, subject=who.subject)
+        outcome, readings = ingest_push(ingestor, name, source["mapping"], message, who)
+        status = 202 if outcome is Outcome.QUARANTINED else 200
+        return JSONResponse({"outcome": outcome.value, "readings": readings}, status_code=status)
+
+    @router.post("/push/{name}", tags=["ingestion"], summary="Push JSON of a source; 2xx after it is stored (202: partly quarantined)")
+    async def push_endpoint(request: Request, name: str, who: Who) -> JSONResponse:
+        return await _in_thread(push, request, name, who, await request.body())
 
     # -- uplink webhooks --------------------------------------------------------------------
     def uplink(request: Request, network: str, who: Any, payload: bytes) -> JSONResponse:
@@ -100,4 +138,4 @@ async def _in_thread(function: Any, *args: Any) -> Any:
     return await run_in_threadpool(function, *args)
 
 
-__all__ = ["add_ingest_routes", "BadRequest"]
+__all__ = ["add_ingest_routes"]

@@ -119,3 +119,12 @@ class NewLorawanDevice(Body):
 
 class LorawanFieldsChange(Body):
     fields: dict[str, int]
+
+
+class NewPushSource(Body):
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$", description="used in /push/{name}")
+    mapping: dict[str, Any] = Field(description="records / key / time / streams (docs/ingestion.md)")
+
+
+class PushMappingChange(Body):
+    mapping: dict[str, Any]

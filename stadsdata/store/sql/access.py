@@ -36,6 +36,7 @@ from stadsdata.store.schema import (
     multi_datastreams,
     offers,
     parties,
+    push_sources,
     quarantine,
     users,
 )
@@ -45,11 +46,11 @@ MANAGED_TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         parties, users, api_keys, datasets, dataset_grants, consents, offers, agreements, access_requests, audit_events,
-        datastreams, multi_datastreams, quarantine, lorawan_devices,
+        datastreams, multi_datastreams, quarantine, lorawan_devices, push_sources,
     )
 }  # fmt: skip
 _WRITABLE = frozenset(MANAGED_TABLES) - {"audit_events", "datastreams", "multi_datastreams"}  # the log is append-only
-_NOT_IN_SNAPSHOT = frozenset({"access_requests", "quarantine", "lorawan_devices"})  # changes there leave the snapshot valid
+_NOT_IN_SNAPSHOT = frozenset({"access_requests", "quarantine", "lorawan_devices", "push_sources"})  # changes there leave the snapshot valid
 
 
 class _Raw:

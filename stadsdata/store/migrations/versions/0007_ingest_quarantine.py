@@ -1,5 +1,6 @@
 """Ingestion: the quarantine (what could not be stored, with its raw payload), the
-idempotency keys of stored source messages, and the LoRaWAN device mappings.
+idempotency keys of stored source messages, the LoRaWAN device mappings and the HTTP push
+sources.
 
 Revision ID: 0007
 Revises: 0006
@@ -59,9 +60,20 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
     op.create_index("ux_lorawan_devices_device", "lorawan_devices", ["network", "device"], unique=True)
+    op.create_table(
+        "push_sources",
+        sa.Column("id", _ID, autoincrement=True, nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("mapping", stadsdata.store.types.JsonText(), nullable=False),
+        sa.Column("created_at", _TIME(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+        sqlite_autoincrement=True,
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("push_sources")
     op.drop_index("ux_lorawan_devices_device", "lorawan_devices")
     op.drop_table("lorawan_devices")
     op.drop_table("ingest_keys")
