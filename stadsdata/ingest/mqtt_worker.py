@@ -6,7 +6,8 @@ a LoRaWAN network server's MQTT integration (`ingest/lorawan.py`).
   hands each message to one worker of the group, so ingestion scales out across processes and
   machines.
 - Manual acknowledgements: a QoS 1 message is acknowledged after its data (or its quarantine
-  row) is committed. When the database fails, the worker drops the connection without
+  row) is committed. Messages are stored in batches (up to 1 000, or what arrived within 20 ms of
+  the first) in one transaction (`batch.py`), and acknowledged after that commit. When the database fails, the worker drops the connection without
   acknowledging, waits (back-off 1 s … 30 s) and reconnects; the broker delivers the message
   again. A persistent session (clean start off, session expiry one day) keeps the worker's
   messages at the broker while it is down.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +34,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from stadsdata.access.policy import Caller
+from stadsdata.ingest.batch import ingest_batch
 from stadsdata.ingest.lorawan import ingest_uplink
 from stadsdata.ingest.pipeline import Ingestor, Message, sta_message_key
 
@@ -46,6 +49,8 @@ TOPICS = {
     "chirpstack": ("application/+/device/+/event/up",),
 }
 SESSION_EXPIRY_S = 86_400
+BATCH = 1000  # messages stored in one transaction at most
+BATCH_WAIT_S = 0.02  # how long the first message of a batch waits for more
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,8 @@ class MqttWorker:
         self.client_id = client_id or f"stadsdata-ingest-{uuid.uuid4().hex[:8]}"
         self.stored = 0
         self.subscribed = threading.Event()
+        self.pending: list[mqtt.MQTTMessage] = []
+        self.pending_since = 0.0
 
     def _client(self) -> mqtt.Client:
         protocol = mqtt.MQTTv5 if self.shared else mqtt.MQTTv311
@@ -116,18 +123,29 @@ class MqttWorker:
         if properties is not None and EVENT_PROPERTY in (getattr(properties, "UserProperty", None) or []):
             client.ack(msg.mid, msg.qos)
             return
-        payload = bytes(msg.payload)
-        topic = msg.topic.removeprefix(self.topic_prefix)
+        if not self.pending:
+            self.pending_since = time.monotonic()
+        self.pending.append(msg)
+
+    def _flush(self, client: mqtt.Client) -> None:
+        """Store what arrived (one transaction for SensorThings creates), then acknowledge it."""
+        batch, self.pending = self.pending, []
         try:
             if self.source == "sta":
-                key = sta_message_key(topic, payload) if msg.qos else None
-                self.ingestor.ingest(Message(SOURCE, topic, payload, key=key), self.caller)
+                messages = []
+                for msg in batch:
+                    payload, topic = bytes(msg.payload), msg.topic.removeprefix(self.topic_prefix)
+                    messages.append(Message(SOURCE, topic, payload, key=sta_message_key(topic, payload) if msg.qos else None))
+                ingest_batch(self.ingestor, messages, self.caller)
             else:
-                ingest_uplink(self.ingestor, self.source, Message(f"lorawan-{self.source}", topic, payload), self.caller)
+                for msg in batch:
+                    topic = msg.topic.removeprefix(self.topic_prefix)
+                    ingest_uplink(self.ingestor, self.source, Message(f"lorawan-{self.source}", topic, bytes(msg.payload)), self.caller)
         except Exception as exc:
             raise _StoreFailed(str(exc)) from exc
-        client.ack(msg.mid, msg.qos)
-        self.stored += 1
+        for msg in batch:
+            client.ack(msg.mid, msg.qos)
+        self.stored += len(batch)
 
     def run(self, stop: threading.Event | None = None) -> None:
         """Ingest until `stop` is set, reconnecting with back-off after any failure."""
@@ -148,13 +166,16 @@ class MqttWorker:
                         client.connect(self.address.host, self.address.port, keepalive=30)
                     connected = True
                 while not stop.is_set():
-                    rc = client.loop(timeout=0.2)
+                    rc = client.loop(timeout=0.005 if self.pending else 0.2)
                     if rc != mqtt.MQTT_ERR_SUCCESS:
                         raise ConnectionError(mqtt.error_string(rc))
+                    if self.pending and (len(self.pending) >= BATCH or time.monotonic() - self.pending_since >= BATCH_WAIT_S):
+                        self._flush(client)
                     delay = 1.0
             except (_StoreFailed, OSError, ConnectionError) as exc:
                 log.warning("ingest interrupted (%s); reconnecting in %.0f s without acknowledging", exc, delay)
                 connected = False
+                self.pending = []  # not acknowledged: the broker delivers them again
                 self.subscribed.clear()
                 try:
                     client.disconnect()

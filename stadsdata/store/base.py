@@ -295,6 +295,10 @@ class Transaction(ABC):
         """Parties, identities, datasets and grants, in this transaction."""
 
     @abstractmethod
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested transaction: what happens inside is undone when it raises, the rest stays."""
+
+    @abstractmethod
     def claim_ingest_key(self, key: str, now: datetime) -> bool:
         """Record that the source message with this idempotency key is stored (in this
         transaction); False when it was stored before (a redelivery: store nothing)."""

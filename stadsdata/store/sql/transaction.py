@@ -6,7 +6,8 @@ exist before observations are written (`prepare_observation_times`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -72,6 +73,11 @@ class SqlTransaction(Transaction):
         target_table = TABLES[entity.nav(nav).target]  # type: ignore[union-attr]
         stmt = select(target_table.c.id).where(parent_condition(ParentRef(entity, id, nav), target_table))
         return [r[0] for r in self.conn.execute(stmt.order_by(target_table.c.id))]
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        with self.conn.begin_nested():
+            yield
 
     def claim_ingest_key(self, key: str, now: datetime) -> bool:
         dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
