@@ -25,7 +25,10 @@ def ingest(
     source: Annotated[
         str, typer.Option(help="sta: SensorThings creates; tts / chirpstack: LoRaWAN uplinks of that network server's MQTT integration")
     ] = "sta",
-    mqtt3: Annotated[bool, typer.Option("--mqtt3", help="MQTT 3.1.1 without shared subscription (The Things Stack's broker)")] = False,
+    mqtt_version: Annotated[
+        str, typer.Option(help="3.1.1 (default: about twice as fast in the MQTT client), or 5 (session expiry)")
+    ] = "3.1.1",
+    shared: Annotated[bool, typer.Option("--shared/--no-shared", help="shared subscription (off for The Things Stack's broker)")] = True,
 ) -> None:
     """Store SensorThings creates published on an external MQTT broker (MQTT 5 shared subscription)."""
     from stadsdata.access.authenticate import Authenticator
@@ -56,9 +59,11 @@ def ingest(
     root = settings.public_base_url or f"http://{settings.host}:{settings.port}"
     if source not in ("sta", "tts", "chirpstack"):
         raise typer.BadParameter("--source is sta, tts or chirpstack")
+    if mqtt_version not in ("5", "3.1.1"):
+        raise typer.BadParameter("--mqtt-version is 5 or 3.1.1")
     worker = MqttWorker(
         Ingestor(store, service, root), caller, settings.mqtt_url, group=group, client_id=client_id, topic_prefix=topic_prefix,
-        source=source, shared=not mqtt3,
+        source=source, shared=shared, mqtt5=mqtt_version == "5",
     )  # fmt: skip
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

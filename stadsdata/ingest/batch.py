@@ -48,6 +48,40 @@ def _plain(message: Message) -> tuple[str, str, int, list[Any]] | None:
     return version, _ENTITY[match.group(1)], int(match.group(2)), [body.get(c) for c in COMPONENTS]
 
 
+def _store_plain(
+    ingestor: Ingestor, tx: Any, messages: list[Message], groups: list[tuple[tuple[str, str, int], list[tuple[int, list[Any]]]]],
+    caller: Caller, outcomes: list[Outcome | None],
+) -> None:  # fmt: skip
+    """Claim the keys of the groups' messages and store the new ones in one CreateObservations
+    (of one SensorThings version: the groups of a batch are split by version beforehand)."""
+    service = ingestor.service
+    documents: list[dict[str, Any]] = []
+    stored: list[int] = []
+    keys = [messages[i].key for _, rows in groups for i, _ in rows if messages[i].key is not None]
+    claimed = tx.claim_ingest_keys(keys, messages[groups[0][1][0][0]].received_at)
+    for (_, stream, stream_id), rows in groups:
+        service.access.check_stream_write(caller, tx, stream, stream_id, field=stream)
+        new = []
+        for i, row in rows:
+            key = messages[i].key
+            if key is None or key in claimed:
+                new.append(row)
+                stored.append(i)
+                claimed.discard(key)  # a second copy in this batch is a duplicate
+            else:
+                outcomes[i] = Outcome.DUPLICATE
+        if new:
+            documents.append({stream: {"@iot.id": stream_id}, "components": COMPONENTS, "dataArray": new})
+    if documents:
+        version = groups[0][0][0]
+        service.handle(StaRequest(
+            "POST", "CreateObservations", body=orjson.dumps(documents), content_type="application/json",
+            version=version, caller=caller, service_root=f"{ingestor.service_root}/v{version}",
+        ))  # fmt: skip
+    for i in stored:
+        outcomes[i] = Outcome.STORED
+
+
 def ingest_batch(ingestor: Ingestor, messages: list[Message], caller: Caller) -> list[Outcome]:
     """The outcome of each message, in order, after one commit (refused ones quarantined after it)."""
     outcomes: list[Outcome | None] = [None] * len(messages)
@@ -62,31 +96,31 @@ def ingest_batch(ingestor: Ingestor, messages: list[Message], caller: Caller) ->
             groups.setdefault(plain[:3], []).append((i, plain[3]))
     service = ingestor.service
     with ingestor.store.write() as tx:
-        for (version, stream, stream_id), rows in groups.items():
+        # All plain groups in one CreateObservations (one document per stream); if the service
+        # refuses it, each group on its own; if a group is refused, its messages one by one.
+        by_version: dict[str, list[tuple[tuple[str, str, int], list[tuple[int, list[Any]]]]]] = {}
+        for group in groups.items():
+            by_version.setdefault(group[0][0], []).append(group)
+        attempts = [together for together in by_version.values() if len(together) > 1]
+        attempts += [[group] for group in groups.items()]
+        settled: set[tuple[str, str, int]] = set()
+        for attempt in attempts:
+            attempt = [g for g in attempt if g[0] not in settled]
+            if not attempt:
+                continue
             try:
                 with tx.savepoint():
-                    service.access.check_stream_write(caller, tx, stream, stream_id, field=stream)
-                    new = []
-                    for i, row in rows:
-                        key = messages[i].key
-                        if key is None or tx.claim_ingest_key(key, messages[i].received_at):
-                            new.append((i, row))
-                        else:
-                            outcomes[i] = Outcome.DUPLICATE
-                    if new:
-                        document = [{stream: {"@iot.id": stream_id}, "components": COMPONENTS, "dataArray": [r for _, r in new]}]
-                        service.handle(StaRequest(
-                            "POST", "CreateObservations", body=orjson.dumps(document), content_type="application/json",
-                            version=version, caller=caller, service_root=f"{ingestor.service_root}/v{version}",
-                        ))  # fmt: skip
-                    for i, _ in new:
-                        outcomes[i] = Outcome.STORED
+                    _store_plain(ingestor, tx, messages, attempt, caller, outcomes)
+                settled.update(g[0] for g in attempt)
             except ProblemError as exc:
                 if exc.status >= 500:
                     raise
-                for i, _ in rows:
-                    outcomes[i] = None
-                one_by_one.extend(i for i, _ in rows)  # find the bad one(s)
+                for _, rows in attempt:
+                    for i, _ in rows:
+                        outcomes[i] = None
+                if len(attempt) == 1:  # a single group refused: find the bad message(s)
+                    settled.add(attempt[0][0])
+                    one_by_one.extend(i for i, _ in attempt[0][1])
         for i in sorted(one_by_one):
             message = messages[i]
             try:

@@ -23,6 +23,7 @@ import asyncio
 import base64
 import errno
 import logging
+import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,6 +140,17 @@ def broker_config(host: str, port: int) -> dict[str, Any]:
     }
 
 
+def _free(host: str, port: int) -> bool:
+    """Whether the port can be bound (checked first, so that amqtt does not log a traceback)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def port_in_use(error: BaseException) -> bool:
     while error is not None:
         if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
@@ -164,6 +176,9 @@ class EmbeddedBroker:
 
     async def start(self) -> int | None:
         for port in self.ports:
+            if not _free(self.host, port):
+                log.warning("MQTT port %s:%s is in use (another broker, e.g. Mosquitto?)", self.host, port)
+                continue
             broker = StadsdataBroker(broker_config(self.host, port), self.wiring)
             try:
                 await broker.start()

@@ -2,9 +2,9 @@
 MQTT broker (Mosquitto, EMQX), next to any number of others — or, with `source`, the uplinks of
 a LoRaWAN network server's MQTT integration (`ingest/lorawan.py`).
 
-- MQTT 5 shared subscriptions (`$share/<group>/v1.1/#`, `$share/<group>/v1.0/#`): the broker
-  hands each message to one worker of the group, so ingestion scales out across processes and
-  machines.
+- Shared subscriptions (`$share/<group>/v1.1/#`, `$share/<group>/v1.0/#`; MQTT 5, and MQTT
+  3.1.1 on Mosquitto and EMQX): the broker hands each message to one worker of the group, so
+  ingestion scales out across processes and machines.
 - Manual acknowledgements: a QoS 1 message is acknowledged after its data (or its quarantine
   row) is committed. Messages are stored in batches (up to 1 000, or what arrived within 20 ms of
   the first) in one transaction (`batch.py`), and acknowledged after that commit. When the database fails, the worker drops the connection without
@@ -79,9 +79,14 @@ class MqttWorker:
     def __init__(
         self, ingestor: Ingestor, caller: Caller, url: str, *, group: str = "stadsdata", client_id: str | None = None,
         topic_prefix: str = "", session_expiry_s: int = SESSION_EXPIRY_S, source: str = "sta", shared: bool = True,
+        mqtt5: bool = False,
     ) -> None:  # fmt: skip
         self.source = source
-        self.shared = shared  # MQTT 5 shared subscription (The Things Stack's broker speaks MQTT 3.1.1: no)
+        self.shared = shared  # shared subscription (The Things Stack's broker has none)
+        # MQTT 3.1.1 (the default: a persistent session until the broker expires it; paho decodes a
+        # 3.1.1 PUBLISH in about half the time of an MQTT 5 one, whose properties it parses for every
+        # message — measured in bench/mqtt.py) or MQTT 5 (session expiry, user properties).
+        self.mqtt5 = mqtt5
         self.ingestor = ingestor
         self.topic_prefix = topic_prefix  # e.g. 'city/' when the broker serves other applications too
         self.session_expiry_s = session_expiry_s
@@ -95,10 +100,10 @@ class MqttWorker:
         self.pending_since = 0.0
 
     def _client(self) -> mqtt.Client:
-        protocol = mqtt.MQTTv5 if self.shared else mqtt.MQTTv311
+        protocol = mqtt.MQTTv5 if self.mqtt5 else mqtt.MQTTv311
         client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=protocol, manual_ack=True,
-            clean_session=None if self.shared else False,  # MQTT 3.1.1: a persistent session too
+            clean_session=None if self.mqtt5 else False,  # MQTT 3.1.1: a persistent session too
         )  # fmt: skip
         if self.address.username is not None:
             client.username_pw_set(self.address.username, self.address.password)
@@ -152,7 +157,7 @@ class MqttWorker:
         stop = stop or threading.Event()
         client = self._client()
         connect: Properties | None = None
-        if self.shared:
+        if self.mqtt5:
             connect = Properties(PacketTypes.CONNECT)
             connect.SessionExpiryInterval = self.session_expiry_s
         delay = 1.0
@@ -160,7 +165,7 @@ class MqttWorker:
         while not stop.is_set():
             try:
                 if not connected:
-                    if self.shared:
+                    if self.mqtt5:
                         client.connect(self.address.host, self.address.port, keepalive=30, clean_start=False, properties=connect)
                     else:
                         client.connect(self.address.host, self.address.port, keepalive=30)

@@ -114,7 +114,8 @@ class Ingestor:
             with self.store.write() as tx:
                 for stream in sorted({r.datastream_id for r in readings}):  # the right first, as above
                     self.service.access.check_stream_write(caller, tx, "Datastream", stream, field=f"Datastream({stream})")
-                new = [r for r in readings if tx.claim_ingest_key(r.key, message.received_at)]
+                claimed = tx.claim_ingest_keys([r.key for r in readings], message.received_at)
+                new = [r for r in readings if r.key in claimed]
                 if not new:
                     return Outcome.DUPLICATE
                 documents: dict[int, list[list[Any]]] = {}

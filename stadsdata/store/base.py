@@ -299,9 +299,13 @@ class Transaction(ABC):
         """A nested transaction: what happens inside is undone when it raises, the rest stays."""
 
     @abstractmethod
+    def claim_ingest_keys(self, keys: Sequence[str], now: datetime) -> set[str]:
+        """Record that the source messages with these idempotency keys are stored (in this
+        transaction, one statement); the keys that were new. The others were stored before
+        (redeliveries: store nothing for them)."""
+
     def claim_ingest_key(self, key: str, now: datetime) -> bool:
-        """Record that the source message with this idempotency key is stored (in this
-        transaction); False when it was stored before (a redelivery: store nothing)."""
+        return bool(self.claim_ingest_keys([key], now))
 
     @abstractmethod
     def generated_feature_for_location(self, location_id: int, *, lock: bool = False) -> int | None:

@@ -79,10 +79,16 @@ class SqlTransaction(Transaction):
         with self.conn.begin_nested():
             yield
 
-    def claim_ingest_key(self, key: str, now: datetime) -> bool:
+    def claim_ingest_keys(self, keys: Sequence[str], now: datetime) -> set[str]:
+        unique = list(dict.fromkeys(keys))
+        if not unique:
+            return set()
         dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(ingest_keys).values(key=key, stored_at=now).on_conflict_do_nothing().returning(ingest_keys.c.key)
-        return self.conn.execute(stmt).first() is not None  # (rowcount is not reliable here on every driver)
+        stmt = dialect.insert(ingest_keys).on_conflict_do_nothing().returning(ingest_keys.c.key)
+        # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs ("insertmanyvalues").
+        # (rowcount is not reliable for ON CONFLICT DO NOTHING on every driver: the returned keys are.)
+        result = self.conn.execute(stmt, [{"key": key, "stored_at": now} for key in unique])
+        return set(result.scalars())
 
     def generated_feature_for_location(self, location_id: int, *, lock: bool = False) -> int | None:
         if lock:  # writers that would generate the same feature queue here; the query below then sees theirs
