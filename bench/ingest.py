@@ -114,12 +114,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(database: Path) -> Iterator[tuple[str, int]]:
+def server(database: Path, *, access: str = "open", extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
     """A real `stadsdata serve` on a free port (as tests/conftest.py starts it); yields its base
-    URL and process id. Access control is open (anonymous writes), as in the store-level parts;
-    the access-control issue adds a run with it enforced."""
+    URL and process id. Access control is open (anonymous writes) unless `access` says
+    'enforced'; no embedded MQTT broker."""
     port = free_port()
-    env = {**os.environ, "STADSDATA_LOG_LEVEL": "warning", "STADSDATA_ACCESS_MODE": "open"}
+    env = {**os.environ, "STADSDATA_LOG_LEVEL": "warning", "STADSDATA_ACCESS_MODE": access, "STADSDATA_MQTT_EMBEDDED": "false",
+           **(extra_env or {})}  # fmt: skip
     process = subprocess.Popen(
         [sys.executable, "-m", "stadsdata.cli", "serve", "--database", str(database), "--port", str(port)],
         env=env,

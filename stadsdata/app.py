@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.responses import JSONResponse
 
 from stadsdata import __version__
@@ -24,6 +26,10 @@ from stadsdata.ingest.pipeline import Ingestor
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 from stadsdata.store.sqlite.backend import SqliteStore
+from stadsdata.web.pages import STATIC_DIR, build_pages
+
+if TYPE_CHECKING:
+    from stadsdata.demo.simulator import Simulator
 
 
 def open_store(settings: Settings) -> Store:
@@ -69,6 +75,15 @@ def embedded_broker(settings: Settings, ingestor: Ingestor, authenticator: Authe
     return EmbeddedBroker(ingestor, authenticator, settings.host, ports)
 
 
+def start_simulator(settings: Settings, store: Store, mqtt_port: int | None) -> Simulator:
+    """The demo simulator (`serve --demo`), reporting to this server over MQTT and HTTP."""
+    from stadsdata.demo.simulator import Simulator, demo_key
+
+    simulator = Simulator(store, f"http://127.0.0.1:{settings.port}", demo_key(store), mqtt_port, interval_s=settings.demo_interval_s)
+    simulator.start()
+    return simulator
+
+
 def create_app(settings: Settings | None = None, *, store: Store | None = None, access: AccessPolicy | None = None) -> FastAPI:
     settings = settings or Settings()
     store = store or open_store(settings)
@@ -84,11 +99,15 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.mqtt_port = None
         if broker is not None:
             app.state.mqtt_port = await broker.start()
+        simulator = start_simulator(settings, store, app.state.mqtt_port) if settings.demo else None
         try:
             yield
         finally:
+            if simulator is not None:
+                simulator.stop()
             if broker is not None:
                 await broker.stop()
             store.close()
@@ -101,20 +120,21 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.include_router(build_router(service, settings, authenticator))
     app.mount(MANAGEMENT_PREFIX, build_management_app(store, settings, authenticator, ingestor))
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> JSONResponse:
-        return JSONResponse(
-            {
-                "name": "stadsdata",
-                "version": __version__,
-                "links": {
-                    "sensorthings": "/v1.1",
-                    "sensorthings-1.0": "/v1.0",
-                    "management": MANAGEMENT_PREFIX,
-                    "management-openapi": f"{MANAGEMENT_PREFIX}/openapi.json",
-                },
-            }
-        )
+    def api_index() -> dict[str, Any]:
+        return {
+            "name": "stadsdata",
+            "version": __version__,
+            "links": {
+                "sensorthings": "/v1.1",
+                "sensorthings-1.0": "/v1.0",
+                "management": MANAGEMENT_PREFIX,
+                "management-openapi": f"{MANAGEMENT_PREFIX}/openapi.json",
+                "web": "/",
+            },
+        }
+
+    app.include_router(build_pages(store, settings, authenticator, api_index))
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

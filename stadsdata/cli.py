@@ -18,6 +18,7 @@ from stadsdata.commands.access import (
     users_app,
 )
 from stadsdata.commands.db import db_app
+from stadsdata.commands.demo import demo, prepare_demo
 from stadsdata.commands.ingest import ingest
 from stadsdata.settings import Settings
 
@@ -33,6 +34,7 @@ app.add_typer(offers_app, name="offers")
 app.add_typer(agreements_app, name="agreements")
 app.add_typer(audit_app, name="audit")
 app.command()(ingest)
+app.command()(demo)
 
 
 @app.callback()
@@ -51,6 +53,9 @@ def serve(
     migrate: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="upgrade the database schema on start [env STADSDATA_MIGRATE]")
     ] = True,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="fill an empty database with the demo city and keep it live [env STADSDATA_DEMO]")
+    ] = False,
 ) -> None:
     """Start the platform (SensorThings API at /v1.1) on a SQLite file or PostgreSQL."""
     import uvicorn
@@ -60,13 +65,18 @@ def serve(
     overrides = {"database": database, "host": host, "port": port, "public_base_url": public_base_url}
     if not migrate:
         overrides["migrate"] = False
+    if demo:
+        overrides["demo"] = True
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     try:
         application = create_app(settings)
     except Exception as exc:  # a clear message, not a traceback, when the database is unusable
         typer.echo(f"stadsdata: cannot open the database {settings.database}: {exc}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"stadsdata: SensorThings API on http://{settings.host}:{settings.port}/v1.1 (database: {settings.database})")
+    if settings.demo:
+        prepare_demo(application.state.store, application.state.sta, typer.echo, days=settings.demo_days)
+    typer.echo(f"stadsdata: web UI on http://{settings.host}:{settings.port}/ (database: {settings.database})")
+    typer.echo(f"stadsdata: SensorThings API on http://{settings.host}:{settings.port}/v1.1, REST API on /api/v1")
     if settings.mqtt_embedded and not settings.mqtt_url:
         typer.echo(f"stadsdata: embedded MQTT broker on {settings.host}:{settings.mqtt_port} (or see the log if that port is taken)")
     uvicorn.run(

@@ -63,6 +63,16 @@ class Settings(BaseSettings):
     max_top: int = Field(10_000, ge=1, description="largest page size; larger $top values are capped")
     max_batch_requests: int = Field(1000, ge=1, description="most sub-requests in one $batch")
     log_level: str = Field("info", description="uvicorn log level")
+    basemap: str = Field(
+        "osm",
+        description="background of the web UI's maps: 'osm' (OpenStreetMap), 'pdok' (PDOK BRT-Achtergrondkaart), "
+        "'none' (a plain background, e.g. offline), or a tile URL template https://…/{z}/{x}/{y}.png",
+    )
+    basemap_attribution: str | None = Field(None, description="attribution shown with a basemap given as a URL template")
+    demo: bool = Field(False, description="`serve`: fill an empty database with the demo city and keep it live with the simulator")
+    demo_days: int = Field(30, ge=1, le=366, description="days of history the demo city starts with")
+    demo_interval_s: float = Field(5.0, gt=0, description="seconds between the demo simulator's rounds of readings")
+    default_language: Literal["nl", "en"] = Field("nl", description="language of the web UI unless the visitor picks another")
 
     @property
     def is_postgres(self) -> bool:

@@ -3,6 +3,7 @@
 - `Authorization: Bearer sdk_…` or `X-API-Key: sdk_…`: an API key (`api_keys.py`), looked up by
   its public prefix and checked against the stored hash; revoked or expired keys are refused.
 - `Authorization: Basic …`: a local user with an argon2 password (`passwords.py`).
+- A session cookie of the web UI (`web_sessions.py`), when no header credentials are sent.
 - No credentials: the anonymous caller.
 
 Credentials that are present but wrong are an error (401), never a silent fall-back to
@@ -25,6 +26,14 @@ from stadsdata.access.api_keys import parse_api_key, token_from_headers, verify_
 from stadsdata.access.oidc import InvalidToken, OidcVerifier
 from stadsdata.access.passwords import hash_password, verify_password
 from stadsdata.access.policy import ANONYMOUS, Caller
+from stadsdata.access.web_sessions import (
+    CSRF_HEADER,
+    SAFE_METHODS,
+    expiry,
+    new_token,
+    token_from_cookie_header,
+    token_hash,
+)
 from stadsdata.errors import Unauthorized
 from stadsdata.store.base import Principal, Store
 
@@ -44,8 +53,9 @@ class Authenticator:
         self.store = store
         self.oidc = oidc
 
-    def caller(self, headers: Mapping[str, str]) -> Caller:
-        """The caller the headers identify (header names in any case)."""
+    def caller(self, headers: Mapping[str, str], method: str = "GET") -> Caller:
+        """The caller the headers identify (header names in any case); `method` decides whether
+        a session cookie alone may authenticate the request (`web_sessions.py`)."""
         lowered = {k.lower(): v for k, v in headers.items()}
         token = token_from_headers(lowered)
         if token is not None:
@@ -58,7 +68,37 @@ class Authenticator:
             return self._oidc(value.strip())
         if authorization:
             raise Unauthorized(f"unsupported authorization scheme {scheme!r}; use Bearer (API key) or Basic")
+        session = token_from_cookie_header(lowered.get("cookie"))
+        if session is not None:
+            if method.upper() not in SAFE_METHODS and not lowered.get(CSRF_HEADER):
+                raise Unauthorized(f"a change made with a session cookie needs the header {CSRF_HEADER!r}")
+            return self.session_caller(session)
         return ANONYMOUS
+
+    def session_caller(self, token: str) -> Caller:
+        """The user of a browser session; an expired or ended session is a 401."""
+        with self.store.read_only() as tx:
+            principal = tx.access.web_session(token_hash(token), datetime.now(UTC))
+        if principal is None:
+            raise Unauthorized("the session has ended; sign in again")
+        if not principal.active:
+            raise Unauthorized("this account is disabled")
+        return _caller(principal, f"user:{principal.name}")
+
+    def sign_in(self, username: str, password: str) -> tuple[Caller, str]:
+        """Check a user's password and open a browser session: (caller, session token)."""
+        caller = self._basic(base64.b64encode(f"{username}:{password}".encode()).decode())
+        token = new_token()
+        now = datetime.now(UTC)
+        with self.store.write() as tx:
+            principal = tx.access.user(username)
+            assert principal is not None  # just verified
+            tx.access.add_web_session(token_hash(token), principal.id, now, expiry(now))
+        return caller, token
+
+    def sign_out(self, token: str) -> None:
+        with self.store.write() as tx:
+            tx.access.end_web_session(token_hash(token))
 
     def _api_key(self, token: str) -> Caller:
         parsed = parse_api_key(token)

@@ -27,6 +27,7 @@ nothing. (The ODRL offers/agreements and consent of the access issue build on th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -100,12 +101,16 @@ class DatasetAccess(AccessPolicy):
     ) -> list[AuditEvent]:
         if caller.subject is None:
             return []  # anonymous callers see public data only
+        return self.audit_stream_reads(caller, tx, records_seen(results), request)
+
+    def audit_stream_reads(self, caller: Caller, tx: Transaction, seen: Mapping[tuple[str, int], int], request: str) -> list[AuditEvent]:
+        if caller.subject is None:
+            return []
         now = datetime.now(UTC)
         snapshot = tx.access.snapshot(now)
         guarded = {d for d, (level, _) in snapshot.datasets.items() if level != "public"}
         if not guarded:
             return []
-        seen = records_seen(results)
         counts: dict[int, int] = {}
         for stream in ("Datastream", "MultiDatastream"):
             ids = sorted(i for kind, i in seen if kind == stream)

@@ -13,6 +13,7 @@ the default; `OpenAccess` (everything public and writable by anyone) is kept for
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from stadsdata.model.entities import EntityType
@@ -54,6 +55,11 @@ class AccessPolicy(ABC):
     ) -> list[AuditEvent]:
         """The audit events for what the caller was given (in the read's transaction; the caller
         of this method stores them). Default: nothing to record."""
+        return []
+
+    def audit_stream_reads(self, caller: Caller, tx: Transaction, seen: Mapping[tuple[str, int], int], request: str) -> list[AuditEvent]:
+        """The audit events for records read from streams other than by a SensorThings read
+        (e.g. a chart's series): `seen` maps (stream entity name, id) to the records given."""
         return []
 
 

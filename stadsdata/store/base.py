@@ -51,6 +51,35 @@ class ReadRequest:
     default_top: int = 100  # page size of expanded collections without their own $top
 
 
+@dataclass(frozen=True)
+class SeriesPoint:
+    """One point of a chart's time series: an observation (`count` 1) or the aggregate of a
+    bucket (hour, day) starting at `time`."""
+
+    time: datetime
+    count: int
+    mean: float | None
+    min: float
+    max: float
+    sum: float | None = None
+
+
+@dataclass(frozen=True)
+class LatestValue:
+    """A Datastream's latest observation with its Thing and the Thing's first Location."""
+
+    thing_id: int
+    thing_name: str
+    thing_properties_json: str | None  # JSON text, as stored
+    location_json: str | None  # GeoJSON text of the Thing's first Location (None: it has none)
+    datastream_id: int
+    datastream_name: str
+    unit_of_measurement_json: str
+    observed_property: str
+    phenomenon_time: datetime | None  # None: no observation yet
+    result: Any
+
+
 @dataclass
 class ReadResult:
     records: list[Record]
@@ -128,6 +157,17 @@ class AccessRecords(ABC):
 
     @abstractmethod
     def api_key(self, prefix: str, now: datetime) -> Principal | None: ...
+
+    def add_web_session(self, token_hash: str, user_id: int, now: datetime, expires_at: datetime) -> None:
+        """A browser session of a signed-in user (the web UI); only the token's hash is kept."""
+        raise NotImplementedError
+
+    def web_session(self, token_hash: str, now: datetime) -> Principal | None:
+        """The user of a session that has not expired, or None."""
+        raise NotImplementedError
+
+    def end_web_session(self, token_hash: str) -> None:
+        raise NotImplementedError
 
     @abstractmethod
     def party_id(self, name: str) -> int | None: ...
@@ -217,6 +257,10 @@ class AccessRecords(ABC):
     @abstractmethod
     def insert_row(self, table: str, values: Mapping[str, Any]) -> int: ...
 
+    def delete_row(self, table: str, row_id: int) -> bool:
+        """Delete a row of a table whose rows may go (dashboards); whether it was there."""
+        raise NotImplementedError
+
     @abstractmethod
     def update_row(self, table: str, row_id: int, values: Mapping[str, Any], where: Mapping[str, Any] | None = None) -> bool:
         """Update one row if it also matches `where`; whether it did."""
@@ -297,6 +341,21 @@ class Transaction(ABC):
     @abstractmethod
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: what happens inside is undone when it raises, the rest stays."""
+
+    @abstractmethod
+    def latest_values(self, scope: ScopeFn, observed_property: str | None = None) -> list[LatestValue]:
+        """The latest value of every Datastream in the scope (of one ObservedProperty, by name),
+        from the per-stream summary: one row per stream, in Thing and Datastream id order."""
+
+    @abstractmethod
+    def series(self, datastream_id: int, start: datetime, end: datetime, resolution: str) -> list[SeriesPoint]:
+        """The numeric results of a Datastream in [start, end) for a chart: 'raw' observations,
+        or 'hour' / 'day' aggregates (count, mean, min, max) from the hourly rollups. The
+        caller checks first that the Datastream may be read."""
+
+    @abstractmethod
+    def series_count(self, datastream_id: int, start: datetime, end: datetime) -> int:
+        """About how many numeric observations a series of [start, end) covers (whole hours)."""
 
     @abstractmethod
     def claim_ingest_keys(self, keys: Sequence[str], now: datetime) -> set[str]:

@@ -289,6 +289,42 @@ ingest_keys = Table(
     Column("stored_at", UtcTimestamp, nullable=False),
 )
 
+# Hourly rollups of each Datastream's numeric results (count, sum, min, max per UTC hour), kept
+# in the transaction that writes the observations (`store/sql/rollups.py`): charts of long ranges
+# read these, not the raw rows.
+observation_rollups = Table(
+    "observation_rollups",
+    metadata,
+    Column("datastream_id", IdType, ForeignKey("datastreams.id", ondelete="CASCADE"), primary_key=True),
+    Column("bucket_start", UtcTimestamp, primary_key=True),
+    Column("count", BigInteger, nullable=False),
+    Column("sum", Float, nullable=False),
+    Column("min", Float, nullable=False),
+    Column("max", Float, nullable=False),
+)
+
+# Dashboards of the web UI: JSON documents (tiles, charts, map panels) that admins edit.
+dashboards = Table(
+    "dashboards",
+    metadata,
+    _id(),
+    Column("slug", Text, nullable=False, unique=True),
+    Column("document", JsonText, nullable=False),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("updated_at", UtcTimestamp, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# Browser sessions of the web UI (a signed-in user): the token's hash, never the token.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("user_id", IdType, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("expires_at", UtcTimestamp, nullable=False),
+)
+
 things = Table(
     "things",
     metadata,

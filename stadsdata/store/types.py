@@ -7,7 +7,7 @@ fast to compare and index); on PostgreSQL as `timestamptz`. Python code always s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -25,7 +25,7 @@ def to_micros(value: datetime) -> int:
 
 
 def from_micros(value: int) -> datetime:
-    return datetime.fromtimestamp(value // 1_000_000, UTC).replace(microsecond=value % 1_000_000)
+    return EPOCH + timedelta(microseconds=value)  # several times faster than fromtimestamp().replace()
 
 
 class UtcTimestamp(TypeDecorator[datetime]):

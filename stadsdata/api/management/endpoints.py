@@ -28,7 +28,7 @@ class Endpoints:
 
     def caller(self, request: Request) -> Caller:
         """The FastAPI dependency: who is calling (401 for wrong credentials)."""
-        return self.authenticator.caller(request.headers)
+        return self.authenticator.caller(request.headers, request.method)
 
     def run(self, who: Caller, work: Callable[[Actor], T], *, write: bool = False) -> T:
         with self.store.write() if write else self.store.read_only() as tx:

@@ -4,7 +4,7 @@ lowerCamelCase; unknown fields are refused, so a typo is a 400 naming it, not si
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -128,3 +128,54 @@ class NewPushSource(Body):
 
 class PushMappingChange(Body):
     mapping: dict[str, Any]
+
+
+# -- dashboards of the web UI ---------------------------------------------------------------
+Text = dict[Literal["nl", "en"], str]
+Statistic = Literal["mean", "min", "max", "sum", "count"]
+
+
+class KpiPanel(Body):
+    """A number: a statistic over the latest value of every sensor of an ObservedProperty."""
+
+    type: Literal["kpi"]
+    title: Text
+    observedProperty: str = Field(min_length=1, description="the ObservedProperty's name, e.g. 'PM10'")
+    statistic: Statistic = "mean"
+
+
+class ChartPanel(Body):
+    """A time-series chart of some Datastreams: by id, or the first `limit` of an ObservedProperty."""
+
+    type: Literal["chart"]
+    title: Text
+    observedProperty: str | None = Field(None, min_length=1)
+    datastreams: list[int] = Field(default_factory=list, max_length=20)
+    limit: int = Field(5, ge=1, le=20)
+    days: int = Field(7, ge=1, le=3660, description="the range shown: the last N days")
+
+
+class MapPanel(Body):
+    """A map of the sensors of an ObservedProperty, coloured by their latest value."""
+
+    type: Literal["map"]
+    title: Text
+    observedProperty: str = Field(min_length=1)
+
+
+class Dashboard(Body):
+    """A dashboard of the web UI (`/dashboards/{slug}`), stored as this JSON document."""
+
+    title: Text
+    description: Text = Field(default_factory=dict)
+    theme: str = Field("general", min_length=1, max_length=50, description="air, parking, charging, public-space, …")
+    panels: list[Annotated[KpiPanel | ChartPanel | MapPanel, Field(discriminator="type")]] = Field(
+        max_length=50, description="shown in this order"
+    )
+
+    @field_validator("title")
+    @classmethod
+    def _dutch_title(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value.get("nl"):
+            raise ValueError("a Dutch title ('nl') is required")
+        return value

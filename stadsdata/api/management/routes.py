@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from stadsdata.access.authenticate import Authenticator
 from stadsdata.access.policy import Caller
 from stadsdata.api.management import models
+from stadsdata.api.management.data_routes import add_data_routes
 from stadsdata.api.management.endpoints import Endpoints
 from stadsdata.api.management.ingest_routes import add_ingest_routes
 from stadsdata.ingest.pipeline import Ingestor
@@ -260,6 +261,7 @@ def build_router(store: Store, settings: Settings, authenticator: Authenticator,
         return listing(request, "auditEvents", found)
 
     add_ingest_routes(router, tools, Who, ingestor)
+    add_data_routes(router, tools, Who, ingestor.service)
     return router
 
 

@@ -25,7 +25,7 @@ def build_router(service: StaService, settings: Settings, authenticator: Authent
         version = request.scope["path"].split("/")[1][1:]  # '/v1.1/Things' -> '1.1'
         rest = request.path_params.get("path", "")
         try:
-            caller = await run_in_threadpool(authenticator.caller, request.headers)
+            caller = await run_in_threadpool(authenticator.caller, request.headers, request.method)
         except ProblemError as exc:
             return problem_response(exc, request.url.path)
         sta_request = StaRequest(

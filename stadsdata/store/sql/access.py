@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
@@ -29,6 +29,7 @@ from stadsdata.store.schema import (
     api_keys,
     audit_events,
     consents,
+    dashboards,
     dataset_grants,
     datasets,
     datastreams,
@@ -39,6 +40,7 @@ from stadsdata.store.schema import (
     push_sources,
     quarantine,
     users,
+    web_sessions,
 )
 
 _STREAMS = {"Datastream": datastreams, "MultiDatastream": multi_datastreams}
@@ -46,11 +48,12 @@ MANAGED_TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         parties, users, api_keys, datasets, dataset_grants, consents, offers, agreements, access_requests, audit_events,
-        datastreams, multi_datastreams, quarantine, lorawan_devices, push_sources,
+        datastreams, multi_datastreams, quarantine, lorawan_devices, push_sources, dashboards,
     )
 }  # fmt: skip
 _WRITABLE = frozenset(MANAGED_TABLES) - {"audit_events", "datastreams", "multi_datastreams"}  # the log is append-only
-_NOT_IN_SNAPSHOT = frozenset({"access_requests", "quarantine", "lorawan_devices", "push_sources"})  # changes there leave the snapshot valid
+_DELETABLE = frozenset({"dashboards"})  # everything else is ended or revoked, and kept
+_NOT_IN_SNAPSHOT = frozenset({"access_requests", "quarantine", "lorawan_devices", "push_sources", "dashboards"})  # changes there leave the snapshot valid
 
 
 class _Raw:
@@ -289,6 +292,21 @@ class SqlAccessRecords(AccessRecords):
             users, username=username, password_hash=password_hash, party_id=party_id, is_admin=is_admin, created_at=now
         )
 
+    def add_web_session(self, token_hash: str, user_id: int, now: datetime, expires_at: datetime) -> None:
+        self.conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < now))  # the expired ones go
+        self.conn.execute(insert(web_sessions).values(token_hash=token_hash, user_id=user_id, created_at=now, expires_at=expires_at))
+
+    def web_session(self, token_hash: str, now: datetime) -> Principal | None:
+        s, u = web_sessions.c, users.c
+        stmt = select(users).join(web_sessions, s.user_id == u.id).where(s.token_hash == token_hash, s.expires_at > now)
+        row = self.conn.execute(stmt).mappings().first()
+        if row is None:
+            return None
+        return Principal("user", row["id"], row["username"], row["party_id"], bool(row["is_admin"]), True, None, not row["disabled"])
+
+    def end_web_session(self, token_hash: str) -> None:
+        self.conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash))
+
     def add_api_key(
         self, prefix: str, key_hash: str, name: str, party_id: int | None, *, is_admin: bool, can_write: bool,
         expires_at: datetime | None, now: datetime,
@@ -350,6 +368,11 @@ class SqlAccessRecords(AccessRecords):
         if table in _NOT_IN_SNAPSHOT:
             return int(self.conn.execute(insert(MANAGED_TABLES[table]).values(**values)).inserted_primary_key[0])  # type: ignore[index]
         return self._insert(MANAGED_TABLES[table], **values)
+
+    def delete_row(self, table: str, row_id: int) -> bool:
+        if table not in _DELETABLE:
+            raise ValueError(f"{table} rows are not deleted through the management API")
+        return bool(self.conn.execute(delete(MANAGED_TABLES[table]).where(MANAGED_TABLES[table].c.id == row_id)).rowcount)
 
     def update_row(self, table: str, row_id: int, values: Mapping[str, Any], where: Mapping[str, Any] | None = None) -> bool:
         if table not in _WRITABLE:

@@ -20,12 +20,14 @@ from stadsdata.model.entities import FEATURE_OF_INTEREST, EntityType
 from stadsdata.model.values import Interval
 from stadsdata.store.base import (
     Change,
+    LatestValue,
     ObservationRow,
     ParentRef,
     ReadRequest,
     ReadResult,
     Record,
     ScopeFn,
+    SeriesPoint,
     Transaction,
     unrestricted,
 )
@@ -43,7 +45,9 @@ from stadsdata.store.schema import (
 )
 from stadsdata.store.sql.access import SqlAccessRecords
 from stadsdata.store.sql.codec import encode_result, row_from_values
+from stadsdata.store.sql.latest_values import latest_values
 from stadsdata.store.sql.reader import SqlReader, parent_condition
+from stadsdata.store.sql.rollups import HourlyRollups
 from stadsdata.store.sql.summary import StreamSummaries
 
 
@@ -52,6 +56,7 @@ class SqlTransaction(Transaction):
         self.conn = conn
         self.reader = reader
         self.summaries = StreamSummaries(conn)
+        self.rollups = HourlyRollups(conn)
         self._access: SqlAccessRecords | None = None  # one per transaction (it caches the snapshot)
         self.record_changes = False  # set by the store when someone listens for commits
         self.changes: list[Change] = []
@@ -129,20 +134,24 @@ class SqlTransaction(Transaction):
             self.changes.append(Change("update", entity.name, id, properties=tuple(values)))
         table = TABLES[entity.name]
         streams_before = self._streams_of_observations([id]) if entity.name == "Observation" else None
+        hours_before = self.rollups.hours_of([id]) if entity.name == "Observation" else set()
         row = row_from_values(entity, values)
         if "phenomenon_time_start" in row and entity.name == "Observation":
             self.prepare_observation_times([row["phenomenon_time_start"]])
         self.conn.execute(update(table).where(table.c.id == id).values(**row))
         if streams_before is not None:
             self.summaries.recompute(streams_before | self._streams_of_observations([id]))
+            self.rollups.rebuild(hours_before | self.rollups.hours_of([id]))
         elif entity.name == "FeatureOfInterest" and ("feature" in values):
             self.summaries.recompute(self._streams_of_feature(id))
 
     def delete(self, entity: EntityType, id: int) -> None:
         table = TABLES[entity.name]
         affected: set[tuple[str, int]] = set()
+        hours: set[tuple[int, Any]] = set()
         if entity.name == "Observation":
             affected = self._streams_of_observations([id])
+            hours = self.rollups.hours_of([id])
         elif entity.name == "FeatureOfInterest":
             affected = self._streams_of_feature(id)
         elif entity.name == "ObservedProperty":
@@ -160,6 +169,10 @@ class SqlTransaction(Transaction):
             self.conn.execute(delete(historical_locations).where(historical_locations.c.id.in_(orphaned)))
         if affected:
             self.summaries.recompute(affected)
+        if hours:
+            self.rollups.rebuild(hours)
+        elif entity.name == "FeatureOfInterest":  # its observations went with it
+            self.rollups.rebuild_streams(stream for kind, stream in affected if kind == "Datastream")
 
     def link(self, entity: EntityType, id: int, nav: str, target_ids: Sequence[int], *, replace: bool = False) -> None:
         join = JOINS[(entity.name, nav)]
@@ -209,6 +222,7 @@ class SqlTransaction(Transaction):
         self.prepare_observation_times([row.phenomenon_time_start for row in rows])
         ids = self._bulk_insert(rows)
         self.summaries.add(rows, ids)
+        self.rollups.add(rows)
         if self.record_changes:
             for row, new_id in zip(rows, ids):
                 stream = ("Datastream", row.datastream_id) if row.datastream_id is not None else ("MultiDatastream", row.multi_datastream_id)
@@ -226,6 +240,15 @@ class SqlTransaction(Transaction):
             result = self.conn.execute(insert(observations).values(**observation_columns(row)))
             ids.append(int(result.inserted_primary_key[0]))  # type: ignore[index]
         return ids
+
+    def latest_values(self, scope: ScopeFn, observed_property: str | None = None) -> list[LatestValue]:
+        return latest_values(self.conn, self.reader.compiler(scope), observed_property)
+
+    def series(self, datastream_id: int, start: datetime, end: datetime, resolution: str) -> list[SeriesPoint]:
+        return self.rollups.series(datastream_id, start, end, resolution)
+
+    def series_count(self, datastream_id: int, start: datetime, end: datetime) -> int:
+        return self.rollups.count(datastream_id, start, end)
 
     # -- helpers ----------------------------------------------------------------------------
     def _streams_of_observations(self, ids: list[int]) -> set[tuple[str, int]]:

@@ -1,0 +1,45 @@
+"""`stadsdata demo`: fill a database with the demo city (`stadsdata/demo/`), and what
+`serve --demo` does before it starts serving."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from stadsdata.settings import Settings
+
+
+def prepare_demo(store: Any, service: Any, echo: Callable[[str], None], *, days: int = 30) -> None:
+    """Seed the demo city once (an empty database), then give its accounts new passwords."""
+    from stadsdata.demo.seed import ACCOUNTS, is_seeded, reset_demo_accounts, seed
+
+    if is_seeded(store):
+        echo("stadsdata demo: the demo city is already in this database")
+    else:
+        started = time.monotonic()
+        echo(f"stadsdata demo: building Veenhaven, a fictional city, with {days} days of history …")
+        report = seed(store, service, days=days, progress=lambda message: echo(f"  {message}"))
+        echo(f"stadsdata demo: {report.things} Things, {report.datastreams} Datastreams, "
+             f"{report.observations:,} Observations in {time.monotonic() - started:.0f} s")  # fmt: skip
+    passwords = reset_demo_accounts(store)
+    echo("stadsdata demo: sign in with (new passwords at every start, not stored anywhere in clear):")
+    for username, (party, admin) in ACCOUNTS.items():
+        echo(f"  {username:<10} {passwords[username]:<14} {party}{' (admin)' if admin else ''}")
+
+
+def demo(
+    database: Annotated[str | None, typer.Option(help="SQLite file or postgresql:// URL [env STADSDATA_DATABASE]")] = None,
+    days: Annotated[int, typer.Option(min=1, max=366, help="days of history")] = 30,
+) -> None:
+    """Fill the database with the demo city Veenhaven (once) and print its demo accounts."""
+    from stadsdata.app import create_app
+
+    settings = Settings(**({"database": database} if database else {}), mqtt_embedded=False)
+    application = create_app(settings)
+    try:
+        prepare_demo(application.state.store, application.state.sta, typer.echo, days=days)
+    finally:
+        application.state.store.close()

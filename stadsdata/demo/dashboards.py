@@ -1,0 +1,64 @@
+"""The demo city's dashboards: one per theme, as the JSON documents `/api/v1/dashboards`
+stores (validated against `api/management/models.Dashboard` in the tests)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _t(nl: str, en: str) -> dict[str, str]:
+    return {"nl": nl, "en": en}
+
+
+DASHBOARDS: dict[str, dict[str, Any]] = {
+    "luchtkwaliteit": {
+        "title": _t("Luchtkwaliteit", "Air quality"),
+        "description": _t("Fijnstof en stikstofdioxide van het burgermeetnet", "Particulate matter and NO2 of the citizen network"),
+        "theme": "air",
+        "panels": [
+            {"type": "kpi", "title": _t("PM10 nu, gemiddeld", "PM10 now, mean"), "observedProperty": "PM10", "statistic": "mean"},
+            {"type": "kpi", "title": _t("PM2.5 nu, hoogste", "PM2.5 now, highest"), "observedProperty": "PM2.5", "statistic": "max"},
+            {"type": "kpi", "title": _t("NO2 nu, gemiddeld", "NO2 now, mean"), "observedProperty": "NO2", "statistic": "mean"},
+            {"type": "chart", "title": _t("PM10, afgelopen week", "PM10, last week"), "observedProperty": "PM10", "limit": 4, "days": 7},
+            {"type": "map", "title": _t("PM2.5 op de kaart", "PM2.5 on the map"), "observedProperty": "PM2.5"},
+        ],
+    },
+    "parkeren": {
+        "title": _t("Parkeren", "Parking"),
+        "description": _t("Vrije plaatsen in de parkeergarages", "Vacant spaces in the car parks"),
+        "theme": "parking",
+        "panels": [
+            {"type": "kpi", "title": _t("Vrije plaatsen nu", "Vacant spaces now"), "observedProperty": "Vacant parking spaces", "statistic": "sum"},
+            {"type": "kpi", "title": _t("Capaciteit", "Capacity"), "observedProperty": "Parking capacity", "statistic": "sum"},
+            {"type": "chart", "title": _t("Vrije plaatsen, afgelopen week", "Vacant spaces, last week"),
+             "observedProperty": "Vacant parking spaces", "limit": 6, "days": 7},
+            {"type": "map", "title": _t("Garages", "Car parks"), "observedProperty": "Vacant parking spaces"},
+        ],
+    },
+    "laden": {
+        "title": _t("Laden", "Charging"),
+        "description": _t("Openbare laadpalen; energie per sessie alleen met toegang", "Public charge points; energy per session only with access"),
+        "theme": "charging",
+        "panels": [
+            {"type": "kpi", "title": _t("Laadpalen", "Charge points"), "observedProperty": "Charge point status", "statistic": "count"},
+            {"type": "kpi", "title": _t("Energie laatste sessies", "Energy of the latest sessions"),
+             "observedProperty": "Energy per charging session", "statistic": "sum"},
+            {"type": "chart", "title": _t("Energie per sessie, afgelopen maand", "Energy per session, last month"),
+             "observedProperty": "Energy per charging session", "limit": 5, "days": 30},
+        ],
+    },
+    "openbare-ruimte": {
+        "title": _t("Openbare ruimte", "Public space"),
+        "description": _t("Afval, grondwater, gras en licht", "Waste, groundwater, grass and light"),
+        "theme": "public-space",
+        "panels": [
+            {"type": "kpi", "title": _t("Containers, hoogste vulgraad", "Containers, highest fill level"), "observedProperty": "Fill level", "statistic": "max"},
+            {"type": "kpi", "title": _t("Grashoogte, gemiddeld", "Grass height, mean"), "observedProperty": "Grass height", "statistic": "mean"},
+            {"type": "map", "title": _t("Vulgraad afvalcontainers", "Fill level of waste containers"), "observedProperty": "Fill level"},
+            {"type": "chart", "title": _t("Grondwaterstand, afgelopen maand", "Groundwater level, last month"),
+             "observedProperty": "Groundwater level", "limit": 4, "days": 30},
+            {"type": "chart", "title": _t("Zwaar verkeer, afgelopen week", "Heavy traffic, last week"),
+             "observedProperty": "Heavy vehicles per hour", "limit": 3, "days": 7},
+        ],
+    },
+}

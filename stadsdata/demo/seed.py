@@ -1,0 +1,229 @@
+"""Fill a store with the demo city: parties, datasets at their access levels, every sensor site
+as a Thing with its Datastreams (through the SensorThings service, as an admin would), `days`
+of history (CreateObservations: the bulk ingest path), a resident's consent, a grant, an Offer,
+the dashboards, and the HTTP push source the simulator feeds the garages through.
+
+Seeding is done once per database (`is_seeded`); the accounts' passwords are new at every
+start (`reset_demo_accounts`) and only printed, never stored in clear."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from stadsdata.access.odrl import parse_policy
+from stadsdata.access.passwords import hash_password
+from stadsdata.access.policy import Caller
+from stadsdata.api.sta.requests import StaRequest
+from stadsdata.api.sta.service import StaService
+from stadsdata.demo import city
+from stadsdata.demo.dashboards import DASHBOARDS
+from stadsdata.demo.signals import in_gap
+from stadsdata.store.base import ObservationRow, Store
+
+ADMIN = Caller(subject="demo:seed", is_admin=True, can_write=True)
+PUSH_SOURCE = "veenhaven-garages"
+# username -> (party, admin): the accounts to try the UI with.
+ACCOUNTS = {
+    "beheerder": (city.CITY, True),  # the municipality's administrator
+    "analist": ("Team Luchtkwaliteit", False),  # a department: reads by the city's consents and grants
+    "jansen": ("Bewoner Jansen", False),  # a resident who owns a sensor and gives or withdraws consent
+    "laadnet": ("LaadNet Veenhaven BV", False),  # a company that owns restricted data
+}
+CHUNK = 40_000  # observations per CreateObservations transaction
+
+
+@dataclass
+class SeedReport:
+    things: int
+    datastreams: int
+    observations: int
+    start: datetime
+    end: datetime
+
+
+def is_seeded(store: Store) -> bool:
+    with store.read_only() as tx:
+        return tx.access.dataset_id("luchtkwaliteit") is not None
+
+
+def _sta(service: StaService, method: str, path: str, body: Any = None) -> Any:
+    request = StaRequest(method=method, path=path, body=orjson.dumps(body) if body is not None else b"",
+                         content_type="application/json", caller=ADMIN)  # fmt: skip
+    response = service.handle(request)
+    if response.status >= 400:
+        raise RuntimeError(f"demo seed: {method} {path} gave {response.status}: {response.body}")
+    return response
+
+
+def _created_id(response: Any) -> int:
+    location = response.headers.get("location", "")
+    return int(location.rsplit("(", 1)[1].rstrip(")"))
+
+
+def seed(store: Store, service: StaService, *, days: int = 30, end: datetime | None = None,
+         progress: Callable[[str], None] | None = None) -> SeedReport:  # fmt: skip
+    """Write the demo city into an empty store; its history ends at `end` (default: now)."""
+    say = progress or (lambda message: None)
+    end = (end or datetime.now(UTC)).replace(second=0, microsecond=0)
+    start = end - timedelta(days=days)
+    now = datetime.now(UTC)
+    with store.write() as tx:
+        parties: dict[str, int] = {}
+        for party in city.PARTIES:
+            parties[party.name] = tx.access.add_party(party.name, party.kind, parties.get(party.parent or ""), now)
+        datasets = {key: tx.access.add_dataset(spec.name, spec.title, spec.level, parties[spec.owner], spec.description, now)
+                    for key, spec in city.DATASETS.items()}  # fmt: skip
+
+    say(f"{len(city.sites())} sensor sites")
+    streams: dict[tuple[str, str], int] = {}  # (site key, stream key) -> Datastream id
+    properties: dict[str, int] = {}
+    sensors: dict[str, int] = {}
+    features: dict[str, int] = {}
+    things = 0
+    for site in city.sites():
+        thing = {
+            "name": site.name,
+            "description": f"{site.kind} — {site.name}, {city.CITY}",
+            "properties": {**site.properties, "site": site.key, "kind": site.kind},
+            "Locations": [{"name": site.name, "description": f"{site.name}, {city.CITY}", "encodingType": "application/geo+json",
+                           "location": {"type": "Point", "coordinates": [site.lon, site.lat]}}],
+        }  # fmt: skip
+        thing_id = _created_id(_sta(service, "POST", "Things", thing))
+        features[site.key] = _created_id(_sta(service, "POST", "FeaturesOfInterest", {
+            "name": site.name, "description": f"the place of {site.name}", "encodingType": "application/geo+json",
+            "feature": {"type": "Point", "coordinates": [site.lon, site.lat]}}))  # fmt: skip
+        things += 1
+        for stream in site.streams:
+            body: dict[str, Any] = {
+                "name": f"{stream.property} — {site.name}",
+                "description": f"{stream.property} at {site.name}",
+                "unitOfMeasurement": city.UNITS[stream.unit],
+                "observationType": stream.observation_type,
+                "properties": {"cadenceMinutes": stream.every_minutes},
+                "Thing": {"@iot.id": thing_id},
+            }
+            body["Sensor"] = {"@iot.id": sensors[site.kind]} if site.kind in sensors else {
+                "name": f"{site.kind} sensor", "description": f"the sensor of a {site.kind}", "encodingType": "text/html",
+                "metadata": "https://example.org/veenhaven/sensors"}  # fmt: skip
+            body["ObservedProperty"] = {"@iot.id": properties[stream.property]} if stream.property in properties else {
+                "name": stream.property, "definition": stream.definition, "description": stream.property}  # fmt: skip
+            response = _sta(service, "POST", "Datastreams", body)
+            stream_id = _created_id(response)
+            streams[(site.key, stream.key)] = stream_id
+            if site.kind not in sensors or stream.property not in properties:
+                with store.read_only() as tx:
+                    created = tx.read(_by_id("Datastream", stream_id)).records[0]["@links"]
+                sensors.setdefault(site.kind, created["Sensor"])
+                properties.setdefault(stream.property, created["ObservedProperty"])
+
+    with store.write() as tx:
+        by_dataset: dict[str, list[int]] = {}
+        for site in city.sites():
+            for stream in site.streams:
+                dataset = city.STREAM_DATASET_OVERRIDES.get((site.kind, stream.key), site.dataset)
+                by_dataset.setdefault(dataset, []).append(streams[(site.key, stream.key)])
+        for dataset, ids in by_dataset.items():
+            tx.access.assign_streams(datasets[dataset], ids, [])
+        # A resident lets the municipality read their sensor for research; the other gives no one.
+        tx.access.add_consent(datasets["bewoner-jansen"], parties[city.CITY], "luchtkwaliteitsonderzoek", None, now)
+        # The municipality may read the charging sessions (a grant); others may ask under an Offer.
+        tx.access.add_grant(datasets["laadsessies"], parties[city.CITY], None, None, now)
+        tx.access.add_offer(datasets["laadsessies"], "urn:veenhaven:offer:laadsessies", _offer(), now)
+        for slug, document in DASHBOARDS.items():
+            tx.access.insert_row("dashboards", {"slug": slug, "document": document, "created_at": now, "updated_at": now})
+        mapping = {"records": "garages", "key": "id", "time": "updated",
+                   "streams": {site.key: {"vacant": streams[(site.key, "vacant")]} for site in city.sites() if site.kind == "garage"}}  # fmt: skip
+        tx.access.insert_row("push_sources", {"name": PUSH_SOURCE, "mapping": mapping, "created_at": now})
+
+    total = _history(store, streams, features, start, end, say)
+    return SeedReport(things, len(streams), total, start, end)
+
+
+def _by_id(entity: str, entity_id: int) -> Any:
+    from stadsdata.model.entities import ENTITY_TYPES
+    from stadsdata.query.ast import QueryOptions
+    from stadsdata.store.base import ReadRequest
+
+    return ReadRequest(ENTITY_TYPES[entity], QueryOptions(), id=entity_id, top=1)
+
+
+def readings(site: city.Site, stream: city.Stream, start: datetime, end: datetime) -> list[tuple[datetime, Any]]:
+    """(phenomenon time, result) of a stream in (start, end], on its cadence, gaps left out."""
+    step = timedelta(minutes=stream.every_minutes)
+    epoch = datetime(2020, 1, 6, tzinfo=UTC)  # a Monday: cadences line up on whole hours and days
+    moment = epoch + ((start - epoch) // step + 1) * step
+    out = []
+    while moment <= end:
+        if not in_gap(site.seed, moment):
+            value = stream.value(site.seed, moment)
+            if value is not None:
+                out.append((moment, value))
+        moment += step
+    return out
+
+
+def _history(store: Store, streams: dict[tuple[str, str], int], features: dict[str, int], start: datetime, end: datetime,
+             say: Callable[[str], None]) -> int:  # fmt: skip
+    """The history through the store's bulk path (the one CreateObservations and the MQTT
+    workers use), without a JSON round trip per reading."""
+    rows: list[ObservationRow] = []
+    total = 0
+    for site in city.sites():
+        for stream in site.streams:
+            stream_id, feature = streams[(site.key, stream.key)], features[site.key]
+            rows.extend(ObservationRow(t, t, value, feature, datastream_id=stream_id) for t, value in readings(site, stream, start, end))
+            if len(rows) >= CHUNK:
+                total += _store_rows(store, rows)
+                say(f"{total:,} observations")
+                rows = []
+    total += _store_rows(store, rows)
+    say(f"{total:,} observations")
+    return total
+
+
+def _store_rows(store: Store, rows: list[ObservationRow]) -> int:
+    if rows:
+        with store.write() as tx:
+            tx.insert_observations(rows)
+    return len(rows)
+
+
+def _offer() -> dict[str, Any]:
+    """Route planners may read the charging sessions: at most 10 000 records, 2.50 euro per 1 000."""
+    policy = {
+        "@context": "http://www.w3.org/ns/odrl.jsonld",
+        "@type": "Offer",
+        "uid": "urn:veenhaven:offer:laadsessies",
+        "permission": [{
+            "action": "read",
+            "constraint": [{"leftOperand": "purpose", "operator": "isAnyOf", "rightOperand": ["route planning"]},
+                           {"leftOperand": "count", "operator": "lteq", "rightOperand": 10000}],
+            "duty": [{"action": [{"rdf:value": {"@id": "odrl:compensate"}, "refinement": [
+                {"leftOperand": "payAmount", "operator": "eq", "rightOperand": {"@value": "2.50", "@type": "xsd:decimal"},
+                 "unit": "http://dbpedia.org/resource/Euro"},
+                {"leftOperand": "count", "operator": "eq", "rightOperand": 1000}]}]}],
+        }],
+    }  # fmt: skip
+    parse_policy(policy, kind="Offer")  # the demo's own policy must be one the platform understands
+    return policy
+
+
+def reset_demo_accounts(store: Store) -> dict[str, str]:
+    """Give every demo account a new random password (stored as an argon2 hash); returns them."""
+    passwords = {name: secrets.token_urlsafe(9) for name in ACCOUNTS}
+    now = datetime.now(UTC)
+    with store.write() as tx:
+        for username, (party, admin) in ACCOUNTS.items():
+            existing = tx.access.rows("users", {"username": username}, limit=1)
+            hashed = hash_password(passwords[username])
+            if existing:
+                tx.access.update_row("users", existing[0]["id"], {"password_hash": hashed})
+            else:
+                tx.access.add_user(username, hashed, tx.access.party_id(party), admin, now)
+    return passwords

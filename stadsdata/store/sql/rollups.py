@@ -1,0 +1,182 @@
+"""Hourly rollups of each Datastream's numeric results: count, sum, min and max per UTC hour.
+
+Kept in the transaction that writes the observations, like the per-stream summary
+(`summary.py`): `add` folds a batch in with one upsert per (stream, hour) touched; `rebuild`
+recomputes the hours an update or delete touched from the observations. Only numeric results
+(`result_number`; booleans are not counted) of Datastreams are rolled up; MultiDatastreams
+(array results) are not. `series` reads a range at the resolution that fits a chart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from stadsdata.store.base import ObservationRow, SeriesPoint
+from stadsdata.store.schema import observation_rollups, observations
+from stadsdata.store.sql.codec import encode_result
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+def hour_of(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def numeric(number: float | None) -> float | None:
+    """A stored `result_number` that can be rolled up (not NaN or infinite)."""
+    if number is None:
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+@dataclass
+class _Bucket:
+    count: int
+    sum: float
+    min: float
+    max: float
+
+    def add(self, value: float) -> None:
+        self.count += 1
+        self.sum += value
+        self.min = min(self.min, value)
+        self.max = max(self.max, value)
+
+    def merge(self, other: _Bucket) -> None:
+        self.count += other.count
+        self.sum += other.sum
+        self.min = min(self.min, other.min)
+        self.max = max(self.max, other.max)
+
+
+class HourlyRollups:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
+
+    def add(self, rows: Sequence[ObservationRow]) -> None:
+        buckets: dict[tuple[int, datetime], _Bucket] = {}
+        for row in rows:
+            if row.datastream_id is None:
+                continue
+            value = numeric(encode_result(row.result)[1])  # as stored: booleans and huge ints are not numbers
+            if value is None:
+                continue
+            key = (row.datastream_id, hour_of(row.phenomenon_time_start))
+            bucket = buckets.get(key)
+            if bucket is None:
+                buckets[key] = _Bucket(1, value, value, value)
+            else:
+                bucket.add(value)
+        if buckets:
+            self._upsert(buckets)
+
+    def _upsert(self, buckets: dict[tuple[int, datetime], _Bucket]) -> None:
+        stmt = self._insert(observation_rollups)
+        new = stmt.excluded
+        r = observation_rollups.c
+        least, greatest = (func.least, func.greatest) if self.conn.dialect.name == "postgresql" else (func.min, func.max)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[r.datastream_id, r.bucket_start],
+            set_={
+                "count": r.count + new["count"],
+                "sum": r.sum + new["sum"],
+                "min": least(r.min, new["min"]),
+                "max": greatest(r.max, new["max"]),
+            },
+        )
+        params = [
+            {"datastream_id": stream, "bucket_start": hour, "count": b.count, "sum": b.sum, "min": b.min, "max": b.max}
+            for (stream, hour), b in sorted(buckets.items())  # a fixed order: no deadlock between writers
+        ]
+        self.conn.execute(stmt, params)
+
+    def hours_of(self, observation_ids: Sequence[int]) -> set[tuple[int, datetime]]:
+        """The (Datastream, hour) buckets the given observations are in now."""
+        if not observation_ids:
+            return set()
+        o = observations.c
+        stmt = select(o.datastream_id, o.phenomenon_time_start).where(o.id.in_(list(observation_ids)), o.datastream_id.is_not(None))
+        return {(stream, hour_of(start)) for stream, start in self.conn.execute(stmt)}
+
+    def rebuild(self, buckets: Iterable[tuple[int, datetime]]) -> None:
+        """Recompute these buckets from the observations (after an update or delete)."""
+        o, r = observations.c, observation_rollups.c
+        for stream, hour in sorted(set(buckets)):
+            self.conn.execute(delete(observation_rollups).where(r.datastream_id == stream, r.bucket_start == hour))
+            rows = self.conn.execute(
+                select(o.result_number).where(
+                    o.datastream_id == stream,
+                    o.phenomenon_time_start >= hour,
+                    o.phenomenon_time_start < hour + HOUR,
+                    o.result_number.is_not(None),
+                )
+            ).scalars()
+            fold: _Bucket | None = None
+            for value in rows:
+                number = numeric(value)
+                if number is None:
+                    continue
+                if fold is None:
+                    fold = _Bucket(1, number, number, number)
+                else:
+                    fold.add(number)
+            if fold is not None:
+                self._upsert({(stream, hour): fold})
+
+    def rebuild_streams(self, stream_ids: Iterable[int]) -> None:
+        """Recompute every bucket of these Datastreams (after a FeatureOfInterest change: cheap
+        to call, but reads all of a stream's observations)."""
+        o = observations.c
+        for stream in sorted(set(stream_ids)):
+            self.conn.execute(delete(observation_rollups).where(observation_rollups.c.datastream_id == stream))
+            hours = {hour_of(t) for t in self.conn.execute(select(o.phenomenon_time_start).where(o.datastream_id == stream)).scalars()}
+            self.rebuild((stream, hour) for hour in hours)
+
+    def series(self, datastream_id: int, start: datetime, end: datetime, resolution: str) -> list[SeriesPoint]:
+        """The points of [start, end): 'raw' observations, or 'hour'/'day' aggregates (a day
+        folds the hours of one UTC day)."""
+        o, r = observations.c, observation_rollups.c
+        if resolution == "raw":
+            stmt = (
+                select(o.phenomenon_time_start, o.result_number)
+                .where(o.datastream_id == datastream_id, o.phenomenon_time_start >= start, o.phenomenon_time_start < end,
+                       o.result_number.is_not(None))  # fmt: skip
+                .order_by(o.phenomenon_time_start, o.id)
+            )
+            return [SeriesPoint(t, 1, v, v, v) for t, v in self.conn.execute(stmt)]
+        stmt = (
+            select(r.bucket_start, r.count, r.sum, r.min, r.max)
+            .where(r.datastream_id == datastream_id, r.bucket_start >= hour_of(start), r.bucket_start < end)
+            .order_by(r.bucket_start)
+        )
+        rows = self.conn.execute(stmt).all()
+        if resolution == "hour":
+            return [SeriesPoint(t, count, total / count, low, high, total) for t, count, total, low, high in rows]
+        days: list[list[Any]] = []  # [day, count, sum, min, max]
+        for t, count, total, low, high in rows:
+            day = t.replace(hour=0)
+            if days and days[-1][0] == day:
+                last = days[-1]
+                last[1] += count
+                last[2] += total
+                last[3] = min(last[3], low)
+                last[4] = max(last[4], high)
+            else:
+                days.append([day, count, total, low, high])
+        return [SeriesPoint(day, count, total / count, low, high, total) for day, count, total, low, high in days]
+
+    def count(self, datastream_id: int, start: datetime, end: datetime) -> int:
+        """About how many numeric observations [start, end) holds (whole hours at the edges)."""
+        r = observation_rollups.c
+        stmt = select(func.coalesce(func.sum(r.count), 0)).where(
+            r.datastream_id == datastream_id, r.bucket_start >= hour_of(start), r.bucket_start < end
+        )
+        return int(self.conn.execute(stmt).scalar_one())

@@ -1,0 +1,205 @@
+"""The web UI in headless Chromium (Playwright driving Debian's `chromium`), against a real
+`stadsdata serve --demo` with 3 days of history and its simulator running: the map shows the
+demo sensors, clicking one on the map opens its chart, the language switch works, a dashboard
+renders, and a resident's withdrawn consent hides their sensor from the official who read it.
+The screenshots in docs/screenshots/ are taken here."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _browser_problem() -> str | None:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "playwright is not installed"
+    if not Path(CHROMIUM).exists():
+        return f"no Chromium at {CHROMIUM} (Debian package 'chromium'; .ci/run installs it)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    problem = _browser_problem()
+    if problem is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(problem)
+        pytest.skip(problem)
+    directory = tmp_path_factory.mktemp("demo")
+    port = free_port()
+    env = {**os.environ, "STADSDATA_ACCESS_MODE": "enforced", "STADSDATA_DEMO_DAYS": "3", "STADSDATA_DEMO_INTERVAL_S": "1", "STADSDATA_BASEMAP": "none",
+           "STADSDATA_MQTT_EMBEDDED": "true", "STADSDATA_MQTT_PORT": str(free_port()), "STADSDATA_LOG_LEVEL": "warning"}  # fmt: skip
+    log = directory / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "stadsdata.cli", "serve", "--demo", "--database", str(directory / "demo.db"), "--port", str(port)],
+            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=directory,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"stadsdata serve --demo did not start:\n{log.read_text()}")
+            time.sleep(0.3)
+        # The accounts' passwords are printed once at start, and nowhere stored in clear.
+        passwords = dict(re.findall(r"^\s+(beheerder|analist|jansen|laadnet)\s+(\S+)", log.read_text(), re.M))
+        assert set(passwords) == {"beheerder", "analist", "jansen", "laadnet"}, log.read_text()
+        yield {"base": base, "passwords": passwords}
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+
+
+@pytest.fixture(scope="module")
+def browser(demo_server: dict[str, Any]) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def new_page(browser: Any, **options: Any) -> Any:
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, **options)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors
+    return page
+
+
+def sign_in(page: Any, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Gebruikersnaam").fill(username)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(f"{base}/my-data")
+
+
+def test_the_map_shows_the_demo_sensors_and_a_click_opens_a_chart(demo_server: dict[str, Any], browser: Any) -> None:
+    base = demo_server["base"]
+    visible = httpx.get(f"{base}/v1.1/Things?$count=true&$top=0").json()["@iot.count"]
+    assert visible == 125  # 127 sites; the 2 residents' sensors are not for the anonymous
+    page = new_page(browser)
+    page.goto(f"{base}/")
+    page.wait_for_selector("body[data-map-ready]", state="attached", timeout=30_000)
+    assert page.locator("#status").inner_text() == "125 sensoren"
+    assert int(page.eval_on_selector("body", "b => b.dataset.mapMarkers")) == visible
+    assert page.locator(".sensor-cluster").count() > 0  # clustered
+    page.select_option("#property", "PM10")
+    assert page.locator("#status").inner_text() == "20 sensoren"
+    assert page.locator("#legend li").count() == 6  # five bands and 'no reading'
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "map.png"))
+    # Click a sensor on the map: zoom until it stands alone, click its circle, follow the popup.
+    point = page.evaluate("""() => new Promise((done) => {
+        const { map, clusters, shown } = window.stadsdataMap;
+        clusters.reveal(shown()[0], (marker) => {
+            const p = map.latLngToContainerPoint(marker.getLatLng());
+            const box = map.getContainer().getBoundingClientRect();
+            done({ x: box.left + p.x, y: box.top + p.y });
+        });
+    })""")
+    page.mouse.click(point["x"], point["y"])
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    assert "PM10" in popup.inner_text()
+    popup.get_by_role("link", name="Bekijk sensor").click()
+    page.wait_for_url(re.compile(r".*/sensors/\d+$"))
+    page.wait_for_selector("body[data-chart-ready=true]", state="attached", timeout=30_000)
+    assert page.locator("#chart canvas").count() >= 1  # uPlot drew it
+    assert int(page.eval_on_selector("body", "b => b.dataset.chartPoints")) > 100
+    assert "Open" in page.locator("#meta").inner_text()  # the access level
+    page.get_by_role("button", name="Maand").click()
+    page.wait_for_selector("body[data-chart-ready=true]", state="attached", timeout=30_000)
+    page.screenshot(path=str(SCREENSHOTS / "sensor.png"))
+    assert page.errors == []
+
+
+def test_the_language_switch(demo_server: dict[str, Any], browser: Any) -> None:
+    page = new_page(browser)
+    page.goto(f"{demo_server['base']}/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Sensoren in de stad"
+    page.get_by_role("link", name="EN", exact=True).click()
+    page.wait_for_selector("html[lang=en]")
+    assert page.get_by_role("heading", level=1).inner_text() == "Sensors in the city"
+    page.wait_for_selector("body[data-map-ready]", state="attached", timeout=30_000)
+    assert page.locator("#status").inner_text() == "125 sensors"
+    page.get_by_role("link", name="Dashboards").click()  # remembered on the next page
+    assert page.get_by_role("heading", level=1).inner_text() == "Dashboards"
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("link", name="Air quality").count() == 1
+    assert page.errors == []
+
+
+def test_a_dashboard_renders(demo_server: dict[str, Any], browser: Any) -> None:
+    page = new_page(browser)
+    page.goto(f"{demo_server['base']}/dashboards?lang=nl")
+    page.get_by_role("link", name="Luchtkwaliteit").click()
+    page.wait_for_selector("body[data-dashboard-ready=true]", state="attached", timeout=30_000)
+    values = page.locator(".kpi-value").all_inner_texts()
+    assert len(values) == 3 and all(re.match(r"^\d+(,\d+)? µg/m³$", v) for v in values), values
+    assert page.locator(".panel-chart canvas").count() >= 1
+    assert page.locator(".panel-map .map").get_attribute("data-markers") == "20"  # one circle per PM2.5 sensor
+    assert page.locator(".card .error").count() == 0
+    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_a_withdrawn_consent_hides_the_data_on_the_page(demo_server: dict[str, Any], browser: Any) -> None:
+    base, passwords = demo_server["base"], demo_server["passwords"]
+    official = new_page(browser)
+    sign_in(official, base, "analist", passwords["analist"])  # a department of the municipality
+    things = official.evaluate("() => fetch('/v1.1/Things?$filter=properties/owner eq \\'bewoner\\'&$select=id,name').then(r => r.json())")
+    by_name = {t["name"]: t["@iot.id"] for t in things["value"]}
+    assert set(by_name) == {"Bewonerssensor Beukenhof"}  # Jansen gave the municipality consent; El Amrani did not
+    sensor = f"{base}/sensors/{by_name['Bewonerssensor Beukenhof']}"
+    official.goto(sensor)
+    official.wait_for_selector("body[data-chart-ready=true]", state="attached", timeout=30_000)
+    assert int(official.eval_on_selector("body", "b => b.dataset.chartPoints")) > 0
+    assert "Beperkt" in official.locator("#meta").inner_text()
+
+    resident = new_page(browser)
+    sign_in(resident, base, "jansen", passwords["jansen"])
+    resident.wait_for_selector("body[data-mydata-ready=true]", state="attached", timeout=15_000)
+    row = resident.locator("#consents tbody tr").filter(has_text="luchtkwaliteitsonderzoek")
+    assert "gegeven" in row.inner_text()
+    audit = resident.locator("#audit tbody").inner_text()
+    assert "user:analist" in audit and "consent" in audit  # the resident sees who read their data
+    row.get_by_role("button", name="Intrekken").click()
+    resident.wait_for_function("() => document.querySelector('#consents tbody').innerText.includes('ingetrokken')")
+
+    official.reload()
+    official.wait_for_selector("body[data-chart-ready=error]", state="attached", timeout=30_000)
+    assert official.locator("#status").inner_text() == "Deze sensor bestaat niet, of u mag hem niet zien."
+    assert official.locator("#chart canvas").count() == 0
+    assert official.errors == [] and resident.errors == []
