@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,7 @@ class Series:
     start: datetime
     end: datetime
     resolution: str
+    bucket_hours: int  # of an aggregate point: 1 … ('hour'), or 24 × days ('day'); 0 for raw
     points: list[SeriesPoint]
     location: dict[str, Any] | None  # GeoJSON geometry of the Thing's Location, for GeoJSON output
     dataset: dict[str, Any] | None = None  # the dataset the stream belongs to: name, title, access level, owner
@@ -64,7 +66,7 @@ class Series:
 
     def as_json_head(self) -> dict[str, Any]:
         return {"datastream": self.datastream, "dataset": self.dataset, "from": _iso(self.start), "to": _iso(self.end),
-                "resolution": self.resolution}  # fmt: skip
+                "resolution": self.resolution, "bucketHours": self.bucket_hours}  # fmt: skip
 
     def as_csv(self) -> str:
         out = io.StringIO()
@@ -107,8 +109,10 @@ def parse_time(value: str | None, field: str, default: datetime) -> datetime:
 
 def read_series(
     store: Store, access: AccessPolicy, caller: Caller, datastream_id: int, start: datetime, end: datetime, resolution: str,
-    request: str,
+    request: str, max_points: int | None = None,
 ) -> Series:  # fmt: skip
+    """With `max_points` (e.g. twice the chart's width in pixels) 'auto' picks buckets of as
+    many whole hours (or days) as keep the series within that many points."""
     if resolution not in RESOLUTIONS:
         raise BadRequest(f"resolution must be one of {', '.join(RESOLUTIONS)}", field="resolution")
     if end <= start:
@@ -121,11 +125,12 @@ def read_series(
         if not found:
             raise NotFound(f"Datastream {datastream_id} does not exist")
         stream = found[0]
+        bucket = 1
         if resolution == "auto":
-            resolution = _resolution(tx.series_count(datastream_id, start, end), start, end)
+            resolution, bucket = _resolution(tx.series_count(datastream_id, start, end), start, end, max_points)
         elif resolution == "raw" and tx.series_count(datastream_id, start, end) > MAX_RAW:
             raise BadRequest(f"more than {MAX_RAW} observations in this range: ask for resolution=hour or day", field="resolution")
-        points = tx.series(datastream_id, start, end, resolution)
+        points = tx.series(datastream_id, start, end, resolution, bucket)
         location = _location(tx, stream, scope)
         dataset = _dataset(tx, caller, datastream_id)
         events = access.audit_stream_reads(caller, tx, Counter({("Datastream", datastream_id): len(points)}), request)
@@ -136,15 +141,20 @@ def read_series(
         with store.write() as tx:
             tx.access.add_audit_events(events)
     summary = {k: stream.get(k) for k in ("id", "name", "unitOfMeasurement", "observationType")}
-    return Series(summary, start, end, resolution, points, location, dataset)
+    hours = 0 if resolution == "raw" else bucket * (24 if resolution == "day" else 1)
+    return Series(summary, start, end, resolution, hours, points, location, dataset)
 
 
-def _resolution(count: int, start: datetime, end: datetime) -> str:
-    if count <= RAW_LIMIT:
-        return "raw"
-    if (end - start) / timedelta(hours=1) <= HOUR_LIMIT:
-        return "hour"
-    return "day"
+def _resolution(count: int, start: datetime, end: datetime, max_points: int | None = None) -> tuple[str, int]:
+    """(resolution, buckets of how many hours or days) for 'auto'."""
+    limit = min(RAW_LIMIT, max_points) if max_points else RAW_LIMIT
+    if count <= limit:
+        return "raw", 1
+    hours = math.ceil((end - start) / timedelta(hours=1))
+    if max_points:
+        step = max(1, math.ceil(hours / max_points))
+        return ("day", math.ceil(step / 24)) if step >= 24 else ("hour", step)
+    return ("hour", 1) if hours <= HOUR_LIMIT else ("day", 1)
 
 
 def _location(tx: Any, stream: dict[str, Any], scope: Any) -> dict[str, Any] | None:

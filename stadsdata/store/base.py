@@ -348,10 +348,11 @@ class Transaction(ABC):
         from the per-stream summary: one row per stream, in Thing and Datastream id order."""
 
     @abstractmethod
-    def series(self, datastream_id: int, start: datetime, end: datetime, resolution: str) -> list[SeriesPoint]:
+    def series(self, datastream_id: int, start: datetime, end: datetime, resolution: str, bucket_hours: int = 1) -> list[SeriesPoint]:
         """The numeric results of a Datastream in [start, end) for a chart: 'raw' observations,
-        or 'hour' / 'day' aggregates (count, mean, min, max) from the hourly rollups. The
-        caller checks first that the Datastream may be read."""
+        or aggregates (count, mean, min, max) of buckets of `bucket_hours` hours ('hour') or
+        days ('day') from the hourly rollups. The caller checks first that the Datastream may
+        be read."""
 
     @abstractmethod
     def series_count(self, datastream_id: int, start: datetime, end: datetime) -> int:

@@ -203,3 +203,31 @@ def test_a_withdrawn_consent_hides_the_data_on_the_page(demo_server: dict[str, A
     assert official.locator("#status").inner_text() == "Deze sensor bestaat niet, of u mag hem niet zien."
     assert official.locator("#chart canvas").count() == 0
     assert official.errors == [] and resident.errors == []
+
+
+def test_an_admin_edits_a_dashboard_in_the_page(demo_server: dict[str, Any], browser: Any) -> None:
+    import json
+
+    base, passwords = demo_server["base"], demo_server["passwords"]
+    visitor = new_page(browser)
+    visitor.goto(f"{base}/dashboards/parkeren")
+    assert visitor.locator("#editor").count() == 0  # only admins see the editor
+    admin = new_page(browser)
+    sign_in(admin, base, "beheerder", passwords["beheerder"])
+    admin.goto(f"{base}/dashboards/parkeren")
+    admin.wait_for_selector("body[data-dashboard-ready=true]", state="attached", timeout=30_000)
+    admin.get_by_text("Bewerken").click()
+    document = json.loads(admin.get_by_label("Dashboard als JSON").input_value())
+    document["panels"][0]["statistic"] = "median"  # not a statistic: refused, naming the field
+    admin.get_by_label("Dashboard als JSON").fill(json.dumps(document))
+    admin.get_by_role("button", name="Opslaan").click()
+    admin.wait_for_function("() => document.querySelector('#save-status').textContent.includes('panels.0.kpi.statistic')")
+    document["panels"][0]["statistic"] = "max"
+    document["title"]["nl"] = "Parkeren in Veenhaven"
+    admin.get_by_label("Dashboard als JSON").fill(json.dumps(document))
+    admin.get_by_role("button", name="Opslaan").click()
+    admin.wait_for_function("() => document.querySelector('#save-status').textContent === 'Opgeslagen.'")
+    assert admin.locator("#dashboard-title").inner_text() == "Parkeren in Veenhaven"
+    stored = httpx.get(f"{base}/api/v1/dashboards/parkeren").json()
+    assert stored["title"]["nl"] == "Parkeren in Veenhaven" and stored["panels"][0]["statistic"] == "max"
+    assert admin.errors == []

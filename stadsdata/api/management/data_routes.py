@@ -34,6 +34,9 @@ def add_data_routes(router: APIRouter, tools: Endpoints, Who: Any, sta: StaServi
         from_: Annotated[str | None, Query(alias="from", description="ISO 8601 with a zone; default: `to` minus 7 days")] = None,
         to: Annotated[str | None, Query(description="ISO 8601 with a zone; default: now")] = None,
         resolution: Annotated[str, Query(description=f"one of {', '.join(RESOLUTIONS)}")] = "auto",
+        maxPoints: Annotated[
+            int | None, Query(ge=10, le=100_000, description="'auto': at most about this many points (e.g. twice the chart's width in pixels)")
+        ] = None,
         format: Annotated[
             Literal["json", "columns", "csv", "geojson"],
             Query(description="json (points), columns (arrays, times in epoch seconds), csv or geojson"),
@@ -42,7 +45,7 @@ def add_data_routes(router: APIRouter, tools: Endpoints, Who: Any, sta: StaServi
         end = parse_time(to, "to", datetime.now(UTC))
         start = parse_time(from_, "from", end - timedelta(days=7))
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        series = read_series(tools.store, sta.access, who, datastream_id, start, end, resolution, f"GET {path}")
+        series = read_series(tools.store, sta.access, who, datastream_id, start, end, resolution, f"GET {path}", maxPoints)
         if format == "csv":
             name = f"datastream-{datastream_id}-{series.resolution}.csv"
             return Response(series.as_csv(), media_type="text/csv; charset=utf-8",

@@ -19,9 +19,11 @@ from sqlalchemy.engine import Connection
 
 from stadsdata.store.base import ObservationRow, SeriesPoint
 from stadsdata.store.schema import observation_rollups, observations
-from stadsdata.store.sql.codec import encode_result
+from stadsdata.store.sql.codec import _MAX_EXACT_INT
+from stadsdata.store.types import EPOCH
 
 HOUR = timedelta(hours=1)
+_INFINITE = (float("inf"), float("-inf"))
 DAY = timedelta(days=1)
 
 
@@ -62,21 +64,39 @@ class HourlyRollups:
         self._insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
 
     def add(self, rows: Sequence[ObservationRow]) -> None:
-        buckets: dict[tuple[int, datetime], _Bucket] = {}
+        # The hot path of every ingest: plain loops, the hour computed once per run of rows in
+        # the same hour (batches are mostly in time order), numbers tested as `encode_result`
+        # stores them (booleans, text and integers beyond 2**53 are not numbers here).
+        buckets: dict[tuple[int, datetime], list[float]] = {}  # -> [count, sum, min, max]
+        hour = hour_end = None
         for row in rows:
-            if row.datastream_id is None:
+            stream = row.datastream_id
+            value = row.result
+            kind = type(value)
+            if stream is None or (kind is not float and kind is not int):
                 continue
-            value = numeric(encode_result(row.result)[1])  # as stored: booleans and huge ints are not numbers
-            if value is None:
+            if kind is int:
+                if abs(value) > _MAX_EXACT_INT:
+                    continue
+                value = float(value)
+            elif value != value or value in _INFINITE:
                 continue
-            key = (row.datastream_id, hour_of(row.phenomenon_time_start))
-            bucket = buckets.get(key)
+            moment = row.phenomenon_time_start
+            if hour is None or not (hour <= moment < hour_end):  # type: ignore[operator]
+                hour = hour_of(moment)
+                hour_end = hour + HOUR
+            bucket = buckets.get((stream, hour))
             if bucket is None:
-                buckets[key] = _Bucket(1, value, value, value)
+                buckets[(stream, hour)] = [1, value, value, value]
             else:
-                bucket.add(value)
+                bucket[0] += 1
+                bucket[1] += value
+                if value < bucket[2]:
+                    bucket[2] = value
+                if value > bucket[3]:
+                    bucket[3] = value
         if buckets:
-            self._upsert(buckets)
+            self._upsert({key: _Bucket(int(b[0]), b[1], b[2], b[3]) for key, b in buckets.items()})
 
     def _upsert(self, buckets: dict[tuple[int, datetime], _Bucket]) -> None:
         stmt = self._insert(observation_rollups)
@@ -140,9 +160,10 @@ class HourlyRollups:
             hours = {hour_of(t) for t in self.conn.execute(select(o.phenomenon_time_start).where(o.datastream_id == stream)).scalars()}
             self.rebuild((stream, hour) for hour in hours)
 
-    def series(self, datastream_id: int, start: datetime, end: datetime, resolution: str) -> list[SeriesPoint]:
-        """The points of [start, end): 'raw' observations, or 'hour'/'day' aggregates (a day
-        folds the hours of one UTC day)."""
+    def series(self, datastream_id: int, start: datetime, end: datetime, resolution: str, bucket_hours: int = 1) -> list[SeriesPoint]:
+        """The points of [start, end): 'raw' observations, or aggregates of buckets of
+        `bucket_hours` hours ('hour') or of UTC days ('day'; `bucket_hours` days), folded from
+        the hourly rollups. Buckets are aligned on the Unix epoch (so on UTC midnight)."""
         o, r = observations.c, observation_rollups.c
         if resolution == "raw":
             stmt = (
@@ -158,20 +179,21 @@ class HourlyRollups:
             .order_by(r.bucket_start)
         )
         rows = self.conn.execute(stmt).all()
-        if resolution == "hour":
+        step = HOUR * max(1, bucket_hours) * (24 if resolution == "day" else 1)
+        if step == HOUR:
             return [SeriesPoint(t, count, total / count, low, high, total) for t, count, total, low, high in rows]
-        days: list[list[Any]] = []  # [day, count, sum, min, max]
+        buckets: list[list[Any]] = []  # [bucket start, count, sum, min, max]
         for t, count, total, low, high in rows:
-            day = t.replace(hour=0)
-            if days and days[-1][0] == day:
-                last = days[-1]
+            bucket = EPOCH + ((t - EPOCH) // step) * step
+            if buckets and buckets[-1][0] == bucket:
+                last = buckets[-1]
                 last[1] += count
                 last[2] += total
                 last[3] = min(last[3], low)
                 last[4] = max(last[4], high)
             else:
-                days.append([day, count, total, low, high])
-        return [SeriesPoint(day, count, total / count, low, high, total) for day, count, total, low, high in days]
+                buckets.append([bucket, count, total, low, high])
+        return [SeriesPoint(b, count, total / count, low, high, total) for b, count, total, low, high in buckets]
 
     def count(self, datastream_id: int, start: datetime, end: datetime) -> int:
         """About how many numeric observations [start, end) holds (whole hours at the edges)."""

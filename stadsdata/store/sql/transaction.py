@@ -244,8 +244,8 @@ class SqlTransaction(Transaction):
     def latest_values(self, scope: ScopeFn, observed_property: str | None = None) -> list[LatestValue]:
         return latest_values(self.conn, self.reader.compiler(scope), observed_property)
 
-    def series(self, datastream_id: int, start: datetime, end: datetime, resolution: str) -> list[SeriesPoint]:
-        return self.rollups.series(datastream_id, start, end, resolution)
+    def series(self, datastream_id: int, start: datetime, end: datetime, resolution: str, bucket_hours: int = 1) -> list[SeriesPoint]:
+        return self.rollups.series(datastream_id, start, end, resolution, bucket_hours)
 
     def series_count(self, datastream_id: int, start: datetime, end: datetime) -> int:
         return self.rollups.count(datastream_id, start, end)

@@ -136,9 +136,16 @@ def test_series_resolutions_and_formats(web: Web) -> None:
     three = f"from={T0.isoformat()}&to={(T0 + timedelta(days=3)).isoformat()}".replace("+", "%2B")
     auto = client.get(f"/api/v1/datastreams/1/series?{three}").json()
     assert auto["resolution"] == "raw" and len(auto["points"]) == 4320  # up to 5 000 readings: raw
-    assert _resolution(5_001, T0, T0 + timedelta(days=7)) == "hour"  # more: hourly means …
-    assert _resolution(525_600, T0, T0 + timedelta(days=365)) == "hour"  # … also for a year of minutes (8 760 points)
-    assert _resolution(1_000_000, T0, T0 + timedelta(days=2 * 365)) == "day"  # longer: daily
+    assert _resolution(5_001, T0, T0 + timedelta(days=7)) == ("hour", 1)  # more: hourly means …
+    assert _resolution(525_600, T0, T0 + timedelta(days=365)) == ("hour", 1)  # … also for a year of minutes (8 760 points)
+    assert _resolution(1_000_000, T0, T0 + timedelta(days=2 * 365)) == ("day", 1)  # longer: daily
+    # With maxPoints: buckets of as many hours (days) as keep within it.
+    assert _resolution(525_600, T0, T0 + timedelta(days=365), 2_400) == ("hour", 4)
+    assert _resolution(1_000_000, T0, T0 + timedelta(days=2 * 365), 700) == ("day", 2)
+    assert _resolution(1_000, T0, T0 + timedelta(days=1), 2_400) == ("raw", 1)
+    fitted = client.get(f"/api/v1/datastreams/1/series?{three}&maxPoints=36&format=columns").json()
+    assert (fitted["resolution"], fitted["bucketHours"], len(fitted["columns"]["time"])) == ("hour", 2, 36)
+    assert set(fitted["columns"]["count"]) == {120} and fitted["columns"]["time"][1] - fitted["columns"]["time"][0] == 7200
     hours = client.get(f"/api/v1/datastreams/1/series?{three}&resolution=hour").json()
     assert len(hours["points"]) == 72 and hours["points"][0] == {"time": "2026-03-02T00:00:00Z", "count": 60, "mean": 29.5, "min": 0.0, "max": 59.0}
     columns = client.get(f"/api/v1/datastreams/1/series?{three}&resolution=hour&format=columns").json()["columns"]

@@ -5,9 +5,11 @@
 const Charts = (() => {
   const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
 
-  function seriesUrl(id, from, to, resolution, format) {
+  // maxPoints: about twice the chart's width in pixels — more points than that cannot be seen.
+  function seriesUrl(id, from, to, resolution, format, maxPoints) {
     const params = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
     if (resolution) params.set("resolution", resolution);
+    if (maxPoints) params.set("maxPoints", String(Math.max(10, Math.round(maxPoints))));
     params.set("format", format || "columns");
     return `/api/v1/datastreams/${id}/series?${params}`;
   }

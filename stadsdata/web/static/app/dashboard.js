@@ -47,7 +47,7 @@
     const list = [];
     for (const id of ids) {
       try {
-        const series = await SD.api(Charts.seriesUrl(id, from, to));
+        const series = await SD.api(Charts.seriesUrl(id, from, to, null, null, 2 * Math.max(box.clientWidth, 300)));
         series.label = series.datastream.name;
         list.push(series);
       } catch (error) {

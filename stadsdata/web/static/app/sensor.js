@@ -71,12 +71,13 @@
     }
     const to = range ? range[1] : endOf(stream);
     const from = range ? range[0] : new Date(to.getTime() - days * 86400000);
-    const url = Charts.seriesUrl(stream["@iot.id"], from, to);
+    const points = 2 * Math.max(chart.clientWidth, 300);
+    const url = Charts.seriesUrl(stream["@iot.id"], from, to, null, null, points);
     const apiSeries = document.getElementById("api-series");
     apiSeries.href = SD.root + url;
     apiSeries.querySelector("code").textContent = url.split("?")[0];
-    document.getElementById("download-csv").href = SD.root + Charts.seriesUrl(stream["@iot.id"], from, to, null, "csv");
-    document.getElementById("download-geojson").href = SD.root + Charts.seriesUrl(stream["@iot.id"], from, to, null, "geojson");
+    document.getElementById("download-csv").href = SD.root + Charts.seriesUrl(stream["@iot.id"], from, to, null, "csv", points);
+    document.getElementById("download-geojson").href = SD.root + Charts.seriesUrl(stream["@iot.id"], from, to, null, "geojson", points);
     document.body.dataset.chartReady = "loading";
     let series;
     try {
@@ -90,7 +91,9 @@
     const name = (stream.ObservedProperty && stream.ObservedProperty.name) || stream.name;
     series.label = `${name} (${SD.unit(stream)})`;
     chart.setAttribute("aria-label", SD.t("sensor.chart", { name }));
-    caption.textContent = `${SD.time(series.from)} – ${SD.time(series.to)} · ${SD.t(`sensor.resolution.${series.resolution}`)} · ${series.columns.time.length.toLocaleString()}`;
+    const every = series.resolution === "raw" ? SD.t("sensor.resolution.raw")
+      : SD.t(`sensor.resolution.${series.resolution}`) + (series.bucketHours > 1 && series.bucketHours !== 24 ? ` (${series.bucketHours % 24 === 0 ? `${series.bucketHours / 24} d` : `${series.bucketHours} h`})` : "");
+    caption.textContent = `${SD.time(series.from)} – ${SD.time(series.to)} · ${every} · ${series.columns.time.length.toLocaleString()}`;
     if (!series.columns.time.length) {
       chart.replaceChildren(SD.el("p", { text: SD.t("sensor.nodata") }));
       SD.status(SD.t("sensor.nodata"));
