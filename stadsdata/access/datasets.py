@@ -112,11 +112,17 @@ class DatasetAccess(AccessPolicy):
         if not guarded:
             return []
         counts: dict[int, int] = {}
-        for stream in ("Datastream", "MultiDatastream"):
-            ids = sorted(i for kind, i in seen if kind == stream)
-            for stream_id, dataset in tx.access.stream_datasets(stream, ids).items() if ids else ():
+        if snapshot.guarded_streams is not None:  # the snapshot knows the streams of non-public datasets
+            for key, n in seen.items():
+                dataset = snapshot.guarded_streams.get(key)
                 if dataset is not None:
-                    counts[dataset] = counts.get(dataset, 0) + seen[(stream, stream_id)]
+                    counts[dataset] = counts.get(dataset, 0) + n
+        else:
+            for stream in ("Datastream", "MultiDatastream"):
+                ids = sorted(i for kind, i in seen if kind == stream)
+                for stream_id, dataset in tx.access.stream_datasets(stream, ids).items() if ids else ():
+                    if dataset is not None:
+                        counts[dataset] = counts.get(dataset, 0) + seen[(stream, stream_id)]
         chain = party_chain(caller.party_id, snapshot)
         events = []
         for dataset, n in sorted(counts.items()):

@@ -116,6 +116,9 @@ class AccessSnapshot:
     # (dataset, party) -> [(agreement id, ODRL policy)] of active agreements; records read under each
     agreements: dict[tuple[int, int], list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     agreement_usage: Mapping[int, int] = field(default_factory=dict)  # read when asked (see store/sql/access.py)
+    # (stream entity name, id) -> dataset of every stream in a non-public dataset: what the audit
+    # needs without a query per read; None when the store does not keep it (ask stream_datasets)
+    guarded_streams: Mapping[tuple[str, int], int] | None = None
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,12 @@ class _Raw:
     def __init__(self, conn: Connection) -> None:
         d, p, g, c, a = datasets.c, parties.c, dataset_grants.c, consents.c, agreements.c
         self.datasets = {r[0]: (r[1], r[2]) for r in conn.execute(select(d.id, d.access_level, d.owner_party_id))}
+        guarded = [i for i, (level, _) in self.datasets.items() if level != "public"]
+        self.guarded_streams: dict[tuple[str, int], int] = {}
+        for kind, table in _STREAMS.items():
+            if guarded:
+                rows = conn.execute(select(table.c.id, table.c.dataset_id).where(table.c.dataset_id.in_(guarded)))
+                self.guarded_streams.update(((kind, r[0]), r[1]) for r in rows)
         if not self.datasets:  # no datasets: nothing else can matter
             self.parents: dict[int, int | None] = {}
             self.kinds: dict[int, str] = {}
@@ -82,12 +88,13 @@ class _Raw:
     def at(self, now: datetime) -> AccessSnapshot:
         """The snapshot at `now` (reused until the next start or end of a validity window)."""
         if not self.datasets:
-            return AccessSnapshot({}, {}, {})
+            return AccessSnapshot({}, {}, {}, guarded_streams={})
         if self._at is not None and self._at[0] <= now and (self._at[1] is None or now < self._at[1]):
             return self._at[2]
         grants = {(r[0], r[1]): r[2] for r in self.grants if (r[3] is None or r[3] <= now) and (r[4] is None or r[4] > now)}
         consented = {(r[0], r[1]): r[2] for r in self.consents if r[3] is None or r[3] > now}
-        snapshot = AccessSnapshot(self.datasets, self.parents, grants, consented, self.kinds, self.agreements)
+        snapshot = AccessSnapshot(self.datasets, self.parents, grants, consented, self.kinds, self.agreements,
+                                  guarded_streams=self.guarded_streams)  # fmt: skip
         boundaries = [t for r in self.grants for t in (r[3], r[4]) if t is not None and t > now]
         boundaries += [r[3] for r in self.consents if r[3] is not None and r[3] > now]
         self._at = (now, min(boundaries, default=None), snapshot)
