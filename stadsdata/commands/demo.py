@@ -12,12 +12,17 @@ import typer
 from stadsdata.settings import Settings
 
 
-def prepare_demo(store: Any, service: Any, echo: Callable[[str], None], *, days: int = 30) -> None:
-    """Seed the demo city once (an empty database), then give its accounts new passwords."""
+def prepare_demo(store: Any, service: Any, echo: Callable[[str], None], *, days: int = 30) -> bool:
+    """Seed the demo city once (an empty database), then give its accounts new passwords.
+    False (and nothing done) when the database holds other data: the demo is not mixed in."""
     from stadsdata.demo.seed import ACCOUNTS, is_seeded, reset_demo_accounts, seed
+    from stadsdata.model.entities import THING
 
     if is_seeded(store):
         echo("stadsdata demo: the demo city is already in this database")
+    elif _has_things(store, THING):
+        echo("stadsdata demo: this database already holds other data; the demo city is not added (use a new database file)")
+        return False
     else:
         started = time.monotonic()
         echo(f"stadsdata demo: building Veenhaven, a fictional city, with {days} days of history …")
@@ -28,6 +33,15 @@ def prepare_demo(store: Any, service: Any, echo: Callable[[str], None], *, days:
     echo("stadsdata demo: sign in with (new passwords at every start, not stored anywhere in clear):")
     for username, (party, admin) in ACCOUNTS.items():
         echo(f"  {username:<10} {passwords[username]:<14} {party}{' (admin)' if admin else ''}")
+    return True
+
+
+def _has_things(store: Any, thing: Any) -> bool:
+    from stadsdata.query.ast import QueryOptions
+    from stadsdata.store.base import ReadRequest
+
+    with store.read_only() as tx:
+        return bool(tx.read(ReadRequest(thing, QueryOptions(), top=1)).records)
 
 
 def demo(

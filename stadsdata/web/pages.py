@@ -30,6 +30,13 @@ from stadsdata.web.basemaps import basemap
 from stadsdata.web.i18n import COOKIE as LANG_COOKIE
 from stadsdata.web.i18n import Translator, pick_language
 
+# The SensorThings query of the sensor page: the page preloads it while its scripts load, and its
+# script reads it from the page's configuration (one string, so the preload is used).
+SENSOR_QUERY = (
+    "/v1.1/Things({id})?$expand=Locations($select=location,name),"
+    "Datastreams($expand=ObservedProperty($select=name,definition),Sensor($select=name),"
+    "Observations($top=1;$orderby=phenomenonTime desc;$select=result,phenomenonTime))"
+)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -84,7 +91,8 @@ def build_pages(store: Store, settings: Settings, authenticator: Authenticator, 
 
     @router.get("/sensors/{thing_id}", response_class=HTMLResponse)
     def sensor_page(request: Request, thing_id: int) -> Response:
-        return render(request, "sensor.html", "map", thing_id=thing_id, config={"thingId": thing_id})
+        query = SENSOR_QUERY.format(id=thing_id)
+        return render(request, "sensor.html", "map", thing_id=thing_id, thing_query=query, config={"thingId": thing_id, "thingQuery": query})
 
     @router.get("/dashboards", response_class=HTMLResponse)
     def dashboards_page(request: Request) -> Response:

@@ -3,10 +3,7 @@
 "use strict";
 (async () => {
   const thingId = SD.config.thingId;
-  const THING =
-    `/v1.1/Things(${thingId})?$expand=Locations($select=location,name),` +
-    "Datastreams($expand=ObservedProperty($select=name,definition),Sensor($select=name)," +
-    "Observations($top=1;$orderby=phenomenonTime desc;$select=result,phenomenonTime))";
+  const THING = SD.config.thingQuery; // preloaded by the page while the scripts load
   const apiThing = document.getElementById("api-thing");
   apiThing.href = SD.root + THING;
   apiThing.querySelector("code").textContent = THING;
