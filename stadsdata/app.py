@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -107,7 +108,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
             yield
         finally:
             if simulator is not None:
-                simulator.stop()
+                await asyncio.to_thread(simulator.stop)  # the broker on this loop must keep answering
             if broker is not None:
                 await broker.stop()
             store.close()

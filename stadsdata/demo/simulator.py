@@ -79,12 +79,14 @@ class Simulator:
         self._thread.start()
 
     def stop(self) -> None:
+        """Blocks until the rounds and the MQTT client have ended: call it off the event loop
+        (the embedded broker runs there and must answer the client's DISCONNECT)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(3)  # a round in flight ends on its own (its HTTP calls time out)
-        if self._client is not None:
-            self._client.loop_stop()
+        if self._client is not None:  # disconnect first: the network thread then ends by itself
             self._client.disconnect()
+            self._client.loop_stop()
 
     def _run(self) -> None:
         if self.mqtt_port is not None:
