@@ -103,16 +103,22 @@ def live_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
 
 
 @contextmanager
-def running_server(database: str, *extra_args: str) -> Iterator[str]:
-    """`stadsdata serve --database <database>` in a process of its own on a free port; yields its base URL."""
+def running_server(
+    database: str, *extra_args: str, env: dict[str, str] | None = None, log: Path | None = None, start_timeout: float = 30,
+    stop_timeout: float = 10, must_stop: bool = False,
+) -> Iterator[str]:  # fmt: skip
+    """`stadsdata serve --database <database>` in a process of its own on a free port; yields its base URL.
+    `env` adds environment variables, `log` takes its output (and runs it in that folder);
+    with `must_stop` a server that does not end within `stop_timeout` of SIGTERM fails the test."""
     port = free_port()
-    env = {**os.environ, "STADSDATA_LOG_LEVEL": "warning"}
+    output = log.open("w") if log is not None else None
     process = subprocess.Popen(
         [sys.executable, "-m", "stadsdata.cli", "serve", "--database", database, "--port", str(port), *extra_args],
-        env=env,
-    )
+        env={**os.environ, "STADSDATA_LOG_LEVEL": "warning", **(env or {})},
+        stdout=output, stderr=subprocess.STDOUT if output else None, cwd=log.parent if log is not None else None,
+    )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + start_timeout
     try:
         while True:
             try:
@@ -121,12 +127,17 @@ def running_server(database: str, *extra_args: str) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("stadsdata serve did not start")
+                raise RuntimeError("stadsdata serve did not start" + (f":\n{log.read_text()}" if log is not None else ""))
             time.sleep(0.1)
         yield base
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=stop_timeout)
         except subprocess.TimeoutExpired:
             process.kill()
+            if must_stop:
+                raise
+        finally:
+            if output is not None:
+                output.close()

@@ -11,13 +11,31 @@ returned, at every level; metadata around them (Things, Sensors, …) is not cou
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from stadsdata.model.entities import ENTITY_TYPES, EntityType
-from stadsdata.store.base import ReadRequest, ReadResult, Record, Transaction
+from stadsdata.store.base import AuditEvent, ReadRequest, ReadResult, Record, Store, Transaction
 
 COUNTED = ("Observation", "Datastream", "MultiDatastream")
+
+
+@contextmanager
+def audited_read(store: Store) -> Iterator[tuple[Transaction, list[AuditEvent]]]:
+    """A read transaction and a list for the audit events of what it gives. The events are
+    stored before the caller answers: in the read's own transaction where the backend can write
+    there (PostgreSQL), else in a write transaction right after it (SQLite). A read that fails
+    records nothing. Every read of records that are audited goes through here."""
+    events: list[AuditEvent] = []
+    with store.read_only() as tx:
+        yield tx, events
+        if events and store.writes_in_reads:  # committed with the read
+            tx.access.add_audit_events(events)
+            events = []
+    if events:
+        with store.write() as tx:
+            tx.access.add_audit_events(events)
 
 
 class RecordingTransaction:

@@ -87,7 +87,7 @@ class Authenticator:
 
     def sign_in(self, username: str, password: str) -> tuple[Caller, str]:
         """Check a user's password and open a browser session: (caller, session token)."""
-        caller = self._basic(base64.b64encode(f"{username}:{password}".encode()).decode())
+        caller = self._password(username, password)
         token = new_token()
         now = datetime.now(UTC)
         with self.store.write() as tx:
@@ -142,6 +142,9 @@ class Authenticator:
             raise Unauthorized("malformed Basic credentials") from None
         if not sep:
             raise Unauthorized("malformed Basic credentials")
+        return self._password(username, password)
+
+    def _password(self, username: str, password: str) -> Caller:
         with self.store.read_only() as tx:
             principal = tx.access.user(username)
         stored = principal.secret_hash if principal is not None and principal.secret_hash else _dummy_hash()

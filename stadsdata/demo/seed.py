@@ -24,7 +24,9 @@ from stadsdata.api.sta.service import StaService
 from stadsdata.demo import city
 from stadsdata.demo.dashboards import DASHBOARDS
 from stadsdata.demo.signals import in_gap
-from stadsdata.store.base import ObservationRow, Store
+from stadsdata.model.entities import DATASTREAM
+from stadsdata.query.ast import QueryOptions
+from stadsdata.store.base import ObservationRow, ReadRequest, Store
 
 ADMIN = Caller(subject="demo:seed", is_admin=True, can_write=True)
 PUSH_SOURCE = "veenhaven-garages"
@@ -80,13 +82,14 @@ def seed(store: Store, service: StaService, *, days: int = 30, end: datetime | N
         datasets = {key: tx.access.add_dataset(spec.name, spec.title, spec.level, parties[spec.owner], spec.description, now)
                     for key, spec in city.DATASETS.items()}  # fmt: skip
 
-    say(f"{len(city.sites())} sensor sites")
+    sites = city.sites()
+    say(f"{len(sites)} sensor sites")
     streams: dict[tuple[str, str], int] = {}  # (site key, stream key) -> Datastream id
     properties: dict[str, int] = {}
     sensors: dict[str, int] = {}
     features: dict[str, int] = {}
     things = 0
-    for site in city.sites():
+    for site in sites:
         thing = {
             "name": site.name,
             "description": f"{site.kind} — {site.name}, {city.CITY}",
@@ -118,13 +121,13 @@ def seed(store: Store, service: StaService, *, days: int = 30, end: datetime | N
             streams[(site.key, stream.key)] = stream_id
             if site.kind not in sensors or stream.property not in properties:
                 with store.read_only() as tx:
-                    created = tx.read(_by_id("Datastream", stream_id)).records[0]["@links"]
+                    created = tx.read(ReadRequest(DATASTREAM, QueryOptions(), id=stream_id, top=1)).records[0]["@links"]
                 sensors.setdefault(site.kind, created["Sensor"])
                 properties.setdefault(stream.property, created["ObservedProperty"])
 
     with store.write() as tx:
         by_dataset: dict[str, list[int]] = {}
-        for site in city.sites():
+        for site in sites:
             for stream in site.streams:
                 dataset = city.STREAM_DATASET_OVERRIDES.get((site.kind, stream.key), site.dataset)
                 by_dataset.setdefault(dataset, []).append(streams[(site.key, stream.key)])
@@ -138,19 +141,11 @@ def seed(store: Store, service: StaService, *, days: int = 30, end: datetime | N
         for slug, document in DASHBOARDS.items():
             tx.access.insert_row("dashboards", {"slug": slug, "document": document, "created_at": now, "updated_at": now})
         mapping = {"records": "garages", "key": "id", "time": "updated",
-                   "streams": {site.key: {"vacant": streams[(site.key, "vacant")]} for site in city.sites() if site.kind == "garage"}}  # fmt: skip
+                   "streams": {site.key: {"vacant": streams[(site.key, "vacant")]} for site in sites if site.kind == "garage"}}  # fmt: skip
         tx.access.insert_row("push_sources", {"name": PUSH_SOURCE, "mapping": mapping, "created_at": now})
 
-    total = _history(store, streams, features, start, end, say)
+    total = _history(store, sites, streams, features, start, end, say)
     return SeedReport(things, len(streams), total, start, end)
-
-
-def _by_id(entity: str, entity_id: int) -> Any:
-    from stadsdata.model.entities import ENTITY_TYPES
-    from stadsdata.query.ast import QueryOptions
-    from stadsdata.store.base import ReadRequest
-
-    return ReadRequest(ENTITY_TYPES[entity], QueryOptions(), id=entity_id, top=1)
 
 
 def readings(site: city.Site, stream: city.Stream, start: datetime, end: datetime) -> list[tuple[datetime, Any]]:
@@ -168,13 +163,13 @@ def readings(site: city.Site, stream: city.Stream, start: datetime, end: datetim
     return out
 
 
-def _history(store: Store, streams: dict[tuple[str, str], int], features: dict[str, int], start: datetime, end: datetime,
+def _history(store: Store, sites: list[city.Site], streams: dict[tuple[str, str], int], features: dict[str, int], start: datetime, end: datetime,
              say: Callable[[str], None]) -> int:  # fmt: skip
     """The history through the store's bulk path (the one CreateObservations and the MQTT
     workers use), without a JSON round trip per reading."""
     rows: list[ObservationRow] = []
     total = 0
-    for site in city.sites():
+    for site in sites:
         for stream in site.streams:
             stream_id, feature = streams[(site.key, stream.key)], features[site.key]
             rows.extend(ObservationRow(t, t, value, feature, datastream_id=stream_id) for t, value in readings(site, stream, start, end))

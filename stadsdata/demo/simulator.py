@@ -23,7 +23,9 @@ import paho.mqtt.client as mqtt
 from stadsdata.access.api_keys import generate_api_key
 from stadsdata.demo import city
 from stadsdata.demo.seed import PUSH_SOURCE
-from stadsdata.store.base import Store
+from stadsdata.model.entities import DATASTREAM
+from stadsdata.query.ast import QueryOptions
+from stadsdata.store.base import ReadRequest, Store
 
 log = logging.getLogger(__name__)
 KEY_NAME = "demo simulator"
@@ -48,7 +50,7 @@ class Simulator:
         self.mqtt_port = mqtt_port
         self.interval_s = interval_s
         self.group = group
-        self.sites = [s for s in city.sites()]
+        self.sites = city.sites()
         self.streams = self._stream_ids(store)
         self.sent = 0
         self._next = 0
@@ -58,10 +60,6 @@ class Simulator:
 
     def _stream_ids(self, store: Store) -> dict[tuple[str, str], int]:
         """(site key, stream key) -> Datastream id, found by the Things' `site` property."""
-        from stadsdata.model.entities import DATASTREAM
-        from stadsdata.query.ast import QueryOptions
-        from stadsdata.store.base import ReadRequest
-
         by_name: dict[str, tuple[str, str]] = {}
         for site in self.sites:
             for stream in site.streams:

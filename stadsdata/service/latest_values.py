@@ -15,22 +15,18 @@ from typing import Any
 
 import orjson
 
+from stadsdata.access.audit import audited_read
 from stadsdata.access.policy import AccessPolicy, Caller
 from stadsdata.store.base import Store
 
 
 def latest_values(store: Store, access: AccessPolicy, caller: Caller, request: str, observed_property: str | None = None) -> dict[str, Any]:
     """The FeatureCollection (JSON members held as `orjson.Fragment`: serialise with orjson)."""
-    with store.read_only() as tx:
+    with audited_read(store) as (tx, events):
         rows = tx.latest_values(access.read_scope(caller, tx), observed_property)
         seen = Counter({("Datastream", r.datastream_id): 1 for r in rows if r.phenomenon_time is not None})
-        events = access.audit_stream_reads(caller, tx, seen, request) if seen else []
-        if events and store.writes_in_reads:
-            tx.access.add_audit_events(events)
-            events = []
-    if events:  # written before the answer goes out
-        with store.write() as tx:
-            tx.access.add_audit_events(events)
+        if seen:
+            events += access.audit_stream_reads(caller, tx, seen, request)
     features: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
     for r in rows:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from stadsdata.access.audit import audited_read
 from stadsdata.access.policy import AccessPolicy, Caller
 from stadsdata.errors import BadRequest, NotFound
 from stadsdata.model.entities import DATASTREAM, LOCATION, THING
@@ -119,7 +120,7 @@ def read_series(
         raise BadRequest("'to' must be after 'from'", field="to")
     if end - start > MAX_RANGE:
         raise BadRequest("a series spans at most 20 years", field="from")
-    with store.read_only() as tx:
+    with audited_read(store) as (tx, events):
         scope = access.read_scope(caller, tx)
         found = tx.read(ReadRequest(DATASTREAM, QueryOptions(), id=datastream_id, top=1, scope=scope)).records
         if not found:
@@ -133,13 +134,7 @@ def read_series(
         points = tx.series(datastream_id, start, end, resolution, bucket)
         location = _location(tx, stream, scope)
         dataset = _dataset(tx, caller, datastream_id)
-        events = access.audit_stream_reads(caller, tx, Counter({("Datastream", datastream_id): len(points)}), request)
-        if events and store.writes_in_reads:
-            tx.access.add_audit_events(events)
-            events = []
-    if events:  # written before the answer goes out
-        with store.write() as tx:
-            tx.access.add_audit_events(events)
+        events += access.audit_stream_reads(caller, tx, Counter({("Datastream", datastream_id): len(points)}), request)
     summary = {k: stream.get(k) for k in ("id", "name", "unitOfMeasurement", "observationType")}
     hours = 0 if resolution == "raw" else bucket * (24 if resolution == "day" else 1)
     return Series(summary, start, end, resolution, hours, points, location, dataset)

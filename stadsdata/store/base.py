@@ -58,10 +58,9 @@ class SeriesPoint:
 
     time: datetime
     count: int
-    mean: float | None
+    mean: float
     min: float
     max: float
-    sum: float | None = None
 
 
 @dataclass(frozen=True)

@@ -65,20 +65,16 @@ def build_pages(store: Store, settings: Settings, authenticator: Authenticator, 
             return Visitor(None, None, True)
         return Visitor(caller, (caller.subject or "").removeprefix("user:"), False)
 
+    def language(request: Request) -> str:
+        return pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), settings.default_language)
+
     def render(request: Request, template: str, page: str, *, status: int = 200, **context: Any) -> Response:
-        lang = pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), settings.default_language)
+        lang = language(request)
         t = Translator(lang)
         who = context.pop("who", None) or visitor(request)
         root = request.scope.get("root_path", "").rstrip("/")
-        config = {
-            "lang": lang,
-            "texts": t.texts,
-            "root": root,
-            "basemap": tiles,
-            "user": {"name": who.name, "admin": who.admin} if who.caller else None,
-            **context.pop("config", {}),
-        }
         user = {"name": who.name, "admin": who.admin} if who.caller else None
+        config = {"lang": lang, "texts": t.texts, "root": root, "basemap": tiles, "user": user, **context.pop("config", {})}
         response = TEMPLATES.TemplateResponse(
             request, template, {"t": t, "lang": lang, "root": root, "page": page, "user": user, "config": config, **context},
             status_code=status,
@@ -109,8 +105,7 @@ def build_pages(store: Store, settings: Settings, authenticator: Authenticator, 
                 document = dashboards.get_dashboard(Actor(who.caller or Caller(), tx.access, _now()), slug)
         except NotFound:
             return render(request, "dashboards.html", "dashboards", who=who, dashboards=[], status=404)
-        lang = pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), settings.default_language)
-        title = document["title"].get(lang) or document["title"]["nl"]
+        title = document["title"].get(language(request)) or document["title"]["nl"]
         return render(request, "dashboard.html", "dashboards", who=who, slug=slug, title=title, config={"dashboard": document})
 
     @router.get("/login", response_class=HTMLResponse)

@@ -9,9 +9,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import free_port, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -45,38 +42,14 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             pytest.fail(problem)
         pytest.skip(problem)
     directory = tmp_path_factory.mktemp("demo")
-    port = free_port()
-    env = {**os.environ, "STADSDATA_ACCESS_MODE": "enforced", "STADSDATA_DEMO_DAYS": "3", "STADSDATA_DEMO_INTERVAL_S": "1", "STADSDATA_BASEMAP": "none",
-           "STADSDATA_MQTT_EMBEDDED": "true", "STADSDATA_MQTT_PORT": str(free_port()), "STADSDATA_LOG_LEVEL": "warning"}  # fmt: skip
+    env = {"STADSDATA_ACCESS_MODE": "enforced", "STADSDATA_DEMO_DAYS": "3", "STADSDATA_DEMO_INTERVAL_S": "1", "STADSDATA_BASEMAP": "none",
+           "STADSDATA_MQTT_EMBEDDED": "true", "STADSDATA_MQTT_PORT": str(free_port())}  # fmt: skip
     log = directory / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "stadsdata.cli", "serve", "--demo", "--database", str(directory / "demo.db"), "--port", str(port)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=directory,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"stadsdata serve --demo did not start:\n{log.read_text()}")
-            time.sleep(0.3)
+    with running_server(str(directory / "demo.db"), "--demo", env=env, log=log, start_timeout=180, stop_timeout=30, must_stop=True) as base:
         # The accounts' passwords are printed once at start, and nowhere stored in clear.
         passwords = dict(re.findall(r"^\s+(beheerder|analist|jansen|laadnet)\s+(\S+)", log.read_text(), re.M))
         assert set(passwords) == {"beheerder", "analist", "jansen", "laadnet"}, log.read_text()
         yield {"base": base, "passwords": passwords}
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import orjson
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
-from stadsdata.access.audit import RecordingTransaction
+from stadsdata.access.audit import RecordingTransaction, audited_read
 from stadsdata.access.policy import AccessPolicy
 from stadsdata.access.pseudonyms import Pseudonymiser
 from stadsdata.api.sta.batch import SubRequest, SubResponse, handle_batch
@@ -116,17 +116,11 @@ class StaService:
                 return self.writer.create_observations(self._write_context(tx, req), req)
         resource = parse_path(path, version=req.version)
         if method == "GET":
-            with self.store.read_only() as tx:
+            with audited_read(self.store) as (tx, events):  # no unrecorded read of non-public data
                 recording = RecordingTransaction(tx)
                 response = self.reader.get(recording, req, resource, self.access.read_scope(req.caller, tx))  # type: ignore[arg-type]
                 request = f"GET /v{req.version}/{req.path}" + (f"?{req.query_string}" if req.query_string else "")
-                events = self.access.audit_events(req.caller, tx, recording.results, request)
-                if events and self.store.writes_in_reads:  # committed with the read, before the answer
-                    tx.access.add_audit_events(events)
-                    events = []
-            if events:  # written before the answer goes out: no unrecorded read of non-public data
-                with self.store.write() as tx:
-                    tx.access.add_audit_events(events)
+                events += self.access.audit_events(req.caller, tx, recording.results, request)
             return response
         with self.store.write() as tx:
             ctx = self._write_context(tx, req)

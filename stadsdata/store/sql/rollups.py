@@ -9,7 +9,6 @@ recomputes the hours an update or delete touched from the observations. Only num
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,31 +30,25 @@ def hour_of(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def numeric(number: float | None) -> float | None:
-    """A stored `result_number` that can be rolled up (not NaN or infinite)."""
-    if number is None:
-        return None
-    return number if number == number and abs(number) != float("inf") else None
+Buckets = dict[tuple[int, datetime], list[float]]  # (Datastream, hour) -> [count, sum, min, max]
 
 
-@dataclass
-class _Bucket:
-    count: int
-    sum: float
-    min: float
-    max: float
+def _fold(buckets: Buckets, key: tuple[int, datetime], value: float) -> None:
+    bucket = buckets.get(key)
+    if bucket is None:
+        buckets[key] = [1, value, value, value]
+    else:
+        bucket[0] += 1
+        bucket[1] += value
+        if value < bucket[2]:
+            bucket[2] = value
+        if value > bucket[3]:
+            bucket[3] = value
 
-    def add(self, value: float) -> None:
-        self.count += 1
-        self.sum += value
-        self.min = min(self.min, value)
-        self.max = max(self.max, value)
 
-    def merge(self, other: _Bucket) -> None:
-        self.count += other.count
-        self.sum += other.sum
-        self.min = min(self.min, other.min)
-        self.max = max(self.max, other.max)
+def _finite(number: float | None) -> bool:
+    """Whether a stored `result_number` is rolled up (not NaN or infinite)."""
+    return number is not None and number == number and number not in _INFINITE
 
 
 class HourlyRollups:
@@ -67,7 +60,7 @@ class HourlyRollups:
         # The hot path of every ingest: plain loops, the hour computed once per run of rows in
         # the same hour (batches are mostly in time order), numbers tested as `encode_result`
         # stores them (booleans, text and integers beyond 2**53 are not numbers here).
-        buckets: dict[tuple[int, datetime], list[float]] = {}  # -> [count, sum, min, max]
+        buckets: Buckets = {}
         hour = hour_end = None
         for row in rows:
             stream = row.datastream_id
@@ -79,26 +72,17 @@ class HourlyRollups:
                 if abs(value) > _MAX_EXACT_INT:
                     continue
                 value = float(value)
-            elif value != value or value in _INFINITE:
+            elif not _finite(value):
                 continue
             moment = row.phenomenon_time_start
             if hour is None or not (hour <= moment < hour_end):  # type: ignore[operator]
                 hour = hour_of(moment)
                 hour_end = hour + HOUR
-            bucket = buckets.get((stream, hour))
-            if bucket is None:
-                buckets[(stream, hour)] = [1, value, value, value]
-            else:
-                bucket[0] += 1
-                bucket[1] += value
-                if value < bucket[2]:
-                    bucket[2] = value
-                if value > bucket[3]:
-                    bucket[3] = value
+            _fold(buckets, (stream, hour), value)
         if buckets:
-            self._upsert({key: _Bucket(int(b[0]), b[1], b[2], b[3]) for key, b in buckets.items()})
+            self._upsert(buckets)
 
-    def _upsert(self, buckets: dict[tuple[int, datetime], _Bucket]) -> None:
+    def _upsert(self, buckets: Buckets) -> None:
         stmt = self._insert(observation_rollups)
         new = stmt.excluded
         r = observation_rollups.c
@@ -113,7 +97,7 @@ class HourlyRollups:
             },
         )
         params = [
-            {"datastream_id": stream, "bucket_start": hour, "count": b.count, "sum": b.sum, "min": b.min, "max": b.max}
+            {"datastream_id": stream, "bucket_start": hour, "count": int(b[0]), "sum": b[1], "min": b[2], "max": b[3]}
             for (stream, hour), b in sorted(buckets.items())  # a fixed order: no deadlock between writers
         ]
         self.conn.execute(stmt, params)
@@ -129,36 +113,34 @@ class HourlyRollups:
     def rebuild(self, buckets: Iterable[tuple[int, datetime]]) -> None:
         """Recompute these buckets from the observations (after an update or delete)."""
         o, r = observations.c, observation_rollups.c
+        folded: Buckets = {}
         for stream, hour in sorted(set(buckets)):
             self.conn.execute(delete(observation_rollups).where(r.datastream_id == stream, r.bucket_start == hour))
-            rows = self.conn.execute(
-                select(o.result_number).where(
-                    o.datastream_id == stream,
-                    o.phenomenon_time_start >= hour,
-                    o.phenomenon_time_start < hour + HOUR,
-                    o.result_number.is_not(None),
-                )
+            numbers = self.conn.execute(
+                select(o.result_number).where(o.datastream_id == stream, o.phenomenon_time_start >= hour,
+                                              o.phenomenon_time_start < hour + HOUR, o.result_number.is_not(None))  # fmt: skip
             ).scalars()
-            fold: _Bucket | None = None
-            for value in rows:
-                number = numeric(value)
-                if number is None:
-                    continue
-                if fold is None:
-                    fold = _Bucket(1, number, number, number)
-                else:
-                    fold.add(number)
-            if fold is not None:
-                self._upsert({(stream, hour): fold})
+            for number in numbers:
+                if _finite(number):
+                    _fold(folded, (stream, hour), number)
+        if folded:
+            self._upsert(folded)
 
     def rebuild_streams(self, stream_ids: Iterable[int]) -> None:
-        """Recompute every bucket of these Datastreams (after a FeatureOfInterest change: cheap
-        to call, but reads all of a stream's observations)."""
+        """Recompute every bucket of these Datastreams (after a FeatureOfInterest was deleted
+        with its observations): one pass over each stream's observations."""
         o = observations.c
+        folded: Buckets = {}
         for stream in sorted(set(stream_ids)):
             self.conn.execute(delete(observation_rollups).where(observation_rollups.c.datastream_id == stream))
-            hours = {hour_of(t) for t in self.conn.execute(select(o.phenomenon_time_start).where(o.datastream_id == stream)).scalars()}
-            self.rebuild((stream, hour) for hour in hours)
+            rows = self.conn.execute(
+                select(o.phenomenon_time_start, o.result_number).where(o.datastream_id == stream, o.result_number.is_not(None))
+            )
+            for start, number in rows:
+                if _finite(number):
+                    _fold(folded, (stream, hour_of(start)), number)
+        if folded:
+            self._upsert(folded)
 
     def series(self, datastream_id: int, start: datetime, end: datetime, resolution: str, bucket_hours: int = 1) -> list[SeriesPoint]:
         """The points of [start, end): 'raw' observations, or aggregates of buckets of
@@ -181,7 +163,7 @@ class HourlyRollups:
         rows = self.conn.execute(stmt).all()
         step = HOUR * max(1, bucket_hours) * (24 if resolution == "day" else 1)
         if step == HOUR:
-            return [SeriesPoint(t, count, total / count, low, high, total) for t, count, total, low, high in rows]
+            return [SeriesPoint(t, count, total / count, low, high) for t, count, total, low, high in rows]
         buckets: list[list[Any]] = []  # [bucket start, count, sum, min, max]
         for t, count, total, low, high in rows:
             bucket = EPOCH + ((t - EPOCH) // step) * step
@@ -193,7 +175,7 @@ class HourlyRollups:
                 last[4] = max(last[4], high)
             else:
                 buckets.append([bucket, count, total, low, high])
-        return [SeriesPoint(b, count, total / count, low, high, total) for b, count, total, low, high in buckets]
+        return [SeriesPoint(b, count, total / count, low, high) for b, count, total, low, high in buckets]
 
     def count(self, datastream_id: int, start: datetime, end: datetime) -> int:
         """About how many numeric observations [start, end) holds (whole hours at the edges)."""

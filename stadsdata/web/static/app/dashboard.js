@@ -6,9 +6,9 @@
   const container = document.getElementById("panels");
   let doc = SD.config.dashboard;
 
-  function streamsOf(property, extra) {
+  function streamsOf(property) {
     const filter = encodeURIComponent(`ObservedProperty/name eq '${property.replace(/'/g, "''")}'`);
-    return SD.staAll(`/v1.1/Datastreams?$top=10000&$filter=${filter}&$select=id,name,unitOfMeasurement${extra || ""}`);
+    return SD.staAll(`/v1.1/Datastreams?$top=10000&$filter=${filter}&$select=id,name,unitOfMeasurement`);
   }
 
   // The latest value of each Datastream of a property, with its Thing: /api/v1/latest-values.
@@ -39,7 +39,7 @@
     let ids = panel.datastreams || [];
     let streams;
     if (!ids.length && panel.observedProperty) {
-      streams = (await streamsOf(panel.observedProperty, "")).slice(0, panel.limit || 5);
+      streams = (await streamsOf(panel.observedProperty)).slice(0, panel.limit || 5);
       ids = streams.map((d) => d["@iot.id"]);
     }
     const to = new Date();

@@ -104,17 +104,14 @@
   propertySelect.addEventListener("change", draw);
 
   SD.api(QUERY).then((collection) => {
-    performance.mark("map-data");
     sensors = collection.features.map((f) => {
       const thing = { id: f.id, ...f.properties };
       return { thing, position: SD.position({ Locations: [{ location: f.geometry }] }), theme: themeOf(thing) };
     }).filter((s) => s.position);
-    performance.mark("map-sensors");
     fillFilters();
     const params = new URLSearchParams(location.search);
     if (params.get("property")) { propertySelect.value = params.get("property"); }
     draw();
-    performance.mark("map-drawn");
     if (sensors.length) map.fitBounds(L.latLngBounds(sensors.map((s) => s.position)), { padding: [20, 20], maxZoom: 15 });
     requestAnimationFrame(() => {
       document.body.dataset.readyMs = String(Math.round(performance.now())); // since navigation started
