@@ -29,6 +29,7 @@ RAW_LIMIT = 5_000  # 'auto' gives raw observations up to this many
 HOUR_LIMIT = 10_000  # … hourly aggregates up to this many hours, days beyond
 MAX_RAW = 100_000  # 'raw' asked for explicitly: at most this many observations
 MAX_RANGE = timedelta(days=366 * 20)
+FIRST_YEAR, LAST_YEAR = 1000, 9998
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ def parse_time(value: str | None, field: str, default: datetime) -> datetime:
         raise BadRequest(f"{field} must be an ISO 8601 date-time, like 2026-05-01T00:00:00Z", field=field) from None
     if moment.tzinfo is None:
         raise BadRequest(f"{field} needs a time zone (Z or ±hh:mm)", field=field)
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:  # also keeps `to` minus the default span in range
+        raise BadRequest(f"{field} must lie in the years {FIRST_YEAR} to {LAST_YEAR}", field=field)
     return moment.astimezone(UTC)
 
 

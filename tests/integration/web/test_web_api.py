@@ -160,7 +160,9 @@ def test_series_resolutions_and_formats(web: Web) -> None:
     feature = geo.json()["features"][0]
     assert feature["geometry"] == {"type": "Point", "coordinates": [6.09, 52.51]} and feature["properties"]["time"] == "2026-03-02T00:00:00Z"
     for query, field in (("from=yesterday", "from"), ("from=2026-03-02T00:00:00", "from"), (f"{day}&resolution=week", "resolution"),
-                         ("from=2026-03-03T00:00:00Z&to=2026-03-02T00:00:00Z", "to"), ("format=xml", "format")):  # fmt: skip
+                         ("from=2026-03-03T00:00:00Z&to=2026-03-02T00:00:00Z", "to"), ("format=xml", "format"),
+                         ("from=0001-01-01T00:00:00%2B05:00", "from"), ("to=0001-01-03T00:00:00Z", "to"),
+                         ("to=9999-12-31T23:00:00Z", "to"), ("maxPoints=5", "maxPoints")):  # fmt: skip
         assert assert_problem(client.get(f"/api/v1/datastreams/1/series?{query}"), 400)["field"] == field, query
 
 
