@@ -17,6 +17,9 @@ stream leaks through its Thing, Location, Sensor or FeatureOfInterest:
 - Sensor, ObservedProperty: one of their streams is visible, or they have none (default level);
 - FeatureOfInterest: one of its Observations is visible, or it has none (default level).
 
+An ODRL agreement with a `spatial` constraint shows its dataset only in part: the streams whose
+Thing has a Location inside the area (and everything that hangs on them, as above).
+
 Reads of records of restricted and non-public datasets are written to the audit log
 (`audit.py`), with what allowed them.
 
@@ -29,7 +32,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+import shapely
 
 from stadsdata.access.audit import records_seen
 from stadsdata.access.odrl import Policy, parse_policy
@@ -37,6 +43,7 @@ from stadsdata.access.policy import AccessPolicy, Caller
 from stadsdata.errors import Forbidden, Unauthorized
 from stadsdata.model.entities import EntityType
 from stadsdata.query.ast import BinaryOp, Expr, Literal, Not, Related, StreamDatasets
+from stadsdata.query.parser import parse_filter
 from stadsdata.store.base import AccessSnapshot, AuditEvent, Record, ScopeFn, Transaction, unrestricted
 
 STREAM_NAVS = ("Datastreams", "MultiDatastreams")
@@ -54,26 +61,32 @@ class DatasetAccess(AccessPolicy):
         self.default_level = default_level
 
     # -- reads ------------------------------------------------------------------------------
-    def visible_datasets(self, caller: Caller, snapshot: AccessSnapshot) -> tuple[frozenset[int], bool]:
-        """(ids of the datasets the caller sees, whether it sees streams without a dataset)."""
+    def visible_datasets(self, caller: Caller, snapshot: AccessSnapshot) -> tuple[frozenset[int], bool, dict[int, str]]:
+        """(ids of the datasets the caller sees whole, whether it sees streams without a dataset,
+        the datasets it sees only inside an area: dataset id -> WKT)."""
         if caller.is_admin:
-            return frozenset(snapshot.datasets), True
+            return frozenset(snapshot.datasets), True, {}
         chain = party_chain(caller.party_id, snapshot)
-        visible = frozenset(
-            dataset
-            for dataset, (level, owner) in snapshot.datasets.items()
-            if access_basis(dataset, level, owner, chain, snapshot)
-        )
-        return visible, self.default_level == "public"
+        visible: set[int] = set()
+        areas: dict[int, str] = {}
+        for dataset, (level, owner) in snapshot.datasets.items():
+            basis = access_basis(dataset, level, owner, chain, snapshot)
+            if basis is None:
+                continue
+            if basis.area is None:
+                visible.add(dataset)
+            else:
+                areas[dataset] = basis.area
+        return frozenset(visible), self.default_level == "public", areas
 
     def read_scope(self, caller: Caller, tx: Transaction) -> ScopeFn:
         if caller.is_admin:
             return unrestricted
         snapshot = tx.access.snapshot(datetime.now(UTC))
-        visible, unassigned = self.visible_datasets(caller, snapshot)
+        visible, unassigned, areas = self.visible_datasets(caller, snapshot)
         if unassigned and visible == frozenset(snapshot.datasets):
             return unrestricted  # nothing is hidden from this caller: no filter at all
-        return _scope(tuple(sorted(visible)), unassigned)
+        return _scope(tuple(sorted(visible)), unassigned, areas)
 
     # -- writes -----------------------------------------------------------------------------
     def check_write(self, caller: Caller, entity: EntityType, action: str) -> None:
@@ -129,35 +142,54 @@ class DatasetAccess(AccessPolicy):
             if dataset not in guarded or not n:
                 continue
             level, owner = snapshot.datasets[dataset]
-            basis, right = access_basis(dataset, level, owner, chain, snapshot, now) or ("admin", None)
+            basis, right, _ = access_basis(dataset, level, owner, chain, snapshot, now) or ("admin", None, None)
             events.append(AuditEvent(now, caller.subject, caller.party_id, dataset, basis, right, "read", n, request[:2000]))
         return events
 
 
+class Basis(NamedTuple):
+    """Why a caller may read a dataset: `kind` 'public', 'owner', 'grant', 'consent' or
+    'agreement'; `right` the id of that grant, consent or agreement; `area` (WKT) when the right
+    covers only the records of Things inside an area (an ODRL `spatial` constraint)."""
+
+    kind: str
+    right: int | None = None
+    area: str | None = None
+
+
 def access_basis(
     dataset: int, level: str, owner: int | None, chain: set[int], snapshot: AccessSnapshot, now: datetime | None = None
-) -> tuple[str, int | None] | None:
-    """Why a caller acting for `chain` may read the dataset — ('public'|'owner'|'grant'|'consent'|
-    'agreement', the id of that grant, consent or agreement) — or None. A resident's dataset is
+) -> Basis | None:
+    """Why a caller acting for `chain` may read the dataset, or None. A resident's dataset is
     read by others only with the resident's consent (or an agreement the resident made): a grant
     does not count there. An agreement counts while its ODRL policy permits `read` now, given the
-    records already read under it."""
+    records already read under it; a right without an area wins over rights limited to areas,
+    and areas of several agreements add up."""
     if level == "public":
-        return ("public", None)
+        return Basis("public")
     if owner in chain:
-        return ("owner", None)
+        return Basis("owner")
     resident = owner is not None and snapshot.kinds.get(owner) == "resident"
     rights, name = (snapshot.consents, "consent") if resident else (snapshot.grants, "grant")
     for party in sorted(chain):
         if (dataset, party) in rights:
-            return (name, rights[(dataset, party)])
+            return Basis(name, rights[(dataset, party)])
     moment = now or datetime.now(UTC)
+    limited: list[Basis] = []
     for party in sorted(chain):
         for agreement_id, document in snapshot.agreements.get((dataset, party), ()):
             used = snapshot.agreement_usage.get(agreement_id, 0)
-            if _policy(agreement_id, document).decide("read", now=moment, records_read=used).allowed:
-                return ("agreement", agreement_id)
-    return None
+            decision = _policy(agreement_id, document).decide("read", now=moment, records_read=used)
+            if decision.allowed and decision.area is None:
+                return Basis("agreement", agreement_id)
+            if decision.allowed:
+                limited.append(Basis("agreement", agreement_id, decision.area))
+    if not limited:
+        return None
+    if len(limited) == 1:
+        return limited[0]
+    union = shapely.union_all([shapely.from_wkt(b.area) for b in limited])
+    return Basis("agreement", limited[0].right, union.wkt)
 
 
 _POLICIES: dict[int, Policy] = {}  # agreement id -> parsed policy (an agreement's policy never changes)
@@ -179,9 +211,21 @@ def party_chain(party_id: int | None, snapshot: AccessSnapshot) -> set[int]:
     return chain
 
 
-def _scope(visible: tuple[int, ...], unassigned: bool) -> ScopeFn:
+@lru_cache(maxsize=256)
+def _inside(area: str) -> Expr:
+    """A stream whose Thing has a Location inside `area` (normalised WKT from the policy)."""
+    return parse_filter(f"st_within(Thing/Locations/location, geography'{area}')")
+
+
+def _scope(visible: tuple[int, ...], unassigned: bool, areas: Mapping[int, str] | None = None) -> ScopeFn:
+    limited = [(dataset, _inside(area)) for dataset, area in sorted((areas or {}).items())]
+
+    def stream_at(path: tuple[str, ...]) -> Expr:
+        """The stream reached by `path` is visible: its dataset whole, or inside an area."""
+        return _or(Related(path, visible, unassigned), *(Related(path, (d,), where=w) for d, w in limited))
+
     def streams(prefix: tuple[str, ...], navs: tuple[str, ...] = STREAM_NAVS) -> Expr:
-        return _or(*(Related(prefix + (nav,), visible, unassigned) for nav in navs))
+        return _or(*(stream_at(prefix + (nav,)) for nav in navs))
 
     def none_of(*paths: tuple[str, ...]) -> Expr:
         return Not(_or(*(Related(path) for path in paths)))
@@ -193,18 +237,21 @@ def _scope(visible: tuple[int, ...], unassigned: bool) -> ScopeFn:
         return expr if unassigned else Literal(False, "bool")
 
     thing = _or(streams(()), default(no_streams))
+    observation: Expr = StreamDatasets(visible, unassigned)
+    if limited:
+        observation = _or(observation, *(Related((nav,), (d,), where=w) for d, w in limited for nav in ("Datastream", "MultiDatastream")))
     rules: dict[str, Expr] = {
-        "Datastream": Related((), visible, unassigned),
-        "MultiDatastream": Related((), visible, unassigned),
-        "Observation": StreamDatasets(visible, unassigned),
+        "Datastream": stream_at(()),
+        "MultiDatastream": stream_at(()),
+        "Observation": observation,
         "Thing": thing,
         "Location": _or(streams(("Things",)), default(_or(Related(("Things",), where=no_streams), none_of(("Things",))))),
         "HistoricalLocation": _or(streams(("Thing",)), default(Related(("Thing",), where=no_streams))),
         "Sensor": _or(streams(()), default(no_streams)),
         "ObservedProperty": _or(streams(()), default(no_streams)),
         "FeatureOfInterest": _or(
-            Related(("Observations", "Datastream"), visible, unassigned),
-            Related(("Observations", "MultiDatastream"), visible, unassigned),
+            stream_at(("Observations", "Datastream")),
+            stream_at(("Observations", "MultiDatastream")),
             default(none_of(("Observations",))),
         ),
     }

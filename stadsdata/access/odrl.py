@@ -10,8 +10,12 @@ Understood (our profile, https://stadsdata.nl/odrl):
   (xsd:dateTime), `count` with lt/lteq (records read under the agreement so far; checked before each read, so
   the page that reaches the limit is delivered whole and the next read is refused), `purpose` with
   eq / isAnyOf (checked when an Agreement is made from the Offer: the requested purpose must
-  match). Anything else (e.g. `recipient`, `spatial`) is refused for now: an Agreement already
-  names its one assignee.
+  match), `recipient` with eq / isAnyOf / isNoneOf on party IRIs (`urn:stadsdata:party:<id>`;
+  checked when an Agreement is made: the party asking must be, or must not be, one of them; a
+  department then reads under its organisation's Agreement as usual), `spatial` with isPartOf
+  and an area as a GeoJSON Polygon/MultiPolygon or a WKT string (the permission covers only the
+  records of Things with a Location inside the area: the access layer adds that to the SQL
+  filter, see `datasets.py`). Anything else is refused.
 - duties: `compensate` with refinements `payAmount` (value, `unit`) and `count` (per how many
   records the amount is due), `attribute`, `inform` (recorded; not enforced by the engine).
 """
@@ -24,6 +28,12 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import shapely
+from shapely.errors import ShapelyError
+
+from stadsdata.errors import BadRequest
+from stadsdata.geo.geojson import from_wkt, to_shape
+
 CONTEXT = "http://www.w3.org/ns/odrl.jsonld"
 PROFILE = "https://stadsdata.nl/odrl"
 ACTIONS = {"read", "use", "distribute"}
@@ -31,7 +41,11 @@ OPERATORS = {
     "dateTime": {"lt", "lteq", "gt", "gteq"},
     "count": {"lt", "lteq"},
     "purpose": {"eq", "isAnyOf"},
+    "recipient": {"eq", "isAnyOf", "isNoneOf"},
+    "spatial": {"isPartOf"},
 }
+PARTY_IRI = "urn:stadsdata:party:"
+
 DUTIES = {"compensate", "attribute", "inform"}
 
 
@@ -69,6 +83,7 @@ class Rule:
 class Decision:
     allowed: bool
     reason: str
+    area: str | None = None  # WKT: the permission covers only records inside this area
 
 
 @dataclass(frozen=True)
@@ -89,7 +104,7 @@ class Policy:
                 continue
             failed = [c for c in rule.constraints if not _holds(c, now, records_read)]
             if not failed:
-                return Decision(True, f"permitted by {self.uid}")
+                return Decision(True, f"permitted by {self.uid}", _area(rule))
             first = failed[0]
             return Decision(False, f"{self.uid}: constraint {first.left} {first.operator} {first.right} is not met")
         return Decision(False, f"{self.uid} permits no {action}")
@@ -110,6 +125,17 @@ class Policy:
                     values = set(c.right) if isinstance(c.right, list) else {c.right}
                     found = values if found is None else found & values
         return found
+
+
+    def allows_recipient(self, party_iri: str) -> bool:
+        """Whether every `recipient` constraint of the permissions admits this party."""
+        for rule in self.permissions:
+            for c in rule.constraints:
+                if c.left == "recipient":
+                    listed = party_iri in (c.right if isinstance(c.right, list) else [c.right])
+                    if listed == (c.operator == "isNoneOf"):
+                        return False
+        return True
 
 
 def parse_policy(document: Any, *, kind: str | None = None) -> Policy:
@@ -136,6 +162,8 @@ def agreement_from_offer(offer: Policy, *, uid: str, assignee: str, purpose: str
     allowed = offer.purposes()
     if allowed is not None and purpose not in allowed:
         raise PolicyError(f"the offer does not allow the purpose {purpose!r} (allowed: {', '.join(sorted(allowed))})", "purpose")
+    if not offer.allows_recipient(assignee):
+        raise PolicyError(f"the offer's recipient constraint does not admit {assignee}", "recipient")
     document = copy.deepcopy(offer.document)
     document["@type"] = "Agreement"
     document["uid"] = uid
@@ -208,9 +236,38 @@ def _constraint(c: Any, where: str) -> Constraint:
         if isinstance(right, bool) or not isinstance(right, int | str) or not str(right).isdigit():
             raise PolicyError("a count is a non-negative integer", f"{where}/rightOperand")
         right = int(right)
-    elif operator == "isAnyOf":
+    elif left == "spatial":
+        right = _area_wkt(right, f"{where}/rightOperand")
+    elif operator in ("isAnyOf", "isNoneOf"):
         right = [_value(v) for v in _list(right, f"{where}/rightOperand")]
+    if left == "recipient":
+        for party in right if isinstance(right, list) else [right]:
+            if not (isinstance(party, str) and party.startswith(PARTY_IRI) and party[len(PARTY_IRI):].isdigit()):
+                raise PolicyError(f"a recipient is a party IRI, e.g. {PARTY_IRI}12", f"{where}/rightOperand")
     return Constraint(left, operator, right)
+
+
+def _area_wkt(value: Any, where: str) -> str:
+    """An area (GeoJSON Polygon/MultiPolygon or WKT) as normalised WKT, safe to put in a filter."""
+    try:
+        shape = from_wkt(value, field=where) if isinstance(value, str) else to_shape(value, field=where)
+    except BadRequest as exc:
+        raise PolicyError(exc.detail, where) from None
+    if shape.geom_type not in ("Polygon", "MultiPolygon") or shape.is_empty:
+        raise PolicyError("a spatial area is a Polygon or MultiPolygon", where)
+    return shape.wkt
+
+
+def _area(rule: Rule) -> str | None:
+    """The area a rule's `spatial` constraints leave (their intersection), as WKT."""
+    areas = [shapely.from_wkt(c.right) for c in rule.constraints if c.left == "spatial"]
+    if not areas:
+        return None
+    try:
+        area = shapely.intersection_all(areas) if len(areas) > 1 else areas[0]
+    except ShapelyError:
+        return areas[0].wkt
+    return area.wkt
 
 
 def _compensation(action: Any, where: str) -> Compensation:
@@ -251,4 +308,6 @@ def _holds(c: Constraint, now: datetime, records_read: int) -> bool:
         return {"lt": now < c.right, "lteq": now <= c.right, "gt": now > c.right, "gteq": now >= c.right}[c.operator]
     if c.left == "count":  # checked before a read: the page that reaches the limit is the last
         return records_read < (c.right - 1 if c.operator == "lt" else c.right)
-    return True  # purpose: settled when the Agreement was made (see agreement_from_offer)
+    # purpose, recipient: settled when the Agreement was made (see agreement_from_offer);
+    # spatial: a filter on the records (Decision.area), not a yes or no
+    return True

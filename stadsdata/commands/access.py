@@ -92,6 +92,7 @@ def add_user(
     username: str,
     party: Annotated[str | None, typer.Option(help="the party the user acts for")] = None,
     admin: Annotated[bool, typer.Option("--admin", help="may read and write everything")] = False,
+    read_only: Annotated[bool, typer.Option("--read-only", help="a member who reads what the party may read, and writes nothing")] = False,
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from standard input")] = False,
     database: DatabaseOption = None,
 ) -> None:
@@ -107,8 +108,9 @@ def add_user(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     with _records(database) as records:
-        user = records.add_user(username, password_hash, _party(records, party), admin, _now())
-    typer.echo(f"user {user}: {username}{' (admin)' if admin else ''}")
+        user = records.add_user(username, password_hash, _party(records, party), admin, _now(), can_write=not read_only)
+    role = " (admin)" if admin else " (read-only)" if read_only else ""
+    typer.echo(f"user {user}: {username}{role}")
 
 
 @keys_app.command("create")

@@ -44,7 +44,11 @@ def get_user(actor: Actor, user_id: int) -> dict[str, Any]:
     return view(_user(actor, user_id))
 
 
-def create_user(actor: Actor, *, username: str, password: str, party_id: int | None, is_admin: bool) -> dict[str, Any]:
+def create_user(
+    actor: Actor, *, username: str, password: str, party_id: int | None, is_admin: bool, can_write: bool = True
+) -> dict[str, Any]:
+    """A local account: a steward of its party (`can_write`: adds Observations, manages the
+    party's datasets, offers, accounts and keys) or a read-only member."""
     actor.require_credentials()
     _check_party(actor, party_id, admin=is_admin, what="account")
     if actor.records.rows("users", {"username": username}, limit=1):
@@ -54,18 +58,24 @@ def create_user(actor: Actor, *, username: str, password: str, party_id: int | N
     except ValueError as exc:
         raise BadRequest(str(exc), field="password") from None
     user_id = actor.records.insert_row(
-        "users", {"username": username, "password_hash": password_hash, "party_id": party_id, "is_admin": is_admin, "created_at": actor.now}
+        "users",
+        {"username": username, "password_hash": password_hash, "party_id": party_id, "is_admin": is_admin,
+         "can_write": can_write or is_admin, "created_at": actor.now},  # fmt: skip
     )
     return get_user(actor, user_id)
 
 
-def update_user(actor: Actor, user_id: int, *, disabled: bool | None, password: str | None) -> dict[str, Any]:
-    """Disable or enable an account, or set its password."""
+def update_user(
+    actor: Actor, user_id: int, *, disabled: bool | None, password: str | None, can_write: bool | None = None
+) -> dict[str, Any]:
+    """Disable or enable an account, set its password, or make it a steward or read-only."""
     actor.require_credentials()
     _user(actor, user_id)
     values: dict[str, Any] = {}
     if disabled is not None:
         values["disabled"] = disabled
+    if can_write is not None:
+        values["can_write"] = can_write
     if password is not None:
         try:
             values["password_hash"] = hash_password(password)

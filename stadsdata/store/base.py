@@ -181,7 +181,10 @@ class AccessRecords(ABC):
     def add_party(self, name: str, kind: str, parent_id: int | None, now: datetime) -> int: ...
 
     @abstractmethod
-    def add_user(self, username: str, password_hash: str, party_id: int | None, is_admin: bool, now: datetime) -> int: ...
+    def add_user(
+        self, username: str, password_hash: str, party_id: int | None, is_admin: bool, now: datetime, *, can_write: bool = True
+    ) -> int:
+        """A local account; `can_write` False makes it a read-only member of its party."""
 
     @abstractmethod
     def add_api_key(

@@ -86,6 +86,7 @@ users = Table(
     Column("password_hash", Text),
     _fk("party_id", "parties", nullable=True, ondelete="SET NULL"),
     Column("is_admin", Boolean, nullable=False, server_default=text("false")),
+    Column("can_write", Boolean, nullable=False, server_default=text("true")),  # steward of its party, or read-only
     Column("disabled", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", UtcTimestamp, nullable=False),
     sqlite_autoincrement=True,

@@ -33,11 +33,14 @@ class NewUser(Body):
     password: str = Field(min_length=1, description="stored as an argon2 hash")
     partyId: int | None = None
     isAdmin: bool = False
+    canWrite: bool = Field(True, description="steward of its party (adds Observations, manages its datasets, offers, "
+                           "accounts and keys); false: a read-only member")
 
 
 class UserChange(Body):
     disabled: bool | None = None
     password: str | None = Field(None, min_length=1)
+    canWrite: bool | None = None
 
 
 class NewApiKey(Body):

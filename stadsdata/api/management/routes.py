@@ -70,7 +70,9 @@ def build_router(store: Store, settings: Settings, authenticator: Authenticator,
     def create_user(request: Request, body: models.NewUser, who: Who) -> JSONResponse:
         out = run(
             who,
-            lambda a: identities.create_user(a, username=body.username, password=body.password, party_id=body.partyId, is_admin=body.isAdmin),
+            lambda a: identities.create_user(
+                a, username=body.username, password=body.password, party_id=body.partyId, is_admin=body.isAdmin, can_write=body.canWrite
+            ),
             write=True,
         )
         return created(request, out, f"users/{out['id']}")
@@ -81,7 +83,7 @@ def build_router(store: Store, settings: Settings, authenticator: Authenticator,
 
     @router.patch("/users/{user_id}", tags=["accounts"], summary="Disable/enable an account or set its password")
     def update_user(user_id: int, body: models.UserChange, who: Who) -> dict[str, Any]:
-        return run(who, lambda a: identities.update_user(a, user_id, disabled=body.disabled, password=body.password), write=True)
+        return run(who, lambda a: identities.update_user(a, user_id, disabled=body.disabled, password=body.password, can_write=body.canWrite), write=True)
 
     # -- API keys ---------------------------------------------------------------------------
     @router.get("/api-keys", tags=["accounts"], summary="API keys of the parties the caller manages (never the secret)")

@@ -187,7 +187,7 @@ class SqlAccessRecords(AccessRecords):
         if row is None:
             return None
         return Principal(
-            "user", row["id"], row["username"], row["party_id"], bool(row["is_admin"]), True,
+            "user", row["id"], row["username"], row["party_id"], bool(row["is_admin"]), bool(row["can_write"] or row["is_admin"]),
             row["password_hash"], not row["disabled"],
         )  # fmt: skip
 
@@ -294,10 +294,13 @@ class SqlAccessRecords(AccessRecords):
     def add_party(self, name: str, kind: str, parent_id: int | None, now: datetime) -> int:
         return self._insert(parties, name=name, kind=kind, parent_id=parent_id, created_at=now)
 
-    def add_user(self, username: str, password_hash: str, party_id: int | None, is_admin: bool, now: datetime) -> int:
+    def add_user(
+        self, username: str, password_hash: str, party_id: int | None, is_admin: bool, now: datetime, *, can_write: bool = True
+    ) -> int:
         return self._insert(
-            users, username=username, password_hash=password_hash, party_id=party_id, is_admin=is_admin, created_at=now
-        )
+            users, username=username, password_hash=password_hash, party_id=party_id, is_admin=is_admin,
+            can_write=can_write or is_admin, created_at=now,
+        )  # fmt: skip
 
     def add_web_session(self, token_hash: str, user_id: int, now: datetime, expires_at: datetime) -> None:
         self.conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < now))  # the expired ones go
@@ -309,7 +312,10 @@ class SqlAccessRecords(AccessRecords):
         row = self.conn.execute(stmt).mappings().first()
         if row is None:
             return None
-        return Principal("user", row["id"], row["username"], row["party_id"], bool(row["is_admin"]), True, None, not row["disabled"])
+        return Principal(
+            "user", row["id"], row["username"], row["party_id"], bool(row["is_admin"]), bool(row["can_write"] or row["is_admin"]), None,
+            not row["disabled"],
+        )  # fmt: skip
 
     def end_web_session(self, token_hash: str) -> None:
         self.conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash))

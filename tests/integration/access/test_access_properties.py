@@ -1,6 +1,7 @@
 """Property test of dataset access (hypothesis), on both backends: random datasets (level,
 owner — a company or a resident), random assignment of streams to them, random grants and
-consents (given or withdrawn), a random caller and default level
+consents (given or withdrawn), random ODRL agreements limited to an area (`spatial`: the Things
+west of some longitude), a random caller and default level
 — and the API shows exactly what a plain-Python model of the rules says, on collections,
 counts and filters across relations."""
 
@@ -49,6 +50,13 @@ def world(store: Store, tmp_path: Path) -> dict[str, Any]:
     return {"store": store, "streams": ids, "parties": parties}
 
 
+def area_agreement(party: str, west: int) -> dict[str, Any]:
+    """An Agreement covering the Things t0 … t(west-1) (t_i stands at longitude 5 + i/10)."""
+    area = f"POLYGON ((4.9 51.9, {4.95 + west / 10} 51.9, {4.95 + west / 10} 52.1, 4.9 52.1, 4.9 51.9))"
+    constraint = {"leftOperand": "spatial", "operator": "isPartOf", "rightOperand": area}
+    return {"@type": "Agreement", "uid": f"urn:{party}:{west}", "permission": [{"action": "read", "assignee": party, "constraint": [constraint]}]}
+
+
 datasets_st = st.lists(st.tuples(st.sampled_from(ACCESS_LEVELS), st.sampled_from((None, *PARTIES))), min_size=1, max_size=3)
 
 
@@ -58,6 +66,7 @@ datasets_st = st.lists(st.tuples(st.sampled_from(ACCESS_LEVELS), st.sampled_from
     assignment=st.lists(st.integers(-1, 2), min_size=STREAMS, max_size=STREAMS),
     grants=st.sets(st.tuples(st.integers(0, 2), st.sampled_from(PARTIES))),
     consents=st.sets(st.tuples(st.integers(0, 2), st.sampled_from(PARTIES), st.booleans())),
+    areas=st.sets(st.tuples(st.integers(0, 2), st.sampled_from(PARTIES), st.integers(0, STREAMS))),
     caller_party=st.sampled_from((None, *PARTIES)),
     default_public=st.booleans(),
 )
@@ -67,6 +76,7 @@ def test_the_api_shows_what_the_rules_say(
     assignment: list[int],
     grants: set[tuple[int, str]],
     consents: set[tuple[int, str, bool]],
+    areas: set[tuple[int, str, int]],
     caller_party: str | None,
     default_public: bool,
 ) -> None:
@@ -89,20 +99,25 @@ def test_the_api_shows_what_the_rules_say(
                 consent = tx.access.add_consent(made[slot], parties[party], "research", None, now)
                 if withdrawn:
                     tx.access.withdraw_consent(consent, now)
+        for slot, party, west in areas:  # an agreement on the Things t0 … t(west-1)
+            if slot < len(made):
+                tx.access.add_agreement(made[slot], parties[party], None, f"urn:a{next(_names)}", area_agreement(party, west), now)
 
     # The model: which streams this caller sees.
-    def sees(slot: int) -> bool:
+    def sees(slot: int, i: int) -> bool:
         if not 0 <= slot < len(made):
             return default_public
         level, owner = datasets[slot]
         if level == "public" or (caller_party is not None and owner == caller_party):
             return True
+        if any(slot == a and caller_party == party and i < west for a, party, west in areas):
+            return True  # inside the area of an agreement
         if owner == "r":  # a resident's dataset: a consent in force, never a grant
             return any((slot, caller_party, False) == c for c in consents)
         return (slot, caller_party) in grants
 
-    visible = {f"s{i}" for i, slot in enumerate(assignment) if sees(slot)}
-    things = {f"t{i}" for i, slot in enumerate(assignment) if sees(slot)} | ({"bare"} if default_public else set())
+    visible = {f"s{i}" for i, slot in enumerate(assignment) if sees(slot, i)}
+    things = {f"t{i}" for i, slot in enumerate(assignment) if sees(slot, i)} | ({"bare"} if default_public else set())
 
     service = StaService(store, DatasetAccess("public" if default_public else "non-public"))
     caller = Caller(subject="key:test", party_id=parties[caller_party] if caller_party else None)

@@ -133,6 +133,22 @@ def test_parties_users_and_keys(city: City) -> None:
     city.call("PATCH", f"/users/{user['id']}", "admin", 200, {"disabled": True})
     assert city.client.get(f"{API}/me", headers=anna).status_code == 401
 
+    # Roles within a party: a steward manages the party's accounts; a read-only member writes nothing.
+    steward = city.call("POST", "/users", "garage", 201, {"username": "sven", "password": "x" * 12, "partyId": garage})
+    assert steward["canWrite"] is True
+    member = city.call("POST", "/users", "garage", 201, {"username": "mia", "password": "y" * 12, "partyId": garage, "canWrite": False})
+    assert member["canWrite"] is False
+    city.h["sven"] = {"Authorization": "Basic " + base64.b64encode(b"sven:" + b"x" * 12).decode()}
+    city.h["mia"] = {"Authorization": "Basic " + base64.b64encode(b"mia:" + b"y" * 12).decode()}
+    assert city.call("GET", "/me", "mia", 200)["canWrite"] is False
+    city.call("POST", "/datasets", "mia", 403, {"name": "mia-data", "title": "t", "accessLevel": "restricted"})
+    city.call("POST", "/users", "mia", 403, {"username": "mia2", "password": "z" * 12, "partyId": garage})
+    city.call("POST", "/api-keys", "mia", 403, {"name": "mia-key", "partyId": garage, "canWrite": True})
+    assert city.call("GET", "/users", "mia", 200)["_embedded"]["users"] == []  # manages no accounts
+    city.call("POST", "/datasets", "sven", 201, {"name": "sven-data", "title": "t", "accessLevel": "restricted"})
+    city.call("PATCH", f"/users/{member['id']}", "sven", 200, {"canWrite": True})
+    city.call("POST", "/datasets", "mia", 201, {"name": "mia-data", "title": "t", "accessLevel": "restricted"})
+
 
 def test_restricted_dataset_shared_by_request_and_agreement(city: City) -> None:
     garage = city.party("garagebedrijf", "company")
