@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.responses import JSONResponse, Response
 
 from stadsdata import __version__
 from stadsdata.access.authenticate import Authenticator, OidcMapping
@@ -17,13 +19,15 @@ from stadsdata.access.datasets import DatasetAccess
 from stadsdata.access.oidc import OidcVerifier
 from stadsdata.access.policy import AccessPolicy, OpenAccess
 from stadsdata.access.pseudonyms import Pseudonymiser, load_key
-from stadsdata.api import problems
+from stadsdata.api import middleware, problems
 from stadsdata.api.management.app import PREFIX as MANAGEMENT_PREFIX
 from stadsdata.api.management.app import build_management_app
 from stadsdata.api.sta.routes import build_router
 from stadsdata.api.sta.service import StaService
 from stadsdata.ingest.mqtt_broker import EmbeddedBroker
 from stadsdata.ingest.pipeline import Ingestor
+from stadsdata.operations.health import readiness
+from stadsdata.operations.metrics import Metrics
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 from stadsdata.store.sqlite.backend import SqliteStore
@@ -85,6 +89,11 @@ def start_simulator(settings: Settings, store: Store, mqtt_port: int | None) -> 
     return simulator
 
 
+def app_from_environment() -> FastAPI:
+    """The app of one worker of `serve --workers N` (settings from the environment)."""
+    return create_app(Settings())
+
+
 def create_app(settings: Settings | None = None, *, store: Store | None = None, access: AccessPolicy | None = None) -> FastAPI:
     settings = settings or Settings()
     store = store or open_store(settings)
@@ -114,6 +123,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
             store.close()
 
     app = FastAPI(title="stadsdata", version=__version__, lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app.state.mqtt_port = None
+    metrics = Metrics(store)
     app.state.store = store
     app.state.settings = settings
     app.state.sta = service
@@ -141,4 +152,17 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     async def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    sqlite_path = None if settings.is_postgres else Path(settings.sqlite_path)
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        state = readiness(store, sqlite_path=sqlite_path, broker_port=app.state.mqtt_port, broker_expected=broker is not None)
+        body = {"status": "ready" if state.ready else "not ready", "checks": state.checks}
+        return JSONResponse(body, status_code=200 if state.ready else 503, headers={} if state.ready else {"Retry-After": "5"})
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics_endpoint() -> Response:
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+    middleware.install(app, settings, metrics)
     return app

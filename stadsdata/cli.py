@@ -56,6 +56,9 @@ def serve(
     demo: Annotated[
         bool, typer.Option("--demo", help="fill an empty database with the demo city and keep it live [env STADSDATA_DEMO]")
     ] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, help="server processes sharing the port (more than 1: no embedded MQTT broker, no --demo)")
+    ] = 1,
 ) -> None:
     """Start the platform (SensorThings API at /v1.1) on a SQLite file or PostgreSQL."""
     import uvicorn
@@ -68,6 +71,9 @@ def serve(
     if demo:
         overrides["demo"] = True
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    if workers > 1:
+        serve_workers(settings, workers)
+        return
     try:
         application = create_app(settings)
     except Exception as exc:  # a clear message, not a traceback, when the database is unusable
@@ -86,6 +92,37 @@ def serve(
         log_level=settings.log_level,
         proxy_headers=False,
     )
+
+
+def serve_workers(settings: Settings, workers: int) -> None:
+    """`serve --workers N`: migrate once here, then N uvicorn worker processes, each building the
+    app from the environment (`stadsdata.app:app_from_environment`)."""
+    import os
+
+    import uvicorn
+
+    from stadsdata.app import open_store
+
+    if settings.demo:
+        typer.echo("stadsdata: --demo runs in one process; seed with `stadsdata demo`, then serve with --workers", err=True)
+        raise typer.Exit(2)
+    try:
+        open_store(settings).close()  # applies migrations once, before the workers start
+    except Exception as exc:
+        typer.echo(f"stadsdata: cannot open the database {settings.database}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if settings.mqtt_embedded and not settings.mqtt_url:
+        typer.echo("stadsdata: no embedded MQTT broker with several workers; use a broker and `stadsdata ingest`")
+    os.environ.update({
+        "STADSDATA_DATABASE": settings.database, "STADSDATA_HOST": settings.host, "STADSDATA_PORT": str(settings.port),
+        "STADSDATA_MIGRATE": "false", "STADSDATA_MQTT_EMBEDDED": "false",
+        **({"STADSDATA_PUBLIC_BASE_URL": settings.public_base_url} if settings.public_base_url else {}),
+    })  # fmt: skip
+    typer.echo(f"stadsdata: {workers} workers on http://{settings.host}:{settings.port}/ (database: {settings.database})")
+    uvicorn.run(
+        "stadsdata.app:app_from_environment", factory=True, workers=workers, host=settings.host, port=settings.port,
+        log_level=settings.log_level, proxy_headers=False,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

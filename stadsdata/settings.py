@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -73,6 +73,32 @@ class Settings(BaseSettings):
     demo_days: int = Field(30, ge=1, le=366, description="days of history the demo city starts with")
     demo_interval_s: float = Field(5.0, gt=0, description="seconds between the demo simulator's rounds of readings")
     default_language: Literal["nl", "en"] = Field("nl", description="language of the web UI unless the visitor picks another")
+    # -- limits and security (docs/operations.md "Limits") -----------------------------------
+    max_body_bytes: int = Field(32 * 1024 * 1024, ge=1024, description="largest request body; larger ones get 413")
+    max_requests_in_flight: int = Field(
+        256, ge=1, description="requests one process answers at once; more get 503 with Retry-After (load shedding)"
+    )
+    rate_limit_anonymous: str = Field(
+        "1200/minute", description="requests per client address without credentials ('none' turns it off); past it 429"
+    )
+    rate_limit_authenticated: str = Field(
+        "12000/minute", description="requests per credential (and per address with credentials); 'none' turns it off"
+    )
+    cors_allow_origins: str = Field(
+        "", description="comma-separated origins other sites' browsers may call the APIs from (empty: none; '*': any)"
+    )
+
+    @field_validator("rate_limit_anonymous", "rate_limit_authenticated")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from stadsdata.api.middleware.rate_limit import parse_rate
+
+        parse_rate(value)  # ValueError names the setting through pydantic
+        return value
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o.strip() for o in self.cors_allow_origins.split(",") if o.strip()]
 
     @property
     def is_postgres(self) -> bool:

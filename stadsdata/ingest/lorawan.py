@@ -50,13 +50,34 @@ def _require(document: dict[str, Any], *path: str) -> Any:
     return value
 
 
-def _best_gateway(rx: Any, id_of: Any) -> dict[str, Any]:
+def _member(value: Any, *path: str) -> Any:
+    """value[path[0]][path[1]]…, or None where a step is not an object or has no such member."""
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _number(value: Any) -> float | int | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _best_gateway(rx: Any, *id_path: str) -> dict[str, Any]:
+    """The gateway that heard the uplink best (highest RSSI) and how many heard it. Radio
+    metadata is informative: members of the wrong type are left out, never an error."""
     gateways = [g for g in rx if isinstance(g, dict)] if isinstance(rx, list) else []
     if not gateways:
         return {}
-    best = max(gateways, key=lambda g: g.get("rssi", -1_000))
-    out = {"gateway": id_of(best), "rssi": best.get("rssi"), "snr": best.get("snr"), "gateways": len(gateways)}
+    best = max(gateways, key=lambda g: _number(g.get("rssi")) or -1_000)
+    gateway = _member(best, *id_path)
+    out = {"gateway": gateway if isinstance(gateway, str) else None, "rssi": _number(best.get("rssi")),
+           "snr": _number(best.get("snr")), "gateways": len(gateways)}  # fmt: skip
     return {k: v for k, v in out.items() if v is not None}
+
+
+def _time(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise BadRequest("the uplink has no time (text, ISO 8601)", field=field)
+    return value
 
 
 def parse_tts(payload: bytes) -> Uplink | None:
@@ -71,10 +92,11 @@ def parse_tts(payload: bytes) -> Uplink | None:
     decoded = uplink.get("decoded_payload") if isinstance(uplink, dict) else None
     if not isinstance(decoded, dict):
         raise BadRequest("the uplink has no decoded_payload (is a payload formatter set for the device?)", field="uplink_message.decoded_payload")
-    received = uplink.get("received_at") or _require(document, "received_at")
-    correlation = next((c for c in document.get("correlation_ids") or [] if isinstance(c, str) and c.startswith("as:up:")), None)
-    radio = {"f_cnt": uplink.get("f_cnt", 0), "f_port": uplink.get("f_port")}
-    radio |= _best_gateway(uplink.get("rx_metadata"), lambda g: (g.get("gateway_ids") or {}).get("gateway_id"))
+    received = _time(uplink.get("received_at") or _require(document, "received_at"), "uplink_message.received_at")
+    ids = document.get("correlation_ids")
+    correlation = next((c for c in ids if isinstance(c, str) and c.startswith("as:up:")), None) if isinstance(ids, list) else None
+    radio = {"f_cnt": _number(uplink.get("f_cnt", 0)), "f_port": _number(uplink.get("f_port"))}
+    radio |= _best_gateway(uplink.get("rx_metadata"), "gateway_ids", "gateway_id")
     return Uplink(
         "tts", f"{application}/{device}", correlation or f"{application}/{device}/{received}", received, decoded,
         {k: v for k, v in radio.items() if v is not None},
@@ -89,11 +111,10 @@ def parse_chirpstack(payload: bytes) -> Uplink:
     decoded = document.get("object")
     if not isinstance(decoded, dict):
         raise BadRequest("the uplink has no decoded object (is a codec set in the device profile?)", field="object")
-    received = document.get("time") or _require(document, "rxInfo")[0].get("nsTime")
-    if not received:
-        raise BadRequest("the uplink has no time", field="time")
-    radio = {"f_cnt": document.get("fCnt", 0), "f_port": document.get("fPort")}
-    radio |= _best_gateway(document.get("rxInfo"), lambda g: g.get("gatewayId"))
+    rx = document.get("rxInfo")
+    received = _time(document.get("time") or _member(rx[0] if isinstance(rx, list) and rx else None, "nsTime"), "time")
+    radio = {"f_cnt": _number(document.get("fCnt", 0)), "f_port": _number(document.get("fPort"))}
+    radio |= _best_gateway(rx, "gatewayId")
     return Uplink("chirpstack", dev_eui, str(uplink_id), received, decoded, {k: v for k, v in radio.items() if v is not None})
 
 

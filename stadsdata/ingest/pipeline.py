@@ -144,19 +144,34 @@ class Ingestor:
             self.quarantine(message, reason, field)
             return
         with self.store.write() as tx:
-            tx.access.update_row("quarantine", quarantined, {"reason": reason[:2000], "field": field})
+            tx.access.update_row("quarantine", quarantined, {"reason": _text(reason[:2000]), "field": _text(field)})
 
     def quarantine(self, message: Message, reason: str, field: str | None = None) -> int:
-        try:
-            payload, encoding = message.payload.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            payload, encoding = base64.b64encode(message.payload).decode(), "base64"
+        """Keep the message as it came: its payload as text when it is UTF-8 without NUL, else
+        base64 (PostgreSQL text cannot hold NUL); the other texts with NUL written as \\u0000."""
+        payload, encoding = _stored_payload(message.payload)
         row: dict[str, Any] = {
-            "source": message.source, "topic": message.topic, "payload": payload, "encoding": encoding,
-            "subject": message.subject, "received_at": message.received_at, "reason": reason[:2000], "field": field,
-            "status": "held",
+            "source": message.source, "topic": _text(message.topic), "payload": payload, "encoding": encoding,
+            "subject": _text(message.subject), "received_at": message.received_at, "reason": _text(reason[:2000]),
+            "field": _text(field), "status": "held",
         }  # fmt: skip
         with self.store.write() as tx:
             quarantined = tx.access.insert_row("quarantine", row)
         log.warning("quarantined %s message on %s (%s): %s", message.source, message.topic, quarantined, reason)
         return quarantined
+
+
+def _stored_payload(payload: bytes) -> tuple[str, str]:
+    """(payload as stored, its encoding: 'utf-8' or 'base64')."""
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or "\x00" in text:
+        return base64.b64encode(payload).decode(), "base64"
+    return text, "utf-8"
+
+
+def _text(value: str | None) -> str | None:
+    """A text that every backend can store: NUL (which PostgreSQL refuses) written as \\u0000."""
+    return None if value is None else value.replace("\x00", "\\u0000")

@@ -395,6 +395,17 @@ class Store(ABC):
     # writer, which can fail when another write committed since the read began).
     writes_in_reads: bool = False
 
+    # Observations committed through this store object since it was made (for /metrics).
+    observations_committed: int = 0
+
+    @abstractmethod
+    def check_ready(self) -> None:
+        """Raise unless the database answers a trivial query now (for /readyz)."""
+
+    def quarantine_held(self) -> int:
+        """Messages held in the quarantine now (for /metrics)."""
+        return 0
+
     def add_commit_listener(self, listener: CommitListener) -> None:
         """Call `listener` with the changes of every write transaction after it committed (in the
         committing thread; a listener must not block, and its errors are logged, not raised)."""

@@ -29,7 +29,7 @@ def add_data_routes(router: APIRouter, tools: Endpoints, Who: Any, sta: StaServi
     )  # fmt: skip
     def get_series(
         request: Request,
-        datastream_id: int,
+        datastream_id: models.Id,
         who: Who,
         from_: Annotated[str | None, Query(alias="from", description="ISO 8601 with a zone; default: `to` minus 7 days")] = None,
         to: Annotated[str | None, Query(description="ISO 8601 with a zone; default: now")] = None,

@@ -16,7 +16,7 @@ from stadsdata.management import lorawan_devices, push_sources, quarantine
 from stadsdata.management.views import view
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="items per page")]
-Cursor = Annotated[int | None, Query(ge=0, description="from `_links.next` of the previous page")]
+Cursor = Annotated[int | None, Query(ge=0, le=models.MAX_ID, description="from `_links.next` of the previous page")]
 
 
 def add_ingest_routes(router: APIRouter, tools: Endpoints, Who: Any, ingestor: Ingestor) -> None:  # noqa: N803 - a type
@@ -35,18 +35,18 @@ def add_ingest_routes(router: APIRouter, tools: Endpoints, Who: Any, ingestor: I
         return listing(request, "quarantine", found)
 
     @router.get("/quarantine/{quarantine_id}", tags=["ingestion"], summary="One quarantined message with its raw payload")
-    def get_quarantined(quarantine_id: int, who: Who) -> dict[str, Any]:
+    def get_quarantined(quarantine_id: models.Id, who: Who) -> dict[str, Any]:
         return run(who, lambda a: quarantine.get_quarantined(a, quarantine_id))
 
     @router.patch("/quarantine/{quarantine_id}", tags=["ingestion"], summary="Replay (store it now) or discard a held message")
-    def decide_quarantined(quarantine_id: int, body: models.QuarantineDecision, who: Who) -> dict[str, Any]:
+    def decide_quarantined(quarantine_id: models.Id, body: models.QuarantineDecision, who: Who) -> dict[str, Any]:
         if body.status == "discarded":
             return run(who, lambda a: quarantine.discard(a, quarantine_id), write=True)
         message = run(who, lambda a: quarantine.message_to_replay(a, quarantine_id))
         outcome = replay(message, who, quarantine_id)  # with the replaying admin's rights
         return run(who, lambda a: quarantine.record_replay(a, quarantine_id, outcome), write=True)
 
-    def replay(message: Message, who: Any, quarantine_id: int) -> Outcome:
+    def replay(message: Message, who: Any, quarantine_id: models.Id) -> Outcome:
         network = {"lorawan-tts": "tts", "lorawan-chirpstack": "chirpstack"}.get(message.source)
         if network is not None:
             return ingest_uplink(ingestor, network, message, who, quarantined=quarantine_id)
@@ -71,11 +71,11 @@ def add_ingest_routes(router: APIRouter, tools: Endpoints, Who: Any, ingestor: I
         return created(request, out, f"lorawan-devices/{out['id']}")
 
     @router.get("/lorawan-devices/{device_id}", tags=["ingestion"])
-    def get_device(device_id: int, who: Who) -> dict[str, Any]:
+    def get_device(device_id: models.Id, who: Who) -> dict[str, Any]:
         return run(who, lambda a: lorawan_devices.get_device(a, device_id))
 
     @router.patch("/lorawan-devices/{device_id}", tags=["ingestion"], summary="Change which Datastream each field feeds")
-    def update_device(device_id: int, body: models.LorawanFieldsChange, who: Who) -> dict[str, Any]:
+    def update_device(device_id: models.Id, body: models.LorawanFieldsChange, who: Who) -> dict[str, Any]:
         return run(who, lambda a: lorawan_devices.update_fields(a, device_id, body.fields), write=True)
 
     # -- HTTP push ----------------------------------------------------------------------------

@@ -6,7 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import annotated_types
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+MAX_ID = 2**63 - 1  # ids are 64-bit in both backends: a larger number names nothing (400, not a database error)
+Id = Annotated[int, annotated_types.Interval(ge=0, le=MAX_ID)]
+
 
 AccessLevel = Literal["public", "restricted", "non-public"]
 PartyKind = Literal["organisation", "department", "company", "resident"]
@@ -19,19 +24,33 @@ class Body(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _utc(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("text may not contain the NUL character (\\u0000)")
         return value.astimezone(UTC) if isinstance(value, datetime) else value
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether a text in `value` (at any depth of a JSON value) holds NUL, which no backend
+    stores faithfully (PostgreSQL refuses it in text and jsonb)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class NewParty(Body):
     name: str = Name
     kind: PartyKind = "organisation"
-    parentId: int | None = Field(None, description="the organisation a department belongs to")
+    parentId: Id | None = Field(None, description="the organisation a department belongs to")
 
 
 class NewUser(Body):
     username: str = Name
     password: str = Field(min_length=1, description="stored as an argon2 hash")
-    partyId: int | None = None
+    partyId: Id | None = None
     isAdmin: bool = False
     canWrite: bool = Field(True, description="steward of its party (adds Observations, manages its datasets, offers, "
                            "accounts and keys); false: a read-only member")
@@ -45,7 +64,7 @@ class UserChange(Body):
 
 class NewApiKey(Body):
     name: str = Field(min_length=1, max_length=200, description="what the key is for, e.g. 'garage sensors'")
-    partyId: int | None = None
+    partyId: Id | None = None
     isAdmin: bool = False
     canWrite: bool = Field(False, description="may add Observations to its party's datasets")
     expiresAt: AwareDatetime | None = None
@@ -56,7 +75,7 @@ class NewDataset(Body):
     title: str = Name
     description: str = ""
     accessLevel: AccessLevel
-    ownerPartyId: int | None = Field(None, description="default: the caller's party")
+    ownerPartyId: Id | None = Field(None, description="default: the caller's party")
     personalFields: list[str] = Field(
         default_factory=list,
         description="paths in Observations replaced by a keyed hash before storage, e.g. 'result.cardId', 'parameters.owner'",
@@ -71,7 +90,7 @@ class DatasetChange(Body):
 
 
 class NewGrant(Body):
-    partyId: int
+    partyId: Id
     validFrom: AwareDatetime | None = None
     validUntil: AwareDatetime | None = None
 
@@ -82,7 +101,7 @@ class NewOffer(Body):
 
 
 class NewAccessRequest(Body):
-    offerId: int
+    offerId: Id
     purpose: str = Field(min_length=1, max_length=500)
     message: str = Field("", max_length=4000)
 
@@ -97,8 +116,8 @@ class AgreementChange(Body):
 
 
 class NewConsent(Body):
-    datasetId: int
-    partyId: int
+    datasetId: Id
+    partyId: Id
     purpose: str = Field(min_length=1, max_length=500, description="a W3C DPV purpose or plain words")
     expiresAt: AwareDatetime | None = None
 
@@ -116,12 +135,12 @@ class QuarantineDecision(Body):
 class NewLorawanDevice(Body):
     network: Literal["tts", "chirpstack"]
     device: str = Field(min_length=1, max_length=200, description="TTS '<application id>/<device id>'; ChirpStack: the DevEUI")
-    thingId: int | None = None
-    fields: dict[str, int] = Field(description="decoded field -> Datastream id, e.g. {'temperature': 31}")
+    thingId: Id | None = None
+    fields: dict[str, Id] = Field(description="decoded field -> Datastream id, e.g. {'temperature': 31}")
 
 
 class LorawanFieldsChange(Body):
-    fields: dict[str, int]
+    fields: dict[str, Id]
 
 
 class NewPushSource(Body):

@@ -24,7 +24,7 @@ from stadsdata.store.base import Store
 
 T = TypeVar("T")
 Limit = Annotated[int, Query(ge=1, le=1000, description="items per page")]
-Cursor = Annotated[int | None, Query(ge=0, description="from `_links.next` of the previous page")]
+Cursor = Annotated[int | None, Query(ge=0, le=models.MAX_ID, description="from `_links.next` of the previous page")]
 StreamKind = Annotated[str, "datastreams or multi-datastreams"]
 
 # Shown in the OpenAPI document; the Authenticator reads the headers itself.
@@ -58,7 +58,7 @@ def build_router(store: Store, settings: Settings, authenticator: Authenticator,
         return created(request, out, f"parties/{out['id']}")
 
     @router.get("/parties/{party_id}", tags=["parties"])
-    def get_party(party_id: int, who: Who) -> dict[str, Any]:
+    def get_party(party_id: models.Id, who: Who) -> dict[str, Any]:
         return run(who, lambda a: parties.get_party(a, party_id))
 
     # -- users ------------------------------------------------------------------------------
@@ -78,11 +78,11 @@ def build_router(store: Store, settings: Settings, authenticator: Authenticator,
         return created(request, out, f"users/{out['id']}")
 
     @router.get("/users/{user_id}", tags=["accounts"])
-    def get_user(user_id: int, who: Who) -> dict[str, Any]:
+    def get_user(user_id: models.Id, who: Who) -> dict[str, Any]:
         return run(who, lambda a: identities.get_user(a, user_id))
 
     @router.patch("/users/{user_id}", tags=["accounts"], summary="Disable/enable an account or set its password")
-    def update_user(user_id: int, body: models.UserChange, who: Who) -> dict[str, Any]:
+    def update_user(user_id: models.Id, body: models.UserChange, who: Who) -> dict[str, Any]:
         return run(who, lambda a: identities.update_user(a, user_id, disabled=body.disabled, password=body.password, can_write=body.canWrite), write=True)
 
     # -- API keys ---------------------------------------------------------------------------
@@ -104,11 +104,11 @@ def build_router(store: Store, settings: Settings, authenticator: Authenticator,
         return response
 
     @router.get("/api-keys/{key_id}", tags=["accounts"])
-    def get_key(key_id: int, who: Who) -> dict[str, Any]:
+    def get_key(key_id: models.Id, who: Who) -> dict[str, Any]:
         return run(who, lambda a: identities.get_key(a, key_id))
 
     @router.delete("/api-keys/{key_id}", tags=["accounts"], status_code=204, summary="Revoke an API key")
-    def revoke_key(key_id: int, who: Who) -> Response:
+    def revoke_key(key_id: models.Id, who: Who) -> Response:
         run(who, lambda a: identities.revoke_key(a, key_id), write=True)
         return Response(status_code=204)
 
@@ -130,11 +130,11 @@ def build_router(store: Store, settings: Settings, authenticator: Authenticator,
         return created(request, out, f"datasets/{out['id']}")
 
     @router.get("/datasets/{dataset_id}", tags=["datasets"])
-    def get_dataset(dataset_id: int, who: Who) -> dict[str, Any]:
+    def get_dataset(dataset_id: models.Id, who: Who) -> dict[str, Any]:
         return run(who, lambda a: datasets.get_dataset(a, dataset_id))
 
     @router.patch("/datasets/{dataset_id}", tags=["datasets"], summary="Change title, description or access level")
-    def update_dataset(dataset_id: int, body: models.DatasetChange, who: Who) -> dict[str, Any]:
+    def update_dataset(dataset_id: models.Id, body: models.DatasetChange, who: Who) -> dict[str, Any]:
         return run(who, lambda a: datasets.update_dataset(a, dataset_id, body.model_dump(exclude_unset=True)), write=True)
 
     for kind in datasets.STREAM_TABLES:
@@ -143,12 +143,12 @@ def build_router(store: Store, settings: Settings, authenticator: Authenticator,
     # -- grants -----------------------------------------------------------------------------
     @router.get("/grants", tags=["sharing"], summary="Grants on datasets the caller manages, and grants to its parties")
     def list_grants(
-        request: Request, who: Who, datasetId: int | None = None, limit: Limit = 100, cursor: Cursor = None
+        request: Request, who: Who, datasetId: models.Id | None = None, limit: Limit = 100, cursor: Cursor = None
     ) -> JSONResponse:
         return listing(request, "grants", run(who, lambda a: datasets.list_grants(a, dataset_id=datasetId, limit=limit, cursor=cursor)))
 
     @router.post("/datasets/{dataset_id}/grants", tags=["sharing"], status_code=201, summary="Let a party read the dataset")
-    def create_grant(request: Request, dataset_id: int, body: models.NewGrant, who: Who) -> JSONResponse:
+    def create_grant(request: Request, dataset_id: models.Id, body: models.NewGrant, who: Who) -> JSONResponse:
         out = run(
             who,
             lambda a: datasets.create_grant(a, dataset_id, party_id=body.partyId, valid_from=body.validFrom, valid_until=body.validUntil),
@@ -157,28 +157,28 @@ def build_router(store: Store, settings: Settings, authenticator: Authenticator,
         return created(request, out, f"grants/{out['id']}")
 
     @router.delete("/grants/{grant_id}", tags=["sharing"], status_code=204, summary="Revoke a grant now")
-    def revoke_grant(grant_id: int, who: Who) -> Response:
+    def revoke_grant(grant_id: models.Id, who: Who) -> Response:
         run(who, lambda a: datasets.revoke_grant(a, grant_id), write=True)
         return Response(status_code=204)
 
     # -- offers -----------------------------------------------------------------------------
     @router.get("/offers", tags=["sharing"], summary="ODRL Offers on the datasets in the caller's catalogue")
     def list_offers(
-        request: Request, who: Who, datasetId: int | None = None, limit: Limit = 100, cursor: Cursor = None
+        request: Request, who: Who, datasetId: models.Id | None = None, limit: Limit = 100, cursor: Cursor = None
     ) -> JSONResponse:
         return listing(request, "offers", run(who, lambda a: sharing.list_offers(a, dataset_id=datasetId, limit=limit, cursor=cursor)))
 
     @router.post("/datasets/{dataset_id}/offers", tags=["sharing"], status_code=201, summary="Publish an ODRL Offer on the dataset")
-    def create_offer(request: Request, dataset_id: int, body: models.NewOffer, who: Who) -> JSONResponse:
+    def create_offer(request: Request, dataset_id: models.Id, body: models.NewOffer, who: Who) -> JSONResponse:
         out = run(who, lambda a: sharing.create_offer(a, dataset_id, policy=body.policy, auto_accept=body.autoAccept), write=True)
         return created(request, out, f"offers/{out['id']}")
 
     @router.get("/offers/{offer_id}", tags=["sharing"])
-    def get_offer(offer_id: int, who: Who) -> dict[str, Any]:
+    def get_offer(offer_id: models.Id, who: Who) -> dict[str, Any]:
         return run(who, lambda a: sharing.get_offer(a, offer_id))
 
     @router.delete("/offers/{offer_id}", tags=["sharing"], status_code=204, summary="Withdraw an offer (its Agreements stay)")
-    def withdraw_offer(offer_id: int, who: Who) -> Response:
+    def withdraw_offer(offer_id: models.Id, who: Who) -> Response:
         run(who, lambda a: sharing.withdraw_offer(a, offer_id), write=True)
         return Response(status_code=204)
 
@@ -200,33 +200,33 @@ def build_router(store: Store, settings: Settings, authenticator: Authenticator,
         return created(request, out, f"access-requests/{out['id']}")
 
     @router.get("/access-requests/{request_id}", tags=["sharing"])
-    def get_request(request_id: int, who: Who) -> dict[str, Any]:
+    def get_request(request_id: models.Id, who: Who) -> dict[str, Any]:
         return run(who, lambda a: sharing.get_request(a, request_id))
 
     @router.patch("/access-requests/{request_id}", tags=["sharing"], summary="Approve or reject (the owner), withdraw (the asker)")
-    def decide_request(request_id: int, body: models.AccessRequestDecision, who: Who) -> dict[str, Any]:
+    def decide_request(request_id: models.Id, body: models.AccessRequestDecision, who: Who) -> dict[str, Any]:
         return run(who, lambda a: sharing.decide_request(a, request_id, status=body.status, reason=body.reason), write=True)
 
     # -- agreements -------------------------------------------------------------------------
     @router.get("/agreements", tags=["sharing"], summary="Agreements of the caller's parties and on its datasets, with usage")
     def list_agreements(
-        request: Request, who: Who, datasetId: int | None = None, limit: Limit = 100, cursor: Cursor = None
+        request: Request, who: Who, datasetId: models.Id | None = None, limit: Limit = 100, cursor: Cursor = None
     ) -> JSONResponse:
         found = run(who, lambda a: sharing.list_agreements(a, dataset_id=datasetId, limit=limit, cursor=cursor))
         return listing(request, "agreements", found)
 
     @router.get("/agreements/{agreement_id}", tags=["sharing"], summary="An agreement, records read under it and the amount due")
-    def get_agreement(agreement_id: int, who: Who) -> dict[str, Any]:
+    def get_agreement(agreement_id: models.Id, who: Who) -> dict[str, Any]:
         return run(who, lambda a: sharing.get_agreement(a, agreement_id))
 
     @router.patch("/agreements/{agreement_id}", tags=["sharing"], summary="End an agreement")
-    def end_agreement(agreement_id: int, body: models.AgreementChange, who: Who) -> dict[str, Any]:
+    def end_agreement(agreement_id: models.Id, body: models.AgreementChange, who: Who) -> dict[str, Any]:
         return run(who, lambda a: sharing.end_agreement(a, agreement_id), write=True)
 
     # -- consents ---------------------------------------------------------------------------
     @router.get("/consents", tags=["consent"], summary="Who may read the caller's datasets by consent, and consents given to it")
     def list_consents(
-        request: Request, who: Who, datasetId: int | None = None, limit: Limit = 100, cursor: Cursor = None
+        request: Request, who: Who, datasetId: models.Id | None = None, limit: Limit = 100, cursor: Cursor = None
     ) -> JSONResponse:
         found = run(who, lambda a: consents.list_consents(a, dataset_id=datasetId, limit=limit, cursor=cursor))
         return listing(request, "consents", found)
@@ -241,11 +241,11 @@ def build_router(store: Store, settings: Settings, authenticator: Authenticator,
         return created(request, out, f"consents/{out['id']}")
 
     @router.get("/consents/{consent_id}", tags=["consent"])
-    def get_consent(consent_id: int, who: Who) -> dict[str, Any]:
+    def get_consent(consent_id: models.Id, who: Who) -> dict[str, Any]:
         return run(who, lambda a: consents.get_consent(a, consent_id))
 
     @router.patch("/consents/{consent_id}", tags=["consent"], summary="Withdraw a consent (counts from the next request)")
-    def withdraw_consent(consent_id: int, body: models.ConsentChange, who: Who) -> dict[str, Any]:
+    def withdraw_consent(consent_id: models.Id, body: models.ConsentChange, who: Who) -> dict[str, Any]:
         return run(who, lambda a: consents.withdraw_consent(a, consent_id), write=True)
 
     # -- audit ------------------------------------------------------------------------------
@@ -253,7 +253,7 @@ def build_router(store: Store, settings: Settings, authenticator: Authenticator,
     def list_audit_events(
         request: Request,
         who: Who,
-        datasetId: int | None = None,
+        datasetId: models.Id | None = None,
         since: datetime | None = None,
         limit: Limit = 100,
         cursor: Cursor = None,
@@ -272,17 +272,17 @@ def _stream_routes(router: APIRouter, kind: str, run: Callable[..., Any], listin
     name = "datastreams" if kind == "datastreams" else "multiDatastreams"
 
     @router.get(f"/datasets/{{dataset_id}}/{kind}", tags=["datasets"], summary=f"The {kind} in the dataset", name=f"list_{name}")
-    def list_streams(request: Request, dataset_id: int, who: who_type, limit: Limit = 100, cursor: Cursor = None) -> JSONResponse:
+    def list_streams(request: Request, dataset_id: models.Id, who: who_type, limit: Limit = 100, cursor: Cursor = None) -> JSONResponse:
         return listing(request, name, run(who, lambda a: datasets.list_streams(a, dataset_id, kind, limit=limit, cursor=cursor)))
 
     @router.put(f"/datasets/{{dataset_id}}/{kind}/{{stream_id}}", tags=["datasets"], status_code=204, name=f"put_{name}",
                 summary="Put a stream into the dataset")  # fmt: skip
-    def put_stream(dataset_id: int, stream_id: int, who: who_type) -> Response:
+    def put_stream(dataset_id: models.Id, stream_id: models.Id, who: who_type) -> Response:
         run(who, lambda a: datasets.put_stream(a, dataset_id, kind, stream_id), write=True)
         return Response(status_code=204)
 
     @router.delete(f"/datasets/{{dataset_id}}/{kind}/{{stream_id}}", tags=["datasets"], status_code=204, name=f"remove_{name}",
                    summary="Take a stream out of the dataset (admins)")  # fmt: skip
-    def remove_stream(dataset_id: int, stream_id: int, who: who_type) -> Response:
+    def remove_stream(dataset_id: models.Id, stream_id: models.Id, who: who_type) -> Response:
         run(who, lambda a: datasets.remove_stream(a, dataset_id, kind, stream_id), write=True)
         return Response(status_code=204)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import create_engine, func, literal_column
 from sqlalchemy.engine import Connection, Engine
 
@@ -67,6 +68,10 @@ class PostgresStore(SqlStore):
             max_overflow=self.pool_size * 2,
             pool_pre_ping=True,
             connect_args={"options": "-c timezone=UTC"},
+            # jsonb hands back large numbers without exponent (9.2e18 -> 9200000000000000000): parse
+            # them as the request parser does (orjson: beyond 64 bits a float), so every stored
+            # value can be written out again
+            json_deserializer=orjson.loads,
         )
 
     def bbox_prefilter(self, entity: EntityType, table: Any, box: tuple[float, float, float, float]) -> Any:

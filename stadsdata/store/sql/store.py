@@ -12,14 +12,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from stadsdata.model.entities import OBSERVATION, EntityType
 from stadsdata.query.ast import StreamDatasets
 from stadsdata.store import migrations
 from stadsdata.store.base import ReadRequest, Record, Store, Transaction
-from stadsdata.store.schema import datastreams, multi_datastreams, observations
+from stadsdata.store.schema import datastreams, multi_datastreams, observations, quarantine
 from stadsdata.store.sql.codec import record_from_row
 from stadsdata.store.sql.reader import SqlReader, follows_stream, latest_observation_join
 from stadsdata.store.sql.transaction import SqlTransaction
@@ -37,6 +37,16 @@ class SqlStore(Store):
     def __init__(self) -> None:
         self.engine: Engine | None = None
         self._local = threading.local()
+        self._figures_lock = threading.Lock()
+
+    def check_ready(self) -> None:
+        assert self.engine is not None, "store not opened"
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def quarantine_held(self) -> int:
+        with self.read_only() as tx:
+            return int(tx.conn.execute(select(func.count()).select_from(quarantine).where(quarantine.c.status == "held")).scalar() or 0)  # type: ignore[attr-defined]
 
     # -- backend hooks --------------------------------------------------------------------
     def _create_engine(self) -> Engine:
@@ -140,6 +150,9 @@ class SqlStore(Store):
                     yield tx
             finally:
                 self._local.tx = None
+        if tx.observations_inserted:  # committed
+            with self._figures_lock:
+                self.observations_committed += tx.observations_inserted
         if listeners and tx.changes:  # committed: tell who listens
             for listener in listeners:
                 try:

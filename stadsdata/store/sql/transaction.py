@@ -60,6 +60,7 @@ class SqlTransaction(Transaction):
         self._access: SqlAccessRecords | None = None  # one per transaction (it caches the snapshot)
         self.record_changes = False  # set by the store when someone listens for commits
         self.changes: list[Change] = []
+        self.observations_inserted = 0  # counted into the store's figures when the transaction commits
 
     @property
     def access(self) -> SqlAccessRecords:
@@ -221,6 +222,7 @@ class SqlTransaction(Transaction):
             return []
         self.prepare_observation_times([row.phenomenon_time_start for row in rows])
         ids = self._bulk_insert(rows)
+        self.observations_inserted += len(ids)
         self.summaries.add(rows, ids)
         self.rollups.add(rows)
         if self.record_changes:

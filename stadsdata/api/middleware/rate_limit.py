@@ -1,0 +1,84 @@
+"""Rate limits (the `limits` library, sliding-window counters in memory, per process):
+
+- a request without credentials counts against its client address at `rate_limit_anonymous`;
+- a request with credentials (API key, bearer token, Basic, session cookie) counts against
+  that credential at `rate_limit_authenticated` — and against its client address at the same
+  rate, so that rotating made-up keys from one address gains nothing.
+
+Past a limit: 429 problem+json with `Retry-After`. The credential is not verified here (that
+costs a hash): it is only a bucket name, kept as a SHA-256 prefix, never the secret itself. The
+client address is the one uvicorn reports (behind a proxy: `forwarded_allow_ips`). Health,
+readiness and metrics are not limited. Several server processes each count on their own."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from typing import TYPE_CHECKING
+
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import SlidingWindowCounterRateLimiter
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from stadsdata.access.web_sessions import COOKIE
+from stadsdata.api.middleware.load_shedding import EXEMPT
+from stadsdata.api.problems import problem_response
+from stadsdata.errors import ProblemError
+
+if TYPE_CHECKING:
+    from stadsdata.operations.metrics import Metrics
+
+
+def parse_rate(text: str | None) -> RateLimitItem | None:
+    """'600/minute', '20 per second', … ; '' or 'none' turns the limit off. ValueError otherwise."""
+    if text is None or text.strip().lower() in ("", "none", "off"):
+        return None
+    return parse(text)
+
+
+def credential_of(scope: Scope) -> str | None:
+    """A bucket name for the request's credential, or None for an anonymous request."""
+    for name, value in scope.get("headers", ()):
+        if name in (b"authorization", b"x-api-key"):
+            return hashlib.sha256(value).hexdigest()[:24]
+        if name == b"cookie" and COOKIE.encode() in value:
+            for part in value.split(b";"):
+                key, _, token = part.strip().partition(b"=")
+                if key == COOKIE.encode() and token:
+                    return hashlib.sha256(token).hexdigest()[:24]
+    return None
+
+
+class RateLimit:
+    def __init__(self, app: ASGIApp, *, anonymous: str | None, authenticated: str | None, metrics: Metrics | None = None) -> None:
+        self.app = app
+        self.anonymous = parse_rate(anonymous)
+        self.authenticated = parse_rate(authenticated)
+        self.limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in EXEMPT:
+            await self.app(scope, receive, send)
+            return
+        address = (scope.get("client") or ("unknown", 0))[0]
+        credential = credential_of(scope)
+        checks = (
+            [(self.anonymous, "ip", address)]
+            if credential is None
+            else [(self.authenticated, "credential", credential), (self.authenticated, "ip-auth", address)]
+        )
+        for item, kind, who in checks:
+            if item is not None and not self.limiter.hit(item, kind, who):
+                reset = self.limiter.get_window_stats(item, kind, who).reset_time
+                wait = max(1, math.ceil(reset - time.time()))
+                if self.metrics is not None:
+                    self.metrics.refused.labels("rate_limit").inc()
+                what = "this address" if kind == "ip" else "this credential" if kind == "credential" else "this address (with credentials)"
+                error = ProblemError(f"too many requests from {what}: at most {item}", status=429, extra={"retryAfter": wait})
+                error.title = "Too Many Requests"
+                await problem_response(error, scope["path"])(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

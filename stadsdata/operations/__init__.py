@@ -1,0 +1,1 @@
+"""What operators watch: health and readiness (`health.py`) and Prometheus metrics (`metrics.py`)."""
