@@ -2,8 +2,8 @@
 never get a 5xx. Each test counts what it sent (`figures.py`); the counts are printed at the end
 of the run (the hardening issue's "fuzzing figures").
 
-Examples per test: `STADSDATA_FUZZ_EXAMPLES` (default 40, the smoke run of CI; the full run in
-docs/operations.md uses 1 000)."""
+Examples per test: `STADSDATA_FUZZ_EXAMPLES` (default 25, the smoke run of CI; the full run in
+docs/operations.md uses 500)."""
 
 from __future__ import annotations
 

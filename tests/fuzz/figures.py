@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 
-EXAMPLES = int(os.environ.get("STADSDATA_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("STADSDATA_FUZZ_EXAMPLES", "25"))
 SENT: Counter[str] = Counter()
 SERVER_ERRORS: Counter[str] = Counter()
 
