@@ -28,6 +28,7 @@ from stadsdata.ingest.mqtt_broker import EmbeddedBroker
 from stadsdata.ingest.pipeline import Ingestor
 from stadsdata.operations.health import readiness
 from stadsdata.operations.metrics import Metrics
+from stadsdata.query.limits import QueryLimits
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 from stadsdata.store.sqlite.backend import SqliteStore
@@ -100,11 +101,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     access = access or policy_for(settings)
     service = StaService(
         store, access, default_top=settings.default_top, max_top=settings.max_top, max_batch=settings.max_batch_requests,
+        query_limits=QueryLimits(settings.max_expand_depth, settings.max_filter_depth, settings.max_filter_nodes),
         pseudonymiser=pseudonymiser_for(settings),
     )  # fmt: skip
 
     authenticator = Authenticator(store, oidc_mapping(settings))
-    ingestor = Ingestor(store, service, settings.public_base_url or f"http://{settings.host}:{settings.port}")
+    ingestor = Ingestor(
+        store, service, settings.public_base_url or f"http://{settings.host}:{settings.port}", max_payload_bytes=settings.mqtt_max_payload_bytes
+    )
     broker = embedded_broker(settings, ingestor, authenticator)
 
     @asynccontextmanager

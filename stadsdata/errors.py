@@ -102,3 +102,10 @@ class NotImplementedYet(ProblemError):
 class ServiceUnavailable(ProblemError):
     status = 503
     title = "Service Unavailable"
+
+
+class InsufficientStorage(ProblemError):
+    """The database's disk is full (RFC 4918 507): nothing of the request was stored."""
+
+    status = 507
+    title = "Insufficient Storage"

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     pseudonym_key_file: str | None = Field(None, description="file holding that secret (instead of pseudonym_key)")
     mqtt_embedded: bool = Field(True, description="start the embedded MQTT broker with `serve` (unless mqtt_url is set)")
     mqtt_port: int = Field(1883, ge=1, le=65535, description="port of the embedded MQTT broker")
+    mqtt_max_payload_bytes: int = Field(
+        256 * 1024, ge=1024, description="largest SensorThings MQTT payload stored; a larger one is quarantined (its start kept)"
+    )
     mqtt_alternative_port: int | None = Field(
         None, ge=1, le=65535, description="port to use when mqtt_port is taken (else: run without the embedded broker)"
     )
@@ -62,6 +65,9 @@ class Settings(BaseSettings):
     default_top: int = Field(100, ge=1, description="page size when a request gives no $top")
     max_top: int = Field(10_000, ge=1, description="largest page size; larger $top values are capped")
     max_batch_requests: int = Field(1000, ge=1, description="most sub-requests in one $batch")
+    max_expand_depth: int = Field(16, ge=1, le=100, description="deepest nesting of `$expand` inside an `$expand`")
+    max_filter_depth: int = Field(200, ge=2, le=1000, description="most levels of a `$filter`/`$orderby` expression")
+    max_filter_nodes: int = Field(2000, ge=2, description="most parts (operators, functions, paths, literals) of one expression")
     log_level: str = Field("info", description="uvicorn log level")
     basemap: str = Field(
         "osm",

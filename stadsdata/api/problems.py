@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 def problem_response(error: ProblemError, instance: str | None = None) -> Response:
     headers = {}
-    if error.status in (429, 503):
+    if error.status in (429, 503, 507):
         headers["Retry-After"] = str(error.extra.get("retryAfter", 1))
     if error.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="stadsdata", Basic realm="stadsdata"'

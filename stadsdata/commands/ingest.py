@@ -62,7 +62,7 @@ def ingest(
     if mqtt_version not in ("5", "3.1.1"):
         raise typer.BadParameter("--mqtt-version is 5 or 3.1.1")
     worker = MqttWorker(
-        Ingestor(store, service, root), caller, settings.mqtt_url, group=group, client_id=client_id, topic_prefix=topic_prefix,
+        Ingestor(store, service, root, max_payload_bytes=settings.mqtt_max_payload_bytes), caller, settings.mqtt_url, group=group, client_id=client_id, topic_prefix=topic_prefix,
         source=source, shared=shared, mqtt5=mqtt_version == "5",
     )  # fmt: skip
     stop = threading.Event()

@@ -8,6 +8,7 @@ are raised, so that the connector does not acknowledge and the message is delive
 from __future__ import annotations
 
 import base64
+import dataclasses
 import enum
 import hashlib
 import logging
@@ -80,14 +81,25 @@ class _Duplicate(Exception):
 
 
 class Ingestor:
-    def __init__(self, store: Store, service: StaService, service_root: str = "http://localhost:8000") -> None:
+    def __init__(
+        self, store: Store, service: StaService, service_root: str = "http://localhost:8000", *, max_payload_bytes: int = 256 * 1024
+    ) -> None:
         self.store = store
         self.service = service
         self.service_root = service_root.rstrip("/")
+        self.max_payload_bytes = max_payload_bytes
 
     def ingest(self, message: Message, caller: Caller, *, quarantined: int | None = None) -> Outcome:
         """Store a SensorThings create published on `message.topic` (or quarantine it). A replay
-        of quarantine row `quarantined` updates that row's reason when it is refused again."""
+        of quarantine row `quarantined` updates that row's reason when it is refused again. A
+        payload larger than `max_payload_bytes` (setting mqtt_max_payload_bytes) is quarantined
+        with its first `max_payload_bytes` bytes and its size."""
+        if len(message.payload) > self.max_payload_bytes:
+            size = len(message.payload)
+            kept = dataclasses.replace(message, payload=message.payload[: self.max_payload_bytes])
+            reason = f"the payload of {size} bytes is larger than {self.max_payload_bytes} (setting mqtt_max_payload_bytes); its first {self.max_payload_bytes} bytes are kept"
+            self.refuse(kept, reason, "payload", quarantined=quarantined)
+            return Outcome.QUARANTINED
         try:
             version, path = sta_create_path(message.topic)
             request = StaRequest(

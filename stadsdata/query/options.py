@@ -13,9 +13,8 @@ from typing import Any
 
 from stadsdata.errors import QuerySyntaxError
 from stadsdata.query.ast import Expand, QueryOptions
+from stadsdata.query.limits import DEFAULT_LIMITS, QueryLimits
 from stadsdata.query.literals import ParseFailure, syntax_error
-
-MAX_EXPAND_DEPTH = 16  # deepest `$expand` nesting accepted
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _KEY = r"(?:@iot\.id|[A-Za-z_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)"
@@ -34,8 +33,9 @@ with positions counted from `offset`."""
 class QueryOptionParser:
     """Parses query options into `QueryOptions`, `$filter`/`$orderby` by `parse_expression`."""
 
-    def __init__(self, parse_expression: ExpressionParser) -> None:
+    def __init__(self, parse_expression: ExpressionParser, limits: QueryLimits = DEFAULT_LIMITS) -> None:
         self._parse_expression = parse_expression
+        self.limits = limits
 
     def query_options(self, params: Mapping[str, str]) -> QueryOptions:
         """The system query options among a request's (URL-decoded) query parameters.
@@ -56,8 +56,8 @@ class QueryOptionParser:
 
     def expand(self, text: str, field: str, offset: int, depth: int) -> list[Expand]:
         """The comma-separated items of an `$expand` nested `depth` levels deep."""
-        if depth > MAX_EXPAND_DEPTH:
-            fail = ParseFailure(f"$expand nested deeper than {MAX_EXPAND_DEPTH} levels", 0)
+        if depth > self.limits.max_expand_depth:
+            fail = ParseFailure(f"$expand nested deeper than {self.limits.max_expand_depth} levels (setting max_expand_depth)", 0)
             raise syntax_error(fail, field, offset)
         items = _split(text, ",", offset, field)
         return [self._expand_item(item, field, pos, depth) for item, pos in items]

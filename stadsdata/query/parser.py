@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import partial
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -31,11 +32,9 @@ from stadsdata.query.ast import (
     Path,
     QueryOptions,
 )
+from stadsdata.query.limits import DEFAULT_LIMITS, QueryLimits
 from stadsdata.query.literals import ParseFailure, literal_from_token, syntax_error
-from stadsdata.query.options import MAX_EXPAND_DEPTH as MAX_EXPAND_DEPTH
 from stadsdata.query.options import QueryOptionParser, select_paths
-
-MAX_DEPTH = 200  # deepest expression tree accepted (the store walks it recursively)
 
 
 class _ToAst(Transformer):
@@ -159,13 +158,18 @@ def _lark_fail(err: UnexpectedInput, text: str, start: str) -> ParseFailure:
     return ParseFailure("invalid expression", getattr(err, "pos_in_stream", None) or 0)
 
 
-def _check_depth(root: Expr) -> None:
-    """Refuse trees deeper than MAX_DEPTH, iteratively (deep trees break recursive walkers)."""
+def _check_size(root: Expr, limits: QueryLimits) -> None:
+    """Refuse trees deeper or larger than the limits, iteratively (deep trees break recursive
+    walkers; large ones make large SQL)."""
     stack: list[tuple[Expr, int]] = [(root, 1)]
+    nodes = 0
     while stack:
         node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ParseFailure(f"expression nested deeper than {MAX_DEPTH} levels", node.pos)
+        nodes += 1
+        if depth > limits.max_expression_depth:
+            raise ParseFailure(f"expression nested deeper than {limits.max_expression_depth} levels (setting max_filter_depth)", node.pos)
+        if nodes > limits.max_expression_nodes:
+            raise ParseFailure(f"expression of more than {limits.max_expression_nodes} parts (setting max_filter_nodes)", node.pos)
         for child in _children(node):
             stack.append((child, depth + 1))
 
@@ -180,7 +184,7 @@ def _children(node: Expr) -> tuple[Expr, ...]:
     return ()
 
 
-def _parse_expression(text: str, start: str, field: str, offset: int) -> Any:
+def _parse_expression(text: str, start: str, field: str, offset: int, limits: QueryLimits = DEFAULT_LIMITS) -> Any:
     """Parse with grammar rule `start` ('filter' or 'orderby'). The text is padded by `offset`
     blanks so that node positions are offsets into the whole option's text (matters inside
     `$expand`)."""
@@ -188,7 +192,7 @@ def _parse_expression(text: str, start: str, field: str, offset: int) -> Any:
     try:
         result = _LARK.parse(text, start=start)
         for expr in [result] if start == "filter" else [item.expr for item in result]:
-            _check_depth(expr)
+            _check_size(expr, limits)
         return result
     except ParseFailure as fail:
         raise syntax_error(fail, field, 0) from None
@@ -219,11 +223,13 @@ def parse_expand(text: str) -> list[Expand]:
     return _OPTION_PARSER.expand(text, "$expand", 0, 0)
 
 
-def parse_query_options(params: Mapping[str, str]) -> QueryOptions:
+def parse_query_options(params: Mapping[str, str], limits: QueryLimits = DEFAULT_LIMITS) -> QueryOptions:
     """Parse the system query options among a request's (URL-decoded) query parameters.
 
     Parameters not starting with '$' are ignored; an unknown `$name` is an error."""
-    return _OPTION_PARSER.query_options(params)
+    if limits == DEFAULT_LIMITS:
+        return _OPTION_PARSER.query_options(params)
+    return QueryOptionParser(partial(_parse_expression, limits=limits), limits).query_options(params)
 
 
 __all__ = ["parse_expand", "parse_filter", "parse_orderby", "parse_query_options", "parse_select"]

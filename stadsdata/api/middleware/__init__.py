@@ -26,7 +26,10 @@ def install(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
     """Outermost first: metrics see every answer (also refusals), security headers go on every
     answer, CORS answers preflights, then the cheap refusals (load, rate, size) before any work."""
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, metrics=metrics)
-    app.add_middleware(RateLimit, anonymous=settings.rate_limit_anonymous, authenticated=settings.rate_limit_authenticated, metrics=metrics)
+    app.add_middleware(
+        RateLimit, anonymous=settings.rate_limit_anonymous, authenticated=settings.rate_limit_authenticated,
+        trusted_proxies=settings.forwarded_allow_ips, metrics=metrics,
+    )  # fmt: skip
     app.add_middleware(LoadShedding, max_in_flight=settings.max_requests_in_flight, metrics=metrics)
     if settings.cors_origins:
         app.add_middleware(

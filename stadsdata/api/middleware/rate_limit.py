@@ -7,8 +7,9 @@
 
 Past a limit: 429 problem+json with `Retry-After`. The credential is not verified here (that
 costs a hash): it is only a bucket name, kept as a SHA-256 prefix, never the secret itself. The
-client address is the one uvicorn reports (behind a proxy: `forwarded_allow_ips`). Health,
-readiness and metrics are not limited. Several server processes each count on their own."""
+client address is the peer's — or, when the peer is a trusted proxy (`forwarded_allow_ips`), the
+last address in its `X-Forwarded-For` (the one that proxy saw). Health, readiness and metrics are
+not limited. Several server processes each count on their own."""
 
 from __future__ import annotations
 
@@ -51,9 +52,24 @@ def credential_of(scope: Scope) -> str | None:
     return None
 
 
+def client_address(scope: Scope, trusted_proxies: frozenset[str]) -> str:
+    peer = (scope.get("client") or ("unknown", 0))[0]
+    if peer in trusted_proxies or "*" in trusted_proxies:
+        for name, value in scope.get("headers", ()):
+            if name == b"x-forwarded-for":
+                forwarded = [a.strip() for a in value.decode("latin-1").split(",") if a.strip()]
+                if forwarded:
+                    return forwarded[-1]
+    return peer
+
+
 class RateLimit:
-    def __init__(self, app: ASGIApp, *, anonymous: str | None, authenticated: str | None, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, *, anonymous: str | None, authenticated: str | None, trusted_proxies: str = "",
+        metrics: Metrics | None = None,
+    ) -> None:  # fmt: skip
         self.app = app
+        self.trusted_proxies = frozenset(a.strip() for a in trusted_proxies.split(",") if a.strip())
         self.anonymous = parse_rate(anonymous)
         self.authenticated = parse_rate(authenticated)
         self.limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
@@ -63,7 +79,7 @@ class RateLimit:
         if scope["type"] != "http" or scope["path"] in EXEMPT:
             await self.app(scope, receive, send)
             return
-        address = (scope.get("client") or ("unknown", 0))[0]
+        address = client_address(scope, self.trusted_proxies)
         credential = credential_of(scope)
         checks = (
             [(self.anonymous, "ip", address)]

@@ -13,6 +13,7 @@ from stadsdata.api.sta.serialize import Serializer
 from stadsdata.errors import BadRequest, NotFound
 from stadsdata.model.entities import ENTITY_TYPES, EntityType, Kind
 from stadsdata.query.ast import Expand, QueryOptions
+from stadsdata.query.limits import DEFAULT_LIMITS, QueryLimits
 from stadsdata.query.parser import parse_query_options
 from stadsdata.service.values import format_value
 from stadsdata.store.base import ParentRef, ReadRequest, ScopeFn, Transaction
@@ -45,13 +46,14 @@ _SAFE = "$,()/'"
 
 
 class Reader:
-    def __init__(self, *, default_top: int, max_top: int) -> None:
+    def __init__(self, *, default_top: int, max_top: int, limits: QueryLimits = DEFAULT_LIMITS) -> None:
         self.default_top = default_top
         self.max_top = max_top
+        self.limits = limits
 
     def get(self, tx: Transaction, req: StaRequest, path: ResourcePath, scope: ScopeFn) -> StaResponse:
         params = req.params
-        options = parse_query_options(params)
+        options = parse_query_options(params, self.limits)
         options.expand = _normalised(options.expand)  # the serializer needs `A/B(..)` as `A($expand=B(..))`
         serializer = Serializer(req.service_root, req.version)
         entity, entity_id, parent = resolve(tx, path, scope)

@@ -22,7 +22,16 @@ from stadsdata.api.sta.reading import Reader
 from stadsdata.api.sta.requests import StaRequest, StaResponse
 from stadsdata.api.sta.root import service_root_document
 from stadsdata.api.sta.writing import Writer
-from stadsdata.errors import PROBLEM_JSON, BadRequest, Conflict, MethodNotAllowed, ProblemError, ServiceUnavailable
+from stadsdata.errors import (
+    PROBLEM_JSON,
+    BadRequest,
+    Conflict,
+    InsufficientStorage,
+    MethodNotAllowed,
+    ProblemError,
+    ServiceUnavailable,
+)
+from stadsdata.query.limits import DEFAULT_LIMITS, QueryLimits
 from stadsdata.service.context import WriteContext
 from stadsdata.store.base import Store, Transaction
 
@@ -40,12 +49,13 @@ class _Collided(Exception):
 class StaService:
     def __init__(
         self, store: Store, access: AccessPolicy, *, default_top: int = 100, max_top: int = 10_000, max_batch: int = 1000,
+        query_limits: QueryLimits = DEFAULT_LIMITS,
         pseudonymiser: Pseudonymiser | None = None,
     ) -> None:  # fmt: skip
         self.store = store
         self.pseudonymiser = pseudonymiser
         self.access = access
-        self.reader = Reader(default_top=default_top, max_top=max_top)
+        self.reader = Reader(default_top=default_top, max_top=max_top, limits=query_limits)
         self.writer = Writer(access)
         self.max_batch = max_batch
 
@@ -87,6 +97,11 @@ class StaService:
             message = str(exc.orig)
             if getattr(exc.orig, "sqlstate", None) in ("40001", "40P01"):  # serialization failure, deadlock
                 raise _Collided(message.strip().splitlines()[0]) from None
+            if "disk is full" in message or "No space left" in message or getattr(exc.orig, "sqlstate", None) == "53100":
+                log.error("the database's disk is full: %s", message.strip().splitlines()[0])
+                raise InsufficientStorage(
+                    "the server's disk is full: nothing of this request was stored; try again later", extra={"retryAfter": 60}
+                ) from None
             if "locked" in message or "busy" in message:
                 raise ServiceUnavailable("the database is busy; try again", extra={"retryAfter": 1}) from None
             if "statement timeout" in message or "canceling statement" in message:

@@ -13,8 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from stadsdata.access.api_keys import generate_api_key
+from stadsdata.access.policy import Caller
 from stadsdata.api.middleware.load_shedding import LoadShedding
 from stadsdata.app import create_app
+from stadsdata.ingest.pipeline import Ingestor, Message, Outcome
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 from tests.integration.sta.conftest import assert_problem, stream_body, thing_body
@@ -83,8 +85,25 @@ def test_rate_limits_per_address_and_per_credential(store: Store, tmp_path: Path
         assert client.get("/v1.1/Things", headers=admin_key).status_code == 429
         # ... and made-up keys from the same address share that address's budget with credentials.
         assert client.get("/v1.1/Things", headers={"X-API-Key": "sdk_made_up"}).status_code == 429
+    with app_client(store, tmp_path, rate_limit_anonymous="2/minute", forwarded_allow_ips="testclient") as proxied:
+        # Behind a trusted proxy each client address has its own budget; an untrusted peer's header is ignored.
+        for address in ("192.0.2.1", "192.0.2.2"):
+            forwarded = {"X-Forwarded-For": f"203.0.113.9, {address}"}
+            assert [proxied.get("/v1.1/Things", headers=forwarded).status_code for _ in range(3)] == [200, 200, 429]
+    with app_client(store, tmp_path, rate_limit_anonymous="2/minute") as direct:  # testclient is no trusted proxy here
+        spoofed = [direct.get("/v1.1/Things", headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code for i in range(3)]
+        assert spoofed == [200, 200, 429]
     with app_client(store, tmp_path, rate_limit_anonymous="none") as unlimited:
         assert {unlimited.get("/v1.1/Things").status_code for _ in range(30)} == {200}
+
+
+def test_query_size_limits_are_settings(store: Store, tmp_path: Path) -> None:
+    with app_client(store, tmp_path, max_expand_depth=1, max_filter_nodes=5) as client:
+        assert client.get("/v1.1/Things?$expand=Datastreams($expand=Observations)").status_code == 200
+        problem = assert_problem(client.get("/v1.1/Things?$expand=Datastreams($expand=Observations($expand=FeatureOfInterest))"), 400, "$expand")
+        assert "max_expand_depth" in problem["detail"]
+        problem = assert_problem(client.get("/v1.1/Things?$filter=name eq 'a' or name eq 'b'"), 400, "$filter")
+        assert "max_filter_nodes" in problem["detail"]
 
 
 def test_bad_rate_setting_is_refused() -> None:
@@ -182,3 +201,19 @@ def test_readyz_and_metrics(client: TestClient, store: Store, admin_key: dict[st
     assert not_ready.status_code == 503 and not_ready.headers["Retry-After"] == "5"
     assert not_ready.json()["checks"]["database"].startswith("unavailable")
     assert client.get("/healthz").status_code == 200  # alive, not ready
+
+
+def test_mqtt_payload_limit_quarantines_with_the_start_kept(client: TestClient, store: Store, admin_key: dict[str, str]) -> None:
+    body = thing_body("Paal", 5.0, 52.0, [stream_body("pm10", "pm10", {"name": "µg/m³"}, [])])
+    assert client.post("/v1.1/Things", json=body, headers=admin_key).status_code == 201
+    ingestor = Ingestor(store, client.app.state.sta, max_payload_bytes=1024)  # type: ignore[attr-defined]
+    caller = Caller(subject="key:test", is_admin=True, can_write=True)
+    small = b'{"phenomenonTime": "2026-05-01T10:00:00Z", "result": 1}'
+    assert ingestor.ingest(Message("mqtt", "v1.1/Datastreams(1)/Observations", small), caller) == Outcome.STORED
+    large = b'{"phenomenonTime": "2026-05-01T10:01:00Z", "result": 1, "parameters": {"x": "' + b"y" * 5000 + b'"}}'
+    assert ingestor.ingest(Message("mqtt", "v1.1/Datastreams(1)/Observations", large), caller) == Outcome.QUARANTINED
+    (held,) = client.get("/api/v1/quarantine?status=held", headers=admin_key).json()["_embedded"]["quarantine"]
+    assert held["field"] == "payload" and "mqtt_max_payload_bytes" in held["reason"] and str(len(large)) in held["reason"]
+    kept = client.get(f"/api/v1/quarantine/{held['id']}", headers=admin_key).json()
+    assert len(kept["payload"]) == 1024 and large.startswith(kept["payload"].encode())
+    assert client.get("/v1.1/Datastreams(1)/Observations?$count=true").json()["@iot.count"] == 1

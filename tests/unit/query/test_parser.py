@@ -20,15 +20,17 @@ from stadsdata.query.ast import (
     Path,
     QueryOptions,
 )
+from stadsdata.query.limits import DEFAULT_LIMITS, QueryLimits
 from stadsdata.query.parser import (
-    MAX_DEPTH,
-    MAX_EXPAND_DEPTH,
     parse_expand,
     parse_filter,
     parse_orderby,
     parse_query_options,
     parse_select,
 )
+
+MAX_DEPTH = DEFAULT_LIMITS.max_expression_depth
+MAX_EXPAND_DEPTH = DEFAULT_LIMITS.max_expand_depth
 
 
 def P(*segments: str) -> Path:
@@ -592,6 +594,21 @@ def test_expand_depth_limit() -> None:
     err = fails(parse_expand, nested(MAX_EXPAND_DEPTH + 1))
     assert "nested deeper than" in err.detail
     assert fails(parse_expand, nested(3000)).field == "$expand"
+
+
+def test_limits_are_settings() -> None:
+    small = QueryLimits(max_expand_depth=2, max_expression_depth=50, max_expression_nodes=10)
+    assert parse_query_options({"$expand": "A($expand=B($expand=C))"}, small)
+    with pytest.raises(QuerySyntaxError) as raised:
+        parse_query_options({"$expand": "A($expand=B($expand=C($expand=D)))"}, small)
+    assert raised.value.field == "$expand" and "max_expand_depth" in raised.value.detail
+    assert parse_query_options({"$filter": "a eq 1 and b eq 2"}, small)  # 7 parts
+    with pytest.raises(QuerySyntaxError) as raised:
+        parse_query_options({"$filter": "a eq 1 and b eq 2 and c eq 3"}, small)  # 11 parts
+    assert raised.value.field == "$filter" and "max_filter_nodes" in raised.value.detail
+    with pytest.raises(QuerySyntaxError) as raised:  # inside $expand too
+        parse_query_options({"$expand": "A($filter=a eq 1 and b eq 2 and c eq 3)"}, small)
+    assert raised.value.field == "$expand"
 
 
 # --- parse_query_options ----------------------------------------------------------------
