@@ -9,9 +9,9 @@ Each run: a real `stadsdata serve`, 4 client threads posting `CreateObservations
 counts its readings as acknowledged, anything else (503, 507, a dropped connection) as not. The
 fault is injected while they write; afterwards every acknowledged reading is looked up among the
 stored ones (none may be missing; readings committed whose answer was lost with the connection
-are counted apart), and the recovery time is the time from the end
-of the fault (the server started again, the database up again, space freed) to the first
-acknowledged document.
+are counted apart), and the recovery time runs from the fault's start (the SIGKILL, the restart
+command; for the full disk: the moment space is freed) to the first acknowledged document after
+the fault is over.
 
   kill        SQLite: the server is SIGKILLed 3 times and started again each time.
   db-restart  PostgreSQL (`--postgres`, a scratch database; needs `pg_ctlcluster`, run as root):
@@ -51,7 +51,6 @@ import sqlalchemy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import free_port  # noqa: E402
-from mqtt import stored  # noqa: E402
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 READINGS = 10
@@ -156,7 +155,8 @@ class Writers:
 
 
 def make_stream(base: str) -> int:
-    body = {"name": "meetkast", "description": "d", "Datastreams": [{
+    body = {"name": "meetkast", "description": "d", "Locations": [{"name": "l", "description": "d", "encodingType": "application/geo+json",
+            "location": {"type": "Point", "coordinates": [6.09, 52.51]}}], "Datastreams": [{
         "name": "s", "description": "d", "unitOfMeasurement": {"name": "x"},
         "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
         "Sensor": {"name": "s", "description": "d", "encodingType": "application/pdf", "metadata": "m"},
@@ -177,10 +177,30 @@ def writing(server: Server) -> Iterator[Writers]:
         server.stop()
 
 
-def recovery(writers: Writers, end_of_fault: Any) -> float | None:
-    """Seconds from `end_of_fault()` returning to the next acknowledged document."""
-    end_of_fault()
-    return writers.first_ack_after(time.monotonic())
+def recovery(writers: Writers, fault: Any) -> float | None:
+    """Seconds from the start of `fault()` (which injects the fault and returns when it is over:
+    the server started again, the database up, space freed) to the next acknowledged document
+    after it."""
+    start = time.monotonic()
+    fault()
+    ended = time.monotonic()
+    after = writers.first_ack_after(ended)
+    return None if after is None else (ended - start) + after
+
+
+def stored(database: str) -> int:
+    """Observations stored (from the per-stream counts), the connection closed afterwards."""
+    query = "SELECT coalesce(sum(observation_count), 0) FROM datastreams"
+    if database.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(database) as conn:
+            return int(conn.execute(query).fetchone()[0])  # type: ignore[index]
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        return int(conn.execute(query).fetchone()[0])
+    finally:
+        conn.close()
 
 
 def stored_times(database: str) -> set[datetime]:
@@ -191,13 +211,15 @@ def stored_times(database: str) -> set[datetime]:
 
         with psycopg.connect(database) as conn:
             return {row[0].astimezone(UTC) for row in conn.execute(query)}
+    from stadsdata.store.schema import observations
     from stadsdata.store.sqlite.backend import SqliteStore
 
     store = SqliteStore(database)  # its own decoding of stored times
     store.open(migrate=False)
     try:
         with store.read_only() as tx:
-            return {row[0].astimezone(UTC) for row in tx.conn.execute(sqlalchemy.text(query))}  # type: ignore[attr-defined]
+            column = observations.c.phenomenon_time_start  # typed: decoded as the store decodes it
+            return {row[0].astimezone(UTC) for row in tx.conn.execute(sqlalchemy.select(column))}  # type: ignore[attr-defined]
     finally:
         store.close()
 
@@ -219,8 +241,7 @@ def run_kill(directory: Path, seconds: float) -> dict[str, Any]:
     with writing(server) as writers:
         for _ in range(3):
             time.sleep(seconds / 4)
-            server.kill()
-            recoveries.append(recovery(writers, server.start))
+            recoveries.append(recovery(writers, lambda: (server.kill(), server.start())))
         time.sleep(seconds / 4)
     return result("server SIGKILLed 3× (SQLite)", writers, server.database, recoveries)
 
@@ -275,8 +296,11 @@ def run_disk_full(seconds: float) -> dict[str, Any]:
             time.sleep(seconds / 4)  # the disk stays full a while: clients keep being told so
             freed = recovery(writers, filler.unlink)
             time.sleep(seconds / 4)
-        with sqlite3.connect(disk / "city.db") as conn:
+        conn = sqlite3.connect(disk / "city.db")
+        try:
             integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            conn.close()
         return result("disk full, then space freed (SQLite)", writers, str(disk / "city.db"), [freed],
                       integrity=integrity, reached_full=full >= 5)  # fmt: skip
 

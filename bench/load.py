@@ -16,8 +16,10 @@ level, that many virtual users each loop over a weighted mix for `--seconds`:
   series   15 %  GET /api/v1/datastreams/k/series?<one week>&resolution=hour (a chart)
   ingest   20 %  POST /v1.1/CreateObservations, 10 readings (an admin key)
 
-The run fails (exit 1) when an answer is anything but 2xx, 429 or 503 (a 5xx, a dropped
-connection), or when the stored observations differ from the acknowledged ones.
+The run fails (exit 1) when an answer is anything but 2xx, 429 or 503 (a 5xx, a refused
+connection: the server gone), or when acknowledged observations are not stored. Reset
+connections (status 0: a keep-alive connection closed while an overloaded client waited to use
+it) are counted and reported; a GET is sent again once, a POST is not (it may have been stored).
 
 and, with one worker (which runs the embedded broker), an MQTT publisher sends QoS 1 readings
 at `--mqtt-rate` per second throughout; its latency is publish → PUBACK (stored before PUBACK).
@@ -25,8 +27,10 @@ at `--mqtt-rate` per second throughout; its latency is publish → PUBACK (store
 Reported per level and kind (the totals count HTTP requests; MQTT readings are reported
 apart): requests/s, p50/p95/p99 latency and every non-2xx status; the saturation point is
 the level with the most successful requests/s. Rate limits are off in the server (this measures capacity, not the limiter); load shedding (`max_requests_in_flight`,
-default 256) stays on, so levels past it show 503s. Afterwards the observations stored are
-counted against the ones acknowledged (HTTP 201 and PUBACK): they must be equal.
+default 64) stays on, so levels past it show 503s. Afterwards the observations stored are
+counted against the ones acknowledged (HTTP 201 and PUBACK): none may be missing (more may be
+stored: a reading committed whose answer did not reach the client in time; bench/faults.py checks
+reading by reading).
 
 Client and server share the machine's cores, so the figures are a floor for the server. Writes
 JSON to bench/results/load-<timestamp>.json and prints a Markdown table.
@@ -63,6 +67,7 @@ from mqtt import stored  # noqa: E402
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 MIX = {"latest": 30, "map": 10, "range": 25, "series": 15, "ingest": 20}
 READINGS_PER_POST = 10
+REFUSED, RESET = -1, 0  # status of a request whose connection was refused / reset
 
 
 def make_database(directory: Path, postgres: str | None, days: int) -> tuple[str, str | None]:
@@ -163,6 +168,7 @@ async def run_level(traffic: Traffic, users: int, seconds: float) -> list[tuple[
     """`users` virtual users for `seconds`; every answer as (kind, status, seconds)."""
     kinds, weights = list(MIX), list(MIX.values())
     results: list[tuple[str, int, float]] = []
+    errors: Counter[str] = Counter()
     stop = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
     async with httpx.AsyncClient(base_url=traffic.base, limits=limits, timeout=60) as client:
@@ -173,13 +179,25 @@ async def run_level(traffic: Traffic, users: int, seconds: float) -> list[tuple[
                 kind = rng.choices(kinds, weights)[0]
                 method, path, options = traffic.request(kind, rng)
                 start = time.perf_counter()
-                try:
-                    status = (await client.request(method, path, **options)).status_code
-                except httpx.TransportError:
-                    status = 0  # connection refused or reset: counted, never hidden
+                for attempt in (1, 2):
+                    try:
+                        status = (await client.request(method, path, **options)).status_code
+                    except httpx.ConnectError:
+                        status = REFUSED  # nobody listens: the server is gone
+                    except httpx.TransportError as exc:
+                        # A keep-alive connection the server closed while this (overloaded) client
+                        # took longer than its keep-alive timeout to send the next request: a GET
+                        # is sent again once, as browsers do; a POST is not (it may be stored).
+                        errors[type(exc).__name__] += 1
+                        status = RESET
+                        if method == "GET" and attempt == 1:
+                            continue
+                    break
                 results.append((kind, status, time.perf_counter() - start))
 
         await asyncio.gather(*(user(n) for n in range(users)))
+    if errors:
+        print(f"  transport errors at {users} users: {dict(errors)}", flush=True)
     return results
 
 
@@ -203,7 +221,7 @@ class MqttLoad:
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=120)
+            self._thread.join(timeout=300)
 
     def _run(self) -> None:
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"load-{os.getpid()}-{time.time()}")
@@ -234,9 +252,10 @@ class MqttLoad:
             infos.append(info)
             next_at += interval
             time.sleep(max(0.0, next_at - time.monotonic()))
+        deadline = time.monotonic() + 120  # the broker answers what it holds, however long the queue
         for info in infos:
             try:
-                info.wait_for_publish(60)
+                info.wait_for_publish(max(0.1, deadline - time.monotonic()))
             except (RuntimeError, ValueError):
                 pass
             if info.is_published():
@@ -321,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
                     time.sleep(1)
                     after = stored(database)
                     report["runs"].append({"backend": backend, "workers": workers, "acknowledged": acked, "stored": after - before})
-                    print(f"{backend} workers={workers}: acknowledged {acked} observations, stored {after - before}", flush=True)
+                    print(f"{backend} workers={workers}: acknowledged {acked} observations, stored {after - before} "
+                          f"({max(0, acked - (after - before))} missing)", flush=True)  # fmt: skip
         finally:
             if scratch and args.postgres:
                 import psycopg
@@ -332,12 +352,12 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     (RESULTS_DIR / f"load-{stamp}.json").write_text(json.dumps(report, indent=2))
-    lost = [r for r in report["runs"] if "acknowledged" in r and r["acknowledged"] != r["stored"]]
-    failed = [(r["users"], s) for r in report["runs"] if "kinds" in r for s in r["kinds"]["all"]["refused"] if s not in ("429", "503")]
+    lost = [r for r in report["runs"] if "acknowledged" in r and r["stored"] < r["acknowledged"]]
+    failed = [(r["users"], s) for r in report["runs"] if "kinds" in r for s in r["kinds"]["all"]["refused"] if s not in ("429", "503", str(RESET))]
     for users, status in failed:
-        print(f"FAIL: answers with status {status} at {users} users (only 429/503 may refuse load)")
+        print(f"FAIL: answers with status {status} at {users} users (only 429/503 may refuse load; -1: connection refused)")
     for run in lost:
-        print(f"FAIL: {run['workers']} workers: {run['acknowledged']} acknowledged, {run['stored']} stored")
+        print(f"FAIL: {run['workers']} workers: {run['acknowledged']} acknowledged, only {run['stored']} stored")
     return 1 if lost or failed else 0
 
 

@@ -99,8 +99,6 @@ def serve_workers(settings: Settings, workers: int) -> None:
     app from the environment (`stadsdata.app:app_from_environment`)."""
     import os
 
-    import uvicorn
-
     from stadsdata.app import open_store
 
     if settings.demo:
@@ -119,10 +117,15 @@ def serve_workers(settings: Settings, workers: int) -> None:
         **({"STADSDATA_PUBLIC_BASE_URL": settings.public_base_url} if settings.public_base_url else {}),
     })  # fmt: skip
     typer.echo(f"stadsdata: {workers} workers on http://{settings.host}:{settings.port}/ (database: {settings.database})")
-    uvicorn.run(
+    from uvicorn.supervisors import Multiprocess
+
+    from stadsdata.commands.tcp_socket import NoDelayConfig
+
+    config = NoDelayConfig(
         "stadsdata.app:app_from_environment", factory=True, workers=workers, host=settings.host, port=settings.port,
         log_level=settings.log_level, proxy_headers=False,
     )  # fmt: skip
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     # -- limits and security (docs/operations.md "Limits") -----------------------------------
     max_body_bytes: int = Field(32 * 1024 * 1024, ge=1024, description="largest request body; larger ones get 413")
     max_requests_in_flight: int = Field(
-        256, ge=1, description="requests one process answers at once; more get 503 with Retry-After (load shedding)"
+        64, ge=1, description="requests one process answers at once; more get 503 with Retry-After (load shedding)"
     )
     rate_limit_anonymous: str = Field(
         "1200/minute", description="requests per client address without credentials ('none' turns it off); past it 429"

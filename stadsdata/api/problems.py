@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from stadsdata.errors import PROBLEM_JSON, ProblemError
 
@@ -24,6 +25,21 @@ def problem_response(error: ProblemError, instance: str | None = None) -> Respon
     if error.status in (401, 403):
         headers["Cache-Control"] = "no-store"
     return Response(orjson.dumps(error.to_problem(instance)), status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def refuse_unread(error: ProblemError, scope: Scope, receive: Receive, send: Send, *, drain_limit: int = 1024 * 1024) -> None:
+    """Answer `error` to a request whose body was not read: the body is read first (up to
+    `drain_limit` bytes), so that the client gets the answer instead of a connection reset
+    while it is still sending."""
+    read = 0
+    while read <= drain_limit:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        read += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    await problem_response(error, scope["path"])(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from stadsdata.errors import BadRequest
 
@@ -72,3 +72,15 @@ def format_time(value: TimeValue | None) -> str | None:
     if isinstance(value, Interval):
         return f"{format_instant(value.start)}/{format_instant(value.end)}"
     return format_instant(value)
+
+
+def has_nul(value: Any) -> bool:
+    """Whether a text in `value` (at any depth of a JSON value) holds NUL, which no backend
+    stores faithfully (PostgreSQL refuses it in text and jsonb): such input is refused."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False

@@ -9,7 +9,7 @@ from typing import Any
 
 from stadsdata.errors import BadRequest
 from stadsdata.model.entities import ENTITY_TYPES, FEATURE_OF_INTEREST
-from stadsdata.model.values import Interval, parse_instant, parse_interval, parse_time
+from stadsdata.model.values import Interval, has_nul, parse_instant, parse_interval, parse_time
 from stadsdata.service.context import WriteContext
 from stadsdata.service.values import entity_id
 from stadsdata.store.base import ObservationRow
@@ -109,6 +109,10 @@ def _row(
     parameters = None if p_parameters is None else values[p_parameters]
     if parameters is not None and not isinstance(parameters, dict):
         raise BadRequest("parameters must be a JSON object", field=f"{field}/parameters")
+    quality = None if p_quality is None else values[p_quality]
+    for name, value in (("result", result), ("parameters", parameters), ("resultQuality", quality)):
+        if has_nul(value):
+            raise BadRequest("text may not contain the NUL character (\\u0000)", field=f"{field}/{name}")
     stream, stream_id = ("Datastream", streams[0]) if streams[0] is not None else ("MultiDatastream", streams[1])
     result, parameters = ctx.protect(stream, stream_id, result, parameters)  # type: ignore[arg-type]
     return ObservationRow(
@@ -119,7 +123,7 @@ def _row(
         datastream_id=streams[0],
         multi_datastream_id=streams[1],
         result_time=None if result_time is None else parse_instant(result_time, field=f"{field}/resultTime"),
-        result_quality=None if p_quality is None else values[p_quality],
+        result_quality=quality,
         valid_time_start=valid_interval.start if valid_interval else None,
         valid_time_end=valid_interval.end if valid_interval else None,
         parameters=parameters,

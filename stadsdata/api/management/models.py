@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 import annotated_types
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from stadsdata.model.values import has_nul
+
 MAX_ID = 2**63 - 1  # ids are 64-bit in both backends: a larger number names nothing (400, not a database error)
 Id = Annotated[int, annotated_types.Interval(ge=0, le=MAX_ID)]
 
@@ -24,21 +26,10 @@ class Body(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _utc(cls, value: Any) -> Any:
-        if _has_nul(value):
+        if has_nul(value):
             raise ValueError("text may not contain the NUL character (\\u0000)")
         return value.astimezone(UTC) if isinstance(value, datetime) else value
 
-
-def _has_nul(value: Any) -> bool:
-    """Whether a text in `value` (at any depth of a JSON value) holds NUL, which no backend
-    stores faithfully (PostgreSQL refuses it in text and jsonb)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 class NewParty(Body):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from stadsdata.api.problems import problem_response
+from stadsdata.api.problems import refuse_unread
 from stadsdata.errors import ProblemError
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class LoadShedding:
                 f"the server is answering {self.in_flight} requests; try again shortly", status=503, extra={"retryAfter": 1}
             )
             error.title = "Service Unavailable"
-            await problem_response(error, scope["path"])(scope, receive, send)
+            await refuse_unread(error, scope, receive, send)
             return
         self.in_flight += 1
         try:

@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stadsdata.access.web_sessions import COOKIE
 from stadsdata.api.middleware.load_shedding import EXEMPT
-from stadsdata.api.problems import problem_response
+from stadsdata.api.problems import refuse_unread
 from stadsdata.errors import ProblemError
 
 if TYPE_CHECKING:
@@ -95,6 +95,6 @@ class RateLimit:
                 what = "this address" if kind == "ip" else "this credential" if kind == "credential" else "this address (with credentials)"
                 error = ProblemError(f"too many requests from {what}: at most {item}", status=429, extra={"retryAfter": wait})
                 error.title = "Too Many Requests"
-                await problem_response(error, scope["path"])(scope, receive, send)
+                await refuse_unread(error, scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+import psycopg
+import sqlalchemy.exc
 from sqlalchemy import create_engine, func, literal_column
 from sqlalchemy.engine import Connection, Engine
 
@@ -37,8 +39,13 @@ class PostgresTransaction(SqlTransaction):
         self.partitions.ensure(self.conn, phenomenon_time_starts)
 
     def _bulk_insert(self, rows: Sequence[ObservationRow]) -> list[int]:
-        """Ids reserved from the sequence, then one binary COPY in this transaction (see bulk.py)."""
-        return copy_observations(self.conn.connection.driver_connection, rows)  # type: ignore[arg-type]
+        """Ids reserved from the sequence, then one binary COPY in this transaction (see bulk.py).
+        A value the database refuses (psycopg's DataError, raised past SQLAlchemy by the raw COPY)
+        is raised as SQLAlchemy's, as every other statement's would be: the API answers 400."""
+        try:
+            return copy_observations(self.conn.connection.driver_connection, rows)  # type: ignore[arg-type]
+        except psycopg.DataError as exc:
+            raise sqlalchemy.exc.DataError("COPY observations", None, exc) from exc
 
 
 class PostgresStore(SqlStore):
