@@ -110,6 +110,7 @@ class MqttWorker:
         client.max_inflight_messages_set(1000)
         client.reconnect_delay_set(1, 30)
         client.on_connect = self._on_connect
+        client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         client.suppress_exceptions = False
         return client
@@ -121,7 +122,14 @@ class MqttWorker:
         share = f"$share/{self.group}/" if self.shared else ""
         client.subscribe([(f"{share}{self.topic_prefix}{topic}", 1) for topic in TOPICS[self.source]])
         log.info("ingesting from %s:%s as %s (group %s)", self.address.host, self.address.port, self.client_id, self.group)
-        self.subscribed.set()
+
+    def _on_subscribe(self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: list[Any], _properties: Any) -> None:
+        """Subscribed once the broker said so (SUBACK): a message published before that has no
+        subscriber yet under a shared subscription, which is not restored from a broker's state."""
+        if reasons and not any(r.is_failure for r in reasons):
+            self.subscribed.set()
+        else:
+            log.warning("MQTT broker %s:%s refused the subscription: %s", self.address.host, self.address.port, reasons)
 
     def _on_message(self, client: mqtt.Client, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
         properties = getattr(msg, "properties", None)
