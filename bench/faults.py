@@ -51,6 +51,7 @@ import sqlalchemy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import free_port  # noqa: E402
+from mqtt import stored  # noqa: E402
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 READINGS = 10
@@ -186,21 +187,6 @@ def recovery(writers: Writers, fault: Any) -> float | None:
     ended = time.monotonic()
     after = writers.first_ack_after(ended)
     return None if after is None else (ended - start) + after
-
-
-def stored(database: str) -> int:
-    """Observations stored (from the per-stream counts), the connection closed afterwards."""
-    query = "SELECT coalesce(sum(observation_count), 0) FROM datastreams"
-    if database.startswith("postgresql"):
-        import psycopg
-
-        with psycopg.connect(database) as conn:
-            return int(conn.execute(query).fetchone()[0])  # type: ignore[index]
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        return int(conn.execute(query).fetchone()[0])
-    finally:
-        conn.close()
 
 
 def stored_times(database: str) -> set[datetime]:

@@ -168,6 +168,7 @@ def make_database(directory: Path, postgres: str | None, label: str, streams: in
 
 
 def stored(database: str) -> int:
+    """Observations stored (from the per-stream counts); the connection is closed afterwards."""
     query = "SELECT coalesce(sum(observation_count), 0) FROM datastreams"
     if database.startswith("postgresql"):
         import psycopg
@@ -176,8 +177,11 @@ def stored(database: str) -> int:
             return int(conn.execute(query).fetchone()[0])  # type: ignore[index]
     import sqlite3
 
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
         return int(conn.execute(query).fetchone()[0])
+    finally:
+        conn.close()  # `with` would only commit: an open file keeps e.g. a tmpfs busy
 
 
 def bench_ingest(port: int, database: str, workers: int, n: int, streams: int, directory: Path, version: str) -> float:

@@ -25,7 +25,7 @@ class Body(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _utc(cls, value: Any) -> Any:
+    def _no_nul_and_utc(cls, value: Any) -> Any:
         if has_nul(value):
             raise ValueError("text may not contain the NUL character (\\u0000)")
         return value.astimezone(UTC) if isinstance(value, datetime) else value

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from stadsdata.access.web_sessions import COOKIE
 from stadsdata.api.middleware.load_shedding import EXEMPT
 from stadsdata.api.problems import refuse_unread
+from stadsdata.api.sta.routes import trusted_proxy
 from stadsdata.errors import ProblemError
 
 if TYPE_CHECKING:
@@ -52,9 +53,9 @@ def credential_of(scope: Scope) -> str | None:
     return None
 
 
-def client_address(scope: Scope, trusted_proxies: frozenset[str]) -> str:
+def client_address(scope: Scope, trusted_proxies: str) -> str:
     peer = (scope.get("client") or ("unknown", 0))[0]
-    if peer in trusted_proxies or "*" in trusted_proxies:
+    if trusted_proxy(peer, trusted_proxies):
         for name, value in scope.get("headers", ()):
             if name == b"x-forwarded-for":
                 forwarded = [a.strip() for a in value.decode("latin-1").split(",") if a.strip()]
@@ -69,7 +70,7 @@ class RateLimit:
         metrics: Metrics | None = None,
     ) -> None:  # fmt: skip
         self.app = app
-        self.trusted_proxies = frozenset(a.strip() for a in trusted_proxies.split(",") if a.strip())
+        self.trusted_proxies = trusted_proxies
         self.anonymous = parse_rate(anonymous)
         self.authenticated = parse_rate(authenticated)
         self.limiter = SlidingWindowCounterRateLimiter(MemoryStorage())

@@ -74,10 +74,14 @@ def base_url(request: Request, settings: Settings) -> str:
 
 
 def _trusted(request: Request, settings: Settings) -> bool:
-    allowed = [a.strip() for a in settings.forwarded_allow_ips.split(",") if a.strip()]
-    if "*" in allowed:
+    return trusted_proxy(request.client.host if request.client else None, settings.forwarded_allow_ips)
+
+
+def trusted_proxy(client: str | None, forwarded_allow_ips: str) -> bool:
+    """Whether the peer `client` is one of the proxies whose X-Forwarded-* headers are trusted."""
+    allowed = [a.strip() for a in forwarded_allow_ips.split(",") if a.strip()]
+    if "*" in allowed or (client is not None and client in allowed):
         return True
-    client = request.client.host if request.client else None
     if client is None:
         return False
     try:
