@@ -20,6 +20,7 @@ from stadsdata.access.oidc import OidcVerifier
 from stadsdata.access.policy import AccessPolicy, OpenAccess
 from stadsdata.access.pseudonyms import Pseudonymiser, load_key
 from stadsdata.api import middleware, problems
+from stadsdata.api.management.app import API_VERSION as MANAGEMENT_API_VERSION
 from stadsdata.api.management.app import PREFIX as MANAGEMENT_PREFIX
 from stadsdata.api.management.app import build_management_app
 from stadsdata.api.sta.routes import build_router
@@ -134,7 +135,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.state.sta = service
     problems.install(app)
     app.include_router(build_router(service, settings, authenticator))
-    app.mount(MANAGEMENT_PREFIX, build_management_app(store, settings, authenticator, ingestor))
+    management = build_management_app(store, settings, authenticator, ingestor)
+
+    @app.get(MANAGEMENT_PREFIX, include_in_schema=False)
+    def management_root() -> JSONResponse:  # the API's own URL, without a trailing slash (NL API Design Rules)
+        return JSONResponse(management.state.root, headers={"API-Version": MANAGEMENT_API_VERSION})
+
+    app.mount(MANAGEMENT_PREFIX, management)
 
     def api_index() -> dict[str, Any]:
         return {

@@ -8,9 +8,10 @@ with a HAL `_links.next` (and a `Link: rel="next"` header) holding the `cursor` 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from stadsdata.access.authenticate import Authenticator
 from stadsdata.api import problems
@@ -47,4 +48,31 @@ def build_management_app(store: Store, settings: Settings, authenticator: Authen
         return response
 
     app.include_router(build_router(store, settings, authenticator, ingestor))
+    root = api_root(app)
+
+    @app.get("/", include_in_schema=False)
+    def get_root() -> JSONResponse:
+        return JSONResponse(root)
+
+    app.state.root = root
     return app
+
+
+def api_root(app: FastAPI) -> dict[str, Any]:
+    """The document at `/api/v1` itself: what this API is and links (HAL) to its specification,
+    its browsable documentation and each resource that can be read at its own path (`/parties`,
+    `/me`, …), read off its OpenAPI paths."""
+    paths = app.openapi()["paths"]
+    collections = sorted(path[1:] for path, operations in paths.items() if path.count("/") == 1 and "get" in operations)
+    return {
+        "title": app.title,
+        "version": API_VERSION,
+        "description": app.description,
+        "_links": {
+            "self": {"href": PREFIX},
+            "openapi": {"href": f"{PREFIX}/openapi.json", "type": "application/vnd.oai.openapi+json;version=3.0"},
+            "docs": {"href": f"{PREFIX}/docs", "type": "text/html"},
+            "sensorthings": {"href": "/v1.1"},
+            **{name: {"href": f"{PREFIX}/{name}"} for name in collections},
+        },
+    }

@@ -85,6 +85,20 @@ def test_version_header_openapi_and_problems(city: City) -> None:
     assert city.client.get(f"{API}/me", headers={"X-API-Key": "sdk_nope_nope"}).status_code == 401
 
 
+def test_the_api_root_links_its_specification_and_resources(city: City) -> None:
+    """`/api/v1` itself answers (no redirect to a trailing slash), with HAL links read off the API."""
+    response = city.client.get(API, follow_redirects=False)
+    assert response.status_code == 200 and response.headers["API-Version"] == "1.0.0"
+    links = response.json()["_links"]
+    assert links["self"]["href"] == API and links["openapi"]["href"] == f"{API}/openapi.json"
+    paths = city.call("GET", "/openapi.json", "anonymous", 200)["paths"]
+    resources = {name for name in links if name not in {"self", "openapi", "docs", "sensorthings"}}
+    assert resources == {path[1:] for path, operations in paths.items() if path.count("/") == 1 and "get" in operations}
+    assert {"parties", "datasets", "me", "audit-events"} <= resources
+    for name in ("openapi", "sensorthings", "parties"):
+        assert city.client.get(links[name]["href"], headers=city.h["admin"]).status_code == 200, name
+
+
 def test_parties_users_and_keys(city: City) -> None:
     gemeente = city.party("gemeente", "organisation")
     garage = city.party("garagebedrijf", "company")

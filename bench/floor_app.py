@@ -1,0 +1,47 @@
+"""The floor for HTTP benchmarks: a bare Starlette app with `sqlite3` and `orjson` that does the
+two things the benchmarks ask of stadsdata (read a Datastream row by id and serialise it; insert
+one row and commit), with no access control, validation or summaries. What it costs is what the
+Python HTTP stack itself costs; `uvicorn floor_app:app` with STADSDATA_DATABASE set to a stadsdata
+SQLite file (its `datastreams` table is read; readings go to a table of its own)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+_db = sqlite3.connect(os.environ["STADSDATA_DATABASE"], check_same_thread=False, isolation_level=None)
+_db.execute("PRAGMA journal_mode=WAL")
+_db.execute("PRAGMA synchronous=NORMAL")
+_db.execute(
+    "CREATE TABLE IF NOT EXISTS floor_readings (id INTEGER PRIMARY KEY, datastream_id INTEGER, phenomenon_time TEXT, result REAL)"
+)
+
+
+async def ready(request: Request) -> Response:
+    return Response(b"ok")
+
+
+async def datastream(request: Request) -> Response:
+    row = _db.execute("SELECT id, name, description FROM datastreams WHERE id = ?", (1,)).fetchone()
+    body = {"@iot.id": row[0], "name": row[1], "description": row[2], "@iot.selfLink": f"{request.base_url}v1.1/Datastreams({row[0]})"}
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+async def observation(request: Request) -> Response:
+    reading = orjson.loads(await request.body())
+    cursor = _db.execute(
+        "INSERT INTO floor_readings (datastream_id, phenomenon_time, result) VALUES (?, ?, ?)",
+        (reading["Datastream"]["@iot.id"], reading["phenomenonTime"], reading["result"]),
+    )
+    return Response(status_code=201, headers={"Location": f"{request.base_url}v1.1/Observations({cursor.lastrowid})"})
+
+
+app = Starlette(routes=[
+    Route("/readyz", ready), Route("/v1.1/Datastreams(1)", datastream), Route("/v1.1/Observations", observation, methods=["POST"]),
+])  # fmt: skip
