@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     basemap: str = Field(
         "osm",
         description="background of the web UI's maps: 'osm' (OpenStreetMap), 'pdok' (PDOK BRT-Achtergrondkaart), "
-        "'none' (a plain background, e.g. offline), or a tile URL template https://…/{z}/{x}/{y}.png",
+        "'none' (no tiles: the demo city's own background, else a plain one), or a tile URL template https://…/{z}/{x}/{y}.png",
     )
     basemap_attribution: str | None = Field(None, description="attribution shown with a basemap given as a URL template")
     demo: bool = Field(False, description="`serve`: fill an empty database with the demo city and keep it live with the simulator")

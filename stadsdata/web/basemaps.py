@@ -1,5 +1,6 @@
 """The background tiles of the web UI's maps, from the `basemap` setting. The browser fetches
-them; without a network the map shows its plain background and the sensors still."""
+them; when they do not load (no network) the maps draw the demo city's own background instead, on
+a server that runs the demo city (`city_background.py`), else a plain one — the sensors stay on it."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ _PDOK = {
 
 
 def basemap(settings: Settings) -> dict[str, Any] | None:
-    """{url, attribution, maxZoom} for Leaflet's tile layer, or None for a plain background."""
+    """{url, attribution, maxZoom} for Leaflet's tile layer, or None: no tiles (`none`)."""
     name = settings.basemap.strip()
     if name == "none":
         return None

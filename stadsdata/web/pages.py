@@ -4,7 +4,9 @@ its data is fetched by the page's script from the public APIs — SensorThings `
 API would refuse, and every page names the API calls it is built from (its JSON twin).
 
 Pages: `/` map, `/sensors/{thing id}`, `/dashboards`, `/dashboards/{slug}`, `/login`,
-`/logout` (POST), `/my-data`. Signing in opens a session (`access/web_sessions.py`)."""
+`/logout` (POST), `/my-data`. Signing in opens a session (`access/web_sessions.py`). A server
+that runs the demo city also serves its background map, `/demo/background.geojson`
+(`city_background.py`)."""
 
 # No `from __future__ import annotations`: FastAPI reads the annotations.
 from collections.abc import Callable
@@ -21,11 +23,13 @@ from stadsdata.access.authenticate import Authenticator
 from stadsdata.access.policy import Caller
 from stadsdata.access.web_sessions import COOKIE as SESSION_COOKIE
 from stadsdata.access.web_sessions import SESSION_HOURS, token_from_cookie_header
+from stadsdata.demo.basemap import background_geojson
 from stadsdata.errors import NotFound, Unauthorized
 from stadsdata.management import dashboards
 from stadsdata.management.rights import Actor
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
+from stadsdata.web import city_background
 from stadsdata.web.basemaps import basemap
 from stadsdata.web.i18n import COOKIE as LANG_COOKIE
 from stadsdata.web.i18n import Translator, pick_language
@@ -54,6 +58,7 @@ class Visitor:
 def build_pages(store: Store, settings: Settings, authenticator: Authenticator, api_index: Callable[[], dict[str, Any]]) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     tiles = basemap(settings)
+    background = city_background.CityBackground(store, settings)
 
     def visitor(request: Request) -> Visitor:
         token = token_from_cookie_header(request.headers.get("cookie"))
@@ -74,7 +79,8 @@ def build_pages(store: Store, settings: Settings, authenticator: Authenticator, 
         who = context.pop("who", None) or visitor(request)
         root = request.scope.get("root_path", "").rstrip("/")
         user = {"name": who.name, "admin": who.admin} if who.caller else None
-        config = {"lang": lang, "texts": t.texts, "root": root, "basemap": tiles, "user": user, **context.pop("config", {})}
+        config = {"lang": lang, "texts": t.texts, "root": root, "basemap": tiles, "cityBackground": background.page_config(lang),
+                  "user": user, **context.pop("config", {})}  # fmt: skip
         response = TEMPLATES.TemplateResponse(
             request, template, {"t": t, "lang": lang, "root": root, "page": page, "user": user, "config": config, **context},
             status_code=status,
@@ -138,6 +144,13 @@ def build_pages(store: Store, settings: Settings, authenticator: Authenticator, 
     @router.get("/my-data", response_class=HTMLResponse)
     def my_data_page(request: Request) -> Response:
         return render(request, "my_data.html", "mydata")
+
+    @router.get(city_background.PATH)
+    def demo_city_background() -> Response:
+        """The demo city's background map (GeoJSON), for the maps when their tiles do not load."""
+        if not background.available():
+            raise NotFound("this server does not run the demo city; only the demo city has a background map")
+        return Response(background_geojson(), media_type="application/geo+json", headers={"Cache-Control": "public, max-age=3600"})
 
     @router.get("/")
     def index(request: Request) -> Response:

@@ -2,13 +2,12 @@
 `stadsdata serve --demo` with 3 days of history and its simulator running: the map shows the
 demo sensors, clicking one on the map opens its chart, the language switch works, a dashboard
 renders, and a resident's withdrawn consent hides their sensor from the official who read it.
-The screenshots in docs/screenshots/ are taken here."""
+The screenshots in docs/screenshots/ are taken here: with `STADSDATA_BASEMAP=none` the maps show the
+demo city's own background (tests/browser/test_offline_map.py: the same when tiles do not load)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,31 +15,17 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.browser.conftest import CHROMIUM, new_page, require_browser
 from tests.conftest import free_port, running_server
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-def _browser_problem() -> str | None:
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return "playwright is not installed"
-    if not Path(CHROMIUM).exists():
-        return f"no Chromium at {CHROMIUM} (Debian package 'chromium'; .ci/run installs it)"
-    return None
 
 
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    problem = _browser_problem()
-    if problem is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(problem)
-        pytest.skip(problem)
+    require_browser()
     directory = tmp_path_factory.mktemp("demo")
     env = {"STADSDATA_ACCESS_MODE": "enforced", "STADSDATA_DEMO_DAYS": "3", "STADSDATA_DEMO_INTERVAL_S": "1", "STADSDATA_BASEMAP": "none",
            "STADSDATA_MQTT_EMBEDDED": "true", "STADSDATA_MQTT_PORT": str(free_port())}  # fmt: skip
@@ -62,14 +47,6 @@ def browser(demo_server: dict[str, Any]) -> Iterator[Any]:
         chromium.close()
 
 
-def new_page(browser: Any, **options: Any) -> Any:
-    page = browser.new_page(viewport={"width": 1280, "height": 800}, **options)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.errors = errors
-    return page
-
-
 def sign_in(page: Any, base: str, username: str, password: str) -> None:
     page.goto(f"{base}/login")
     page.get_by_label("Gebruikersnaam").fill(username)
@@ -85,6 +62,7 @@ def test_the_map_shows_the_demo_sensors_and_a_click_opens_a_chart(demo_server: d
     page = new_page(browser)
     page.goto(f"{base}/")
     page.wait_for_selector("body[data-map-ready]", state="attached", timeout=30_000)
+    page.wait_for_selector("#map[data-background=city]", state="attached", timeout=10_000)  # basemap none: the city's own map
     assert page.locator("#status").inner_text() == "125 sensoren"
     assert int(page.eval_on_selector("body", "b => b.dataset.mapMarkers")) == visible
     assert page.locator(".sensor-cluster").count() > 0  # clustered
@@ -144,6 +122,7 @@ def test_a_dashboard_renders(demo_server: dict[str, Any], browser: Any) -> None:
     assert page.locator(".panel-chart canvas").count() >= 1
     assert page.locator(".panel-map .map").get_attribute("data-markers") == "20"  # one circle per PM2.5 sensor
     assert page.locator(".card .error").count() == 0
+    page.wait_for_selector(".panel-map .map[data-background=city]", state="attached", timeout=10_000)
     page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
     assert page.errors == []
 

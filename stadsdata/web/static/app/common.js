@@ -107,5 +107,82 @@ const SD = (() => {
     if (!textByLang) return "";
     return textByLang[config.lang] || textByLang.nl || Object.values(textByLang)[0] || "";
   }
-  return { config, root, t, api, staAll, number, time, unit, status, el, position, latest, title, ApiError };
+
+  // A Leaflet map's background. The tiles of the `basemap` setting (config.basemap); when they do
+  // not load — the first few fail before any arrives: no network, a proxy in the way — the tile layer
+  // goes and the demo city's own map is drawn instead (config.cityBackground, GeoJSON from this
+  // server; only a server that runs the demo city has one), else the plain background. With no tile
+  // layer set (`none`) the city map is drawn at once. When no tile has come after a while (a
+  // request that hangs) the city map is drawn under the tiles, and taken away when a tile comes.
+  // The map's container tells which is shown in data-background: tiles, city or plain.
+  const TILE_FAILURES = 3;
+  const TILE_PATIENCE_MS = 10000;
+  function background(map) {
+    const box = map.getContainer();
+    const city = config.cityBackground ? cityMap(map) : null;
+    const tiles = config.basemap;
+    box.dataset.background = "plain";
+    if (!tiles) {
+      if (city) city.show();
+      return;
+    }
+    const layer = L.tileLayer(tiles.url, { attribution: tiles.attribution, maxZoom: tiles.maxZoom }).addTo(map);
+    box.dataset.background = "tiles";
+    let loaded = 0, failed = 0, patience = null;
+    const offline = () => {
+      box.dataset.background = "plain";
+      if (city) city.show();
+    };
+    layer.on("tileloadstart", () => {
+      if (!patience && !loaded) patience = setTimeout(() => { if (!loaded) offline(); }, TILE_PATIENCE_MS);
+    });
+    layer.on("tileload", () => {
+      loaded += 1;
+      clearTimeout(patience);
+      if (city) city.hide();
+      box.dataset.background = "tiles";
+    });
+    layer.on("tileerror", () => {
+      failed += 1;
+      if (!loaded && failed === TILE_FAILURES) {
+        clearTimeout(patience);
+        map.removeLayer(layer);
+        offline();
+      }
+    });
+  }
+
+  // The city map: its data (one request per page, however many maps) and its drawing
+  // (static/app/city_map.js, loaded only when a map needs it).
+  let cityLoad = null;
+  function loadCity() {
+    cityLoad = cityLoad || Promise.all([
+      api(config.cityBackground.url),
+      new Promise((resolve, reject) => {
+        const script = el("script", { src: `${root}/static/app/city_map.js`, onload: resolve, onerror: reject });
+        document.head.append(script);
+      }),
+    ]).then(([collection]) => collection);
+    return cityLoad;
+  }
+  function cityMap(map) {
+    let drawn = null, wanted = false;
+    async function show() {
+      wanted = true;
+      if (drawn) return;
+      let collection;
+      try { collection = await loadCity(); } catch (error) { return; } // without it: the plain background
+      if (!wanted || drawn) return;
+      drawn = CityMap.draw(map, collection, config.cityBackground.attribution);
+      map.getContainer().dataset.background = "city";
+    }
+    function hide() {
+      wanted = false;
+      if (drawn) drawn.remove();
+      drawn = null;
+    }
+    return { show, hide };
+  }
+
+  return { config, root, t, api, staAll, number, time, unit, status, el, position, latest, title, ApiError, background };
 })();

@@ -68,8 +68,7 @@
     const target = SD.el("div", { class: "map small", role: "region", "aria-label": SD.title(panel.title) });
     box.append(target);
     const map = L.map(target, { preferCanvas: true, maxZoom: 19 });
-    const tiles = SD.config.basemap;
-    if (tiles) L.tileLayer(tiles.url, { attribution: tiles.attribution, maxZoom: tiles.maxZoom }).addTo(map);
+    SD.background(map);
     const values = streams.map((d) => (d.phenomenonTime ? d.result : null));
     const scale = Scales.scaleFor(panel.observedProperty, values);
     const points = [];

@@ -9,8 +9,7 @@
   document.querySelector("#api-link code").textContent = QUERY;
 
   const map = L.map("map", { preferCanvas: true, zoomControl: true, maxZoom: 19 }).setView([52.1, 5.3], 8);
-  const tiles = SD.config.basemap;
-  if (tiles) L.tileLayer(tiles.url, { attribution: tiles.attribution, maxZoom: tiles.maxZoom }).addTo(map);
+  SD.background(map); // tiles, or offline the demo city's own map
   const clusters = new PointClusters({ clusterLabel: (n) => SD.t("map.count", { n }) });
   map.addLayer(clusters);
 
