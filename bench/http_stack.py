@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest import free_port, process_cpu  # noqa: E402
+from ingest import free_port, process_cpu, stop  # noqa: E402
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 APPS = {"stadsdata": ["stadsdata.app:app_from_environment", "--factory"], "floor": ["floor_app:app", "--app-dir", str(Path(__file__).parent)]}
@@ -88,11 +88,7 @@ def server(database: Path, http: str, loop: str, app: str = "stadsdata") -> Iter
             time.sleep(0.1)
         yield port, process.pid
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def answers(port: int) -> bool:

@@ -30,6 +30,7 @@ from stadsdata.ingest.pipeline import Ingestor
 from stadsdata.operations.health import readiness
 from stadsdata.operations.metrics import Metrics
 from stadsdata.query.limits import QueryLimits
+from stadsdata.service.core import Core
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 from stadsdata.store.sqlite.backend import SqliteStore
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         pseudonymiser=pseudonymiser_for(settings),
     )  # fmt: skip
 
+    core = Core.build(store, access, service.pseudonymiser)
     authenticator = Authenticator(store, oidc_mapping(settings))
     ingestor = Ingestor(
         store, service, settings.public_base_url or f"http://{settings.host}:{settings.port}", max_payload_bytes=settings.mqtt_max_payload_bytes
@@ -133,6 +135,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.state.store = store
     app.state.settings = settings
     app.state.sta = service
+    app.state.core = core
     problems.install(app)
     app.include_router(build_router(service, settings, authenticator))
     management = build_management_app(store, settings, authenticator, ingestor)

@@ -79,7 +79,7 @@ def serve(
     except Exception as exc:  # a clear message, not a traceback, when the database is unusable
         typer.echo(f"stadsdata: cannot open the database {settings.database}: {exc}", err=True)
         raise typer.Exit(1) from None
-    if settings.demo and not prepare_demo(application.state.store, application.state.sta, typer.echo, days=settings.demo_days):
+    if settings.demo and not prepare_demo(application.state.store, application.state.core, typer.echo, days=settings.demo_days):
         settings.demo = False  # no simulator for a city that is not there
     typer.echo(f"stadsdata: web UI on http://{settings.host}:{settings.port}/ (database: {settings.database})")
     typer.echo(f"stadsdata: SensorThings API on http://{settings.host}:{settings.port}/v1.1, REST API on /api/v1")

@@ -1,6 +1,12 @@
 """Errors that carry their HTTP status and render once as RFC 9457 problem+json.
 
 Raise these anywhere (parser, store, API); the API layer turns them into responses.
+
+Besides RFC 9457's members (`type`, `title`, `status`, `detail`, `instance`) and ours (`field`,
+`position`), every problem carries the extension members `code` (the status, a number) and
+`message` (the detail): the error body of FROST-Server, which SensorThings clients written
+against it read (`{"code": 400, "type": "error", "message": "…"}`). RFC 9457 §3.2 allows
+extension members, and clients that only know problem+json ignore them.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ class ProblemError(Exception):
             body["field"] = self.field
         if self.position is not None:
             body["position"] = self.position
+        body["code"] = self.status
+        body["message"] = self.detail
         body.update(self.extra)
         return body
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 
 from typing import Literal
 
+from limits import RateLimitItem, parse
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def parse_rate(text: str | None) -> RateLimitItem | None:
+    """A rate limit setting: '600/minute', '20 per second', … ; '' or 'none' turns the limit off.
+    ValueError otherwise."""
+    if text is None or text.strip().lower() in ("", "none", "off"):
+        return None
+    return parse(text)
 
 
 class Settings(BaseSettings):
@@ -97,8 +106,6 @@ class Settings(BaseSettings):
     @field_validator("rate_limit_anonymous", "rate_limit_authenticated")
     @classmethod
     def _rate(cls, value: str) -> str:
-        from stadsdata.api.middleware.rate_limit import parse_rate
-
         parse_rate(value)  # ValueError names the setting through pydantic
         return value
 

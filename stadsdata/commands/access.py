@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import IntegrityError
 
 from stadsdata.store.base import AccessRecords
+from stadsdata.store.errors import ConstraintViolated
 from stadsdata.store.schema import ACCESS_LEVELS, PARTY_KINDS
 
 DatabaseOption = Annotated[str | None, typer.Option(help="SQLite file or postgresql:// URL [env STADSDATA_DATABASE]")]
@@ -42,8 +42,8 @@ def _records(database: str | None) -> Iterator[AccessRecords]:
     try:
         with store.write() as tx:
             yield tx.access
-    except IntegrityError as exc:
-        typer.echo(f"error: {str(exc.orig).splitlines()[0]}", err=True)
+    except ConstraintViolated as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from None
     finally:
         store.close()

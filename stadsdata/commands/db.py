@@ -49,12 +49,11 @@ def copy(
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import SQLAlchemyError
 
     from stadsdata.app import open_store
     from stadsdata.settings import Settings
     from stadsdata.store.copy import CopyError, copy_database
+    from stadsdata.store.errors import StoreError, shown_database
 
     console = Console()
 
@@ -62,8 +61,7 @@ def copy(
         console.print(f"[red]stadsdata db copy: {escape(message)}[/red]", highlight=False, soft_wrap=True)
         return typer.Exit(1)
 
-    def shown(database: str) -> str:  # never echo a password from a URL
-        return make_url(database).render_as_string(hide_password=True) if "://" in database else database
+    shown = shown_database  # never echo a password from a URL
 
     src_settings, dst_settings = Settings(database=source), Settings(database=destination)
     try:
@@ -95,7 +93,7 @@ def copy(
             report = copy_database(src, dst, progress=progress)  # type: ignore[arg-type]
     except CopyError as exc:
         raise fail(str(exc)) from None
-    except SQLAlchemyError as exc:  # e.g. the connection was lost: the destination is rolled back
+    except StoreError as exc:  # e.g. the connection was lost: the destination is rolled back
         raise fail(f"copy failed (an unfinished copy is rolled back): {exc}") from None
     finally:
         src.close()

@@ -12,7 +12,7 @@ import typer
 from stadsdata.settings import Settings
 
 
-def prepare_demo(store: Any, service: Any, echo: Callable[[str], None], *, days: int = 30) -> bool:
+def prepare_demo(store: Any, core: Any, echo: Callable[[str], None], *, days: int = 30) -> bool:
     """Seed the demo city once (an empty database), then give its accounts new passwords.
     False (and nothing done) when the database holds other data: the demo is not mixed in."""
     from stadsdata.demo.seed import ACCOUNTS, is_seeded, reset_demo_accounts, seed
@@ -26,7 +26,7 @@ def prepare_demo(store: Any, service: Any, echo: Callable[[str], None], *, days:
     else:
         started = time.monotonic()
         echo(f"stadsdata demo: building Veenhaven, a fictional city, with {days} days of history …")
-        report = seed(store, service, days=days, progress=lambda message: echo(f"  {message}"))
+        report = seed(store, core, days=days, progress=lambda message: echo(f"  {message}"))
         echo(f"stadsdata demo: {report.things} Things, {report.datastreams} Datastreams, "
              f"{report.observations:,} Observations in {time.monotonic() - started:.0f} s")  # fmt: skip
     passwords = reset_demo_accounts(store)
@@ -54,6 +54,6 @@ def demo(
     settings = Settings(**({"database": database} if database else {}), mqtt_embedded=False)
     application = create_app(settings)
     try:
-        prepare_demo(application.state.store, application.state.sta, typer.echo, days=days)
+        prepare_demo(application.state.store, application.state.core, typer.echo, days=days)
     finally:
         application.state.store.close()

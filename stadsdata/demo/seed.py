@@ -1,5 +1,5 @@
 """Fill a store with the demo city: parties, datasets at their access levels, every sensor site
-as a Thing with its Datastreams (through the SensorThings service, as an admin would), `days`
+as a Thing with its Datastreams (through the core's entity operations, as an admin would), `days`
 of history (CreateObservations: the bulk ingest path), a resident's consent, a grant, an Offer,
 the dashboards, and the HTTP push source the simulator feeds the garages through.
 
@@ -14,18 +14,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import orjson
-
 from stadsdata.access.odrl import parse_policy
 from stadsdata.access.passwords import hash_password
 from stadsdata.access.policy import Caller
-from stadsdata.api.sta.requests import StaRequest
-from stadsdata.api.sta.service import StaService
 from stadsdata.demo import city
 from stadsdata.demo.dashboards import DASHBOARDS
 from stadsdata.demo.signals import in_gap
-from stadsdata.model.entities import DATASTREAM
+from stadsdata.model.entities import DATASTREAM, FEATURE_OF_INTEREST, THING
 from stadsdata.query.ast import QueryOptions
+from stadsdata.service.core import Core
 from stadsdata.store.base import ObservationRow, ReadRequest, Store
 
 ADMIN = Caller(subject="demo:seed", is_admin=True, can_write=True)
@@ -54,21 +51,7 @@ def is_seeded(store: Store) -> bool:
         return tx.access.dataset_id("luchtkwaliteit") is not None
 
 
-def _sta(service: StaService, method: str, path: str, body: Any = None) -> Any:
-    request = StaRequest(method=method, path=path, body=orjson.dumps(body) if body is not None else b"",
-                         content_type="application/json", caller=ADMIN)  # fmt: skip
-    response = service.handle(request)
-    if response.status >= 400:
-        raise RuntimeError(f"demo seed: {method} {path} gave {response.status}: {response.body}")
-    return response
-
-
-def _created_id(response: Any) -> int:
-    location = response.headers.get("location", "")
-    return int(location.rsplit("(", 1)[1].rstrip(")"))
-
-
-def seed(store: Store, service: StaService, *, days: int = 30, end: datetime | None = None,
+def seed(store: Store, core: Core, *, days: int = 30, end: datetime | None = None,
          progress: Callable[[str], None] | None = None) -> SeedReport:  # fmt: skip
     """Write the demo city into an empty store; its history ends at `end` (default: now)."""
     say = progress or (lambda message: None)
@@ -97,10 +80,10 @@ def seed(store: Store, service: StaService, *, days: int = 30, end: datetime | N
             "Locations": [{"name": site.name, "description": f"{site.name}, {city.CITY}", "encodingType": "application/geo+json",
                            "location": {"type": "Point", "coordinates": [site.lon, site.lat]}}],
         }  # fmt: skip
-        thing_id = _created_id(_sta(service, "POST", "Things", thing))
-        features[site.key] = _created_id(_sta(service, "POST", "FeaturesOfInterest", {
+        thing_id = core.entities.create(ADMIN, THING, thing)
+        features[site.key] = core.entities.create(ADMIN, FEATURE_OF_INTEREST, {
             "name": site.name, "description": f"the place of {site.name}", "encodingType": "application/geo+json",
-            "feature": {"type": "Point", "coordinates": [site.lon, site.lat]}}))  # fmt: skip
+            "feature": {"type": "Point", "coordinates": [site.lon, site.lat]}})  # fmt: skip
         things += 1
         for stream in site.streams:
             body: dict[str, Any] = {
@@ -116,8 +99,7 @@ def seed(store: Store, service: StaService, *, days: int = 30, end: datetime | N
                 "metadata": "https://example.org/veenhaven/sensors"}  # fmt: skip
             body["ObservedProperty"] = {"@iot.id": properties[stream.property]} if stream.property in properties else {
                 "name": stream.property, "definition": stream.definition, "description": stream.property}  # fmt: skip
-            response = _sta(service, "POST", "Datastreams", body)
-            stream_id = _created_id(response)
+            stream_id = core.entities.create(ADMIN, DATASTREAM, body)
             streams[(site.key, stream.key)] = stream_id
             if site.kind not in sensors or stream.property not in properties:
                 with store.read_only() as tx:

@@ -27,6 +27,7 @@ import orjson
 from stadsdata.access.policy import Caller
 from stadsdata.errors import BadRequest
 from stadsdata.ingest.pipeline import Ingestor, Message, Outcome, Reading
+from stadsdata.model.values import parse_time
 
 MISSING = object()
 
@@ -86,7 +87,11 @@ def readings_of(source: str, mapping: dict[str, Any], body: Any, received_at: st
                 problems.append(f"{identity!r} has no {path!r}")
                 continue
             when = time if isinstance(time, str) else received_at
-            readings.append(Reading(f"push:{source}:{identity}:{path}:{when}", stream, when, value, None))
+            field = f"{identity}.{path}"
+            readings.append(Reading(
+                parse_time(when, field=f"{field}.time"), value, datastream_id=stream, key=f"push:{source}:{identity}:{path}:{when}",
+                field=field,
+            ))  # fmt: skip
     return readings, problems
 
 

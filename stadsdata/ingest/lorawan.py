@@ -12,6 +12,7 @@ a replay after a field was mapped stores just that field."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -19,6 +20,7 @@ import orjson
 from stadsdata.access.policy import Caller
 from stadsdata.errors import BadRequest
 from stadsdata.ingest.pipeline import Ingestor, Message, Outcome, Reading
+from stadsdata.model.values import parse_instant
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class Uplink:
     network: str  # 'tts' or 'chirpstack'
     device: str  # TTS: '<application_id>/<device_id>'; ChirpStack: the DevEUI (lower case)
     uplink_id: str  # unique per uplink at the network (for idempotency)
-    received_at: str  # ISO 8601
+    received_at: datetime
     fields: dict[str, Any]  # the decoded payload
     radio: dict[str, Any] = field(default_factory=dict)  # f_cnt, f_port, gateway, rssi, snr
 
@@ -74,10 +76,10 @@ def _best_gateway(rx: Any, *id_path: str) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def _time(value: Any, field: str) -> str:
+def _time(value: Any, field: str) -> datetime:
     if not isinstance(value, str) or not value:
         raise BadRequest("the uplink has no time (text, ISO 8601)", field=field)
-    return value
+    return parse_instant(value, field=field)
 
 
 def parse_tts(payload: bytes) -> Uplink | None:
@@ -92,13 +94,14 @@ def parse_tts(payload: bytes) -> Uplink | None:
     decoded = uplink.get("decoded_payload") if isinstance(uplink, dict) else None
     if not isinstance(decoded, dict):
         raise BadRequest("the uplink has no decoded_payload (is a payload formatter set for the device?)", field="uplink_message.decoded_payload")
-    received = _time(uplink.get("received_at") or _require(document, "received_at"), "uplink_message.received_at")
+    received_text = uplink.get("received_at") or _require(document, "received_at")
+    received = _time(received_text, "uplink_message.received_at")
     ids = document.get("correlation_ids")
     correlation = next((c for c in ids if isinstance(c, str) and c.startswith("as:up:")), None) if isinstance(ids, list) else None
     radio = {"f_cnt": _number(uplink.get("f_cnt", 0)), "f_port": _number(uplink.get("f_port"))}
     radio |= _best_gateway(uplink.get("rx_metadata"), "gateway_ids", "gateway_id")
     return Uplink(
-        "tts", f"{application}/{device}", correlation or f"{application}/{device}/{received}", received, decoded,
+        "tts", f"{application}/{device}", correlation or f"{application}/{device}/{received_text}", received, decoded,
         {k: v for k, v in radio.items() if v is not None},
     )  # fmt: skip
 
@@ -139,10 +142,11 @@ def ingest_uplink(ingestor: Ingestor, network: str, message: Message, caller: Ca
         return Outcome.QUARANTINED
     mapping: dict[str, int] = rows[0]["fields"]
     readings = [
-        Reading(f"{network}:{uplink.uplink_id}:{name}", int(mapping[name]), uplink.received_at, value, uplink.radio or None)
+        Reading(uplink.received_at, value, datastream_id=int(mapping[name]), parameters=uplink.radio or None,
+                key=f"{network}:{uplink.uplink_id}:{name}", field=f"decoded.{name}")
         for name, value in uplink.fields.items()
         if name in mapping
-    ]
+    ]  # fmt: skip
     unmapped = sorted(set(uplink.fields) - set(mapping))
     outcome = ingestor.ingest_readings(message, caller, readings, quarantined=quarantined) if readings else Outcome.QUARANTINED
     if unmapped and outcome is not Outcome.QUARANTINED:

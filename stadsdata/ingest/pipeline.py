@@ -1,9 +1,11 @@
-"""The one way a source message becomes stored data: in one transaction, claim its idempotency
-key (a redelivery stores nothing), then create what it describes through the SensorThings
-service — the same validation, access checks (`check_stream_write`) and pseudonymisation as the
-HTTP API. A message the service refuses (a 4xx: malformed, unknown stream, not allowed) is kept
-in the quarantine with its raw payload and the reason; errors of the server or database (5xx)
-are raised, so that the connector does not acknowledge and the message is delivered again."""
+"""The one way a source message becomes stored data. Readings a connector made of a message
+(LoRaWAN, HTTP push, …) go to the observation sink (`service/sink.py`) as typed readings, each
+once by its idempotency key; a SensorThings create published over MQTT goes through the
+SensorThings service with the message's key claimed in the same transaction. Either way the same
+validation, access checks and pseudonymisation as the HTTP API apply. A message that is refused (a
+4xx: malformed, unknown stream, not allowed) is kept in the quarantine with its raw payload and the
+reason; errors of the server or database (5xx) are raised, so that the connector does not
+acknowledge and the message is delivered again."""
 
 from __future__ import annotations
 
@@ -16,12 +18,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
 from stadsdata.access.policy import Caller
 from stadsdata.api.sta.requests import StaRequest
 from stadsdata.api.sta.service import StaService
 from stadsdata.errors import BadRequest, ProblemError
+from stadsdata.service.sink import ObservationSink, Reading
 from stadsdata.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -33,17 +34,6 @@ class Outcome(enum.Enum):
     DUPLICATE = "duplicate"  # stored before, under the same idempotency key
     QUARANTINED = "quarantined"
     NOT_DATA = "not data"  # a message of the source that carries no readings (e.g. a LoRaWAN join)
-
-
-@dataclass(frozen=True)
-class Reading:
-    """One Observation a connector made of a message, with its own idempotency key."""
-
-    key: str
-    datastream_id: int
-    phenomenon_time: str
-    result: Any
-    parameters: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +76,7 @@ class Ingestor:
     ) -> None:
         self.store = store
         self.service = service
+        self.sink = ObservationSink(store, service.access, service.pseudonymiser)
         self.service_root = service_root.rstrip("/")
         self.max_payload_bytes = max_payload_bytes
 
@@ -120,34 +111,16 @@ class Ingestor:
         return Outcome.STORED
 
     def ingest_readings(self, message: Message, caller: Caller, readings: list[Reading], *, quarantined: int | None = None) -> Outcome:
-        """Store readings a connector made of `message` (each once, by its key) through
-        `CreateObservations`; when the service refuses them, quarantine the message."""
+        """Store readings a connector made of `message` (each once, by its key) through the
+        observation sink; when the sink refuses them, quarantine the message."""
         try:
-            with self.store.write() as tx:
-                for stream in sorted({r.datastream_id for r in readings}):  # the right first, as above
-                    self.service.access.check_stream_write(caller, tx, "Datastream", stream, field=f"Datastream({stream})")
-                claimed = tx.claim_ingest_keys([r.key for r in readings], message.received_at)
-                new = [r for r in readings if r.key in claimed]
-                if not new:
-                    return Outcome.DUPLICATE
-                documents: dict[int, list[list[Any]]] = {}
-                for r in new:
-                    documents.setdefault(r.datastream_id, []).append([r.phenomenon_time, r.result, r.parameters])
-                body = orjson.dumps([
-                    {"Datastream": {"@iot.id": ds}, "components": ["phenomenonTime", "result", "parameters"], "dataArray": rows}
-                    for ds, rows in documents.items()
-                ])  # fmt: skip
-                request = StaRequest(
-                    "POST", "CreateObservations", body=body, content_type="application/json", caller=caller,
-                    service_root=f"{self.service_root}/v1.1",
-                )  # fmt: skip
-                self.service.handle(request)
+            stored = self.sink.write(caller, readings, received_at=message.received_at)
         except ProblemError as exc:
             if exc.status >= 500:
                 raise
             self.refuse(message, exc.detail, exc.field, quarantined=quarantined)
             return Outcome.QUARANTINED
-        return Outcome.STORED
+        return Outcome.STORED if stored.ids else Outcome.DUPLICATE
 
     def refuse(self, message: Message, reason: str, field: str | None = None, *, quarantined: int | None = None) -> None:
         """Quarantine the message — or, for a replay of quarantine row `quarantined`, give that

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from stadsdata.access.policy import AccessPolicy, Caller
 from stadsdata.access.pseudonyms import Pseudonymiser
 from stadsdata.errors import BadRequest
 from stadsdata.model.entities import ENTITY_TYPES, LOCATION, MULTI_DATASTREAM, EntityType
@@ -108,4 +109,16 @@ class WriteContext:
         return feature_id
 
 
-__all__ = ["ParentRef", "WriteContext", "utcnow"]
+def write_context(
+    access: AccessPolicy, caller: Caller, tx: Transaction, *, pseudonymiser: Pseudonymiser | None = None, version: str = "1.1"
+) -> WriteContext:
+    """The write context of `caller` in `tx`: the caller's right per stream (the access policy's
+    check), what the caller may see, and the pseudonymiser of personal fields."""
+
+    def guard(stream: str, stream_id: int, field: str) -> None:
+        access.check_stream_write(caller, tx, stream, stream_id, field=field)
+
+    return WriteContext(tx, version, stream_guard=guard, scope=access.read_scope(caller, tx), pseudonymiser=pseudonymiser)
+
+
+__all__ = ["ParentRef", "WriteContext", "utcnow", "write_context"]

@@ -1,5 +1,11 @@
 """Update and delete entities (OGC 18-088 §10.3, §10.4): PATCH (merge), PUT (replace),
-JSON Patch (RFC 6902) and DELETE."""
+JSON Patch (RFC 6902) and DELETE.
+
+An update changes links to existing entities (`"Sensor": {"@iot.id": 2}`,
+`"Locations": [{"@iot.id": 3}]`) but creates none: a related entity given inline without
+`@iot.id` is a 400 naming it. That is OData 4.0's rule (Part 1 §11.4.3: an update request
+carries no related entities as inline content; deep updates came with 4.01), on which 18-088
+§10.3 builds; the related entity is created with its own POST, or the update links to it."""
 
 from __future__ import annotations
 
@@ -84,7 +90,36 @@ def _require(ctx: WriteContext, entity: EntityType, id: int) -> None:
         raise NotFound(f"{entity.set_name}({id}) does not exist")
 
 
+def _require_links_only(entity: EntityType, navs: dict[str, Any]) -> None:
+    """Every related entity in an update is a link to an existing one: {"@iot.id": …}."""
+    for name, value in navs.items():
+        nav = entity.nav(name)
+        assert nav is not None
+        if not nav.many:
+            if value is not None and not _is_link(value):
+                raise _not_a_link(name, nav.target)
+            continue
+        if not isinstance(value, list):
+            raise BadRequest(f"{name} must be a JSON array", field=name)
+        for index, item in enumerate(value):
+            if not _is_link(item):
+                raise _not_a_link(f"{name}[{index}]", nav.target)
+
+
+def _is_link(value: Any) -> bool:
+    return isinstance(value, dict) and "@iot.id" in value
+
+
+def _not_a_link(field: str, target: str) -> BadRequest:
+    return BadRequest(
+        f'{field}: an update links to an existing {target} ({{"@iot.id": …}}) and creates none; '
+        f"create the {target} first (POST), then link it",
+        field=field,
+    )
+
+
 def _apply(ctx: WriteContext, entity: EntityType, id: int, props: dict[str, Any], navs: dict[str, Any]) -> None:
+    _require_links_only(entity, navs)
     values = dict(props)
     many: dict[str, Any] = {}
     for name, value in navs.items():

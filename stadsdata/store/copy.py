@@ -21,7 +21,9 @@ from typing import Any
 
 from sqlalchemy import Integer, Table, func, insert, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
+from stadsdata.store.errors import translated
 from stadsdata.store.schema import metadata, observations
 from stadsdata.store.sql.store import SqlStore
 
@@ -176,7 +178,15 @@ def _writer(conn: Connection, table: Table) -> Callable[[Sequence[Any]], None]:
 
 def copy_database(src: SqlStore, dst: SqlStore, *, progress: Progress | None = None) -> CopyReport:
     """Copy every table in foreign-key order in one destination transaction, then verify
-    (rows, sum and max of ids per table) and raise CopyError on any difference."""
+    (rows, sum and max of ids per table) and raise CopyError on any difference. A database error
+    (e.g. a lost connection: the destination is rolled back) is raised as the store's own."""
+    try:
+        return _copy(src, dst, progress)
+    except SQLAlchemyError as exc:
+        raise translated(exc) from exc
+
+
+def _copy(src: SqlStore, dst: SqlStore, progress: Progress | None) -> CopyReport:
     assert src.engine is not None and dst.engine is not None
     started = time.monotonic()
     with dst.engine.connect() as conn:

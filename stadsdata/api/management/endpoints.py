@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from fastapi import Request
-from sqlalchemy.exc import DataError
 from starlette.responses import JSONResponse
 
 from stadsdata.access.authenticate import Authenticator
@@ -18,6 +17,7 @@ from stadsdata.errors import BadRequest
 from stadsdata.management.rights import Actor
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
+from stadsdata.store.errors import InvalidValue
 
 T = TypeVar("T")
 
@@ -36,9 +36,8 @@ class Endpoints:
         try:
             with self.store.write() if write else self.store.read_only() as tx:
                 return work(Actor(who, tx.access, datetime.now(UTC)))
-        except DataError as exc:  # a value the database cannot hold (e.g. NUL in a path parameter)
-            message = str(exc.orig).splitlines()[0] if exc.orig is not None else "invalid value"
-            raise BadRequest(f"a value of the request cannot be stored or compared: {message}") from None
+        except InvalidValue as exc:  # a value the database cannot hold (e.g. NUL in a path parameter)
+            raise BadRequest(f"a value of the request cannot be stored or compared: {exc.detail}") from None
 
     def listing(self, request: Request, name: str, found: tuple[list[dict[str, Any]], int | None]) -> JSONResponse:
         items, next_cursor = found

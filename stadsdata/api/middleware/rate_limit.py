@@ -18,7 +18,6 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -28,16 +27,10 @@ from stadsdata.api.middleware.load_shedding import EXEMPT
 from stadsdata.api.problems import refuse_unread
 from stadsdata.api.sta.routes import trusted_proxy
 from stadsdata.errors import ProblemError
+from stadsdata.settings import parse_rate
 
 if TYPE_CHECKING:
     from stadsdata.operations.metrics import Metrics
-
-
-def parse_rate(text: str | None) -> RateLimitItem | None:
-    """'600/minute', '20 per second', … ; '' or 'none' turns the limit off. ValueError otherwise."""
-    if text is None or text.strip().lower() in ("", "none", "off"):
-        return None
-    return parse(text)
 
 
 def credential_of(scope: Scope) -> str | None:

@@ -172,13 +172,13 @@ def is_json_media_type(mime: str) -> bool:
 
 
 def problem_response(status: int, detail: str) -> SubResponse:
-    """An error response with an RFC 9457 problem+json body."""
+    """An error response with an RFC 9457 problem+json body, rendered as every other error."""
+    error = ProblemError(detail, status=status)
     try:
-        title = HTTPStatus(status).phrase
+        error.title = HTTPStatus(status).phrase
     except ValueError:
-        title = "Error"
-    problem = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    return SubResponse(status, {"content-type": PROBLEM_JSON}, orjson.dumps(problem))
+        error.title = "Error"
+    return _problem_from_error(error)
 
 
 def _problem_from_error(exc: ProblemError) -> SubResponse:

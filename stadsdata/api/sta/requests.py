@@ -26,6 +26,7 @@ class StaRequest:
     version: str = "1.1"
     service_root: str = "http://localhost:8000/v1.1"
     caller: Caller = ANONYMOUS
+    mqtt_endpoints: tuple[str, ...] = ()  # this server's MQTT broker, for the service root (none: no broker)
 
     @property
     def params(self) -> dict[str, str]:

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from stadsdata.access.authenticate import Authenticator
 from stadsdata.api.problems import problem_response
+from stadsdata.api.sta.conformance import mqtt_endpoint
 from stadsdata.api.sta.requests import StaRequest
 from stadsdata.api.sta.service import StaService
 from stadsdata.errors import ProblemError
@@ -28,6 +29,7 @@ def build_router(service: StaService, settings: Settings, authenticator: Authent
             caller = await run_in_threadpool(authenticator.caller, request.headers, request.method)
         except ProblemError as exc:
             return problem_response(exc, request.url.path)
+        service_root = f"{base_url(request, settings)}/v{version}"
         sta_request = StaRequest(
             method=request.method,
             path=rest,
@@ -35,8 +37,9 @@ def build_router(service: StaService, settings: Settings, authenticator: Authent
             body=await request.body(),
             content_type=request.headers.get("content-type", ""),
             version=version,
-            service_root=f"{base_url(request, settings)}/v{version}",
+            service_root=service_root,
             caller=caller,
+            mqtt_endpoints=_mqtt_endpoints(request, service_root),
         )
         try:
             response = await run_in_threadpool(service.handle, sta_request)
@@ -56,6 +59,12 @@ def build_router(service: StaService, settings: Settings, authenticator: Authent
         router.add_api_route(f"/v{version}", endpoint, methods=METHODS, include_in_schema=False)
         router.add_api_route(f"/v{version}/{{path:path}}", endpoint, methods=METHODS, include_in_schema=False)
     return router
+
+
+def _mqtt_endpoints(request: Request, service_root: str) -> tuple[str, ...]:
+    """The embedded broker's endpoint, while it runs (its port is set when it has started)."""
+    port = getattr(request.app.state, "mqtt_port", None)
+    return (mqtt_endpoint(service_root, port),) if port else ()
 
 
 def base_url(request: Request, settings: Settings) -> str:

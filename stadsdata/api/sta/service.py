@@ -11,7 +11,6 @@ from contextlib import AbstractContextManager, contextmanager
 from urllib.parse import urlsplit
 
 import orjson
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
 from stadsdata.access.audit import RecordingTransaction, audited_read
 from stadsdata.access.policy import AccessPolicy
@@ -32,11 +31,20 @@ from stadsdata.errors import (
     ServiceUnavailable,
 )
 from stadsdata.query.limits import DEFAULT_LIMITS, QueryLimits
-from stadsdata.service.context import WriteContext
+from stadsdata.service.context import WriteContext, write_context
 from stadsdata.store.base import Store, Transaction
+from stadsdata.store.errors import (
+    Busy,
+    Collided,
+    ConstraintViolated,
+    InvalidValue,
+    StorageFull,
+    TimedOut,
+    TooComplex,
+    Unavailable,
+)
 
 log = logging.getLogger(__name__)
-_CONNECTION_TROUBLE = ("connection", "could not connect", "server closed", "terminating", "shutting down")
 
 
 _ATTEMPTS = 3
@@ -83,35 +91,31 @@ class StaService:
     def _handle_once(self, req: StaRequest) -> StaResponse:
         try:
             return self._dispatch(req)
-        except IntegrityError as exc:
-            log.info("constraint violation: %s", exc.orig)
+        except ConstraintViolated as exc:
+            log.info("constraint violation: %s", exc.detail)
             raise Conflict("the change conflicts with existing data (a constraint was violated)") from None
-        except (DataError, ProgrammingError) as exc:
+        except InvalidValue as exc:
             # PostgreSQL type checks: a comparison of text with a number, an overflow, a division
             # by zero. These come from the client's query, not from the server.
-            log.info("query rejected by the database: %s", exc.orig)
-            message = str(exc.orig).strip().splitlines()[0]
+            log.info("query rejected by the database: %s", exc.detail)
             field = next((name for name in ("$filter", "$orderby", "$expand") if name in req.params), None)
-            raise BadRequest(f"the database cannot evaluate this query: {message}", field=field) from None
-        except OperationalError as exc:
-            message = str(exc.orig)
-            if getattr(exc.orig, "sqlstate", None) in ("40001", "40P01"):  # serialization failure, deadlock
-                raise _Collided(message.strip().splitlines()[0]) from None
-            if "disk is full" in message or "No space left" in message or getattr(exc.orig, "sqlstate", None) == "53100":
-                log.error("the database's disk is full: %s", message.strip().splitlines()[0])
-                raise InsufficientStorage(
-                    "the server's disk is full: nothing of this request was stored; try again later", extra={"retryAfter": 60}
-                ) from None
-            if "locked" in message or "busy" in message:
-                raise ServiceUnavailable("the database is busy; try again", extra={"retryAfter": 1}) from None
-            if "statement timeout" in message or "canceling statement" in message:
-                raise ServiceUnavailable("the query took too long and was cancelled", extra={"retryAfter": 5}) from None
-            if any(word in message for word in ("too many", "too large", "stack", "depth")):
-                raise BadRequest(f"the query is too complex for the database ({message})") from None
-            if exc.connection_invalidated or any(word in message for word in _CONNECTION_TROUBLE):
-                log.warning("database unavailable: %s", message)
-                raise ServiceUnavailable("the database is unavailable; try again", extra={"retryAfter": 5}) from None
-            raise
+            raise BadRequest(f"the database cannot evaluate this query: {exc.detail}", field=field) from None
+        except Collided as exc:
+            raise _Collided(exc.detail) from None
+        except StorageFull as exc:
+            log.error("the database's disk is full: %s", exc.detail)
+            raise InsufficientStorage(
+                "the server's disk is full: nothing of this request was stored; try again later", extra={"retryAfter": 60}
+            ) from None
+        except Busy:
+            raise ServiceUnavailable("the database is busy; try again", extra={"retryAfter": 1}) from None
+        except TimedOut:
+            raise ServiceUnavailable("the query took too long and was cancelled", extra={"retryAfter": 5}) from None
+        except TooComplex as exc:
+            raise BadRequest(f"the query is too complex for the database ({exc.detail})") from None
+        except Unavailable as exc:
+            log.warning("database unavailable: %s", exc.detail)
+            raise ServiceUnavailable("the database is unavailable; try again", extra={"retryAfter": 5}) from None
 
     def _dispatch(self, req: StaRequest) -> StaResponse:
         path = req.path.strip("/")
@@ -119,7 +123,7 @@ class StaService:
         if path == "":
             if method != "GET":
                 raise MethodNotAllowed("the service root is read-only")
-            return StaResponse(200, service_root_document(req.service_root, req.version))
+            return StaResponse(200, service_root_document(req.service_root, req.version, req.mqtt_endpoints))
         if path == "$batch":
             if method != "POST":
                 raise MethodNotAllowed("$batch takes POST")
@@ -149,12 +153,7 @@ class StaService:
         raise MethodNotAllowed(f"{method} is not supported here")
 
     def _write_context(self, tx: Transaction, req: StaRequest) -> WriteContext:
-        def guard(stream: str, stream_id: int, field: str) -> None:
-            self.access.check_stream_write(req.caller, tx, stream, stream_id, field=field)
-
-        return WriteContext(
-            tx, req.version, stream_guard=guard, scope=self.access.read_scope(req.caller, tx), pseudonymiser=self.pseudonymiser
-        )
+        return write_context(self.access, req.caller, tx, pseudonymiser=self.pseudonymiser, version=req.version)
 
     # -- $batch -------------------------------------------------------------------------------
     def _batch(self, req: StaRequest) -> StaResponse:
@@ -171,6 +170,7 @@ class StaService:
                 version=req.version,
                 service_root=req.service_root,
                 caller=req.caller,
+                mqtt_endpoints=req.mqtt_endpoints,
             )
             return to_sub_response(self, inner)
 
@@ -203,6 +203,8 @@ def _relative(url: str, req: StaRequest) -> tuple[str, str]:
     path = parts.path
     root_path = urlsplit(req.service_root).path.rstrip("/")  # e.g. /v1.1 or /prefix/v1.1
     version_prefix = "/v" + req.version
+    if path in (root_path, version_prefix, version_prefix.lstrip("/")):  # the service root itself
+        return "", parts.query
     if root_path and path.startswith(root_path + "/"):
         path = path[len(root_path) + 1 :]
     elif path.startswith(version_prefix.lstrip("/") + "/"):

@@ -16,12 +16,12 @@ from typing import Any
 
 import orjson
 import psycopg
-import sqlalchemy.exc
 from sqlalchemy import create_engine, func, literal_column
 from sqlalchemy.engine import Connection, Engine
 
 from stadsdata.model.entities import EntityType
 from stadsdata.store.base import ObservationRow
+from stadsdata.store.errors import InvalidValue
 from stadsdata.store.postgres.bulk import copy_observations
 from stadsdata.store.postgres.functions import Explain  # also registers the PostgreSQL SQL spellings
 from stadsdata.store.postgres.partitions import PartitionRegistry
@@ -41,11 +41,11 @@ class PostgresTransaction(SqlTransaction):
     def _bulk_insert(self, rows: Sequence[ObservationRow]) -> list[int]:
         """Ids reserved from the sequence, then one binary COPY in this transaction (see bulk.py).
         A value the database refuses (psycopg's DataError, raised past SQLAlchemy by the raw COPY)
-        is raised as SQLAlchemy's, as every other statement's would be: the API answers 400."""
+        is the store's InvalidValue, as every other statement's would be: the API answers 400."""
         try:
             return copy_observations(self.conn.connection.driver_connection, rows)  # type: ignore[arg-type]
         except psycopg.DataError as exc:
-            raise sqlalchemy.exc.DataError("COPY observations", None, exc) from exc
+            raise InvalidValue(f"COPY observations: {str(exc).strip().splitlines()[0]}") from exc
 
 
 class PostgresStore(SqlStore):

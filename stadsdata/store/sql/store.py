@@ -14,11 +14,13 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from stadsdata.model.entities import OBSERVATION, EntityType
 from stadsdata.query.ast import StreamDatasets
 from stadsdata.store import migrations
 from stadsdata.store.base import ReadRequest, Record, Store, Transaction
+from stadsdata.store.errors import translated
 from stadsdata.store.schema import datastreams, multi_datastreams, observations, quarantine
 from stadsdata.store.sql.codec import record_from_row
 from stadsdata.store.sql.reader import SqlReader, follows_stream, latest_observation_join
@@ -135,7 +137,17 @@ class SqlStore(Store):
 
     @contextmanager
     def _begin(self, *, write: bool) -> Iterator[Transaction]:
-        """A new connection and transaction, registered as this thread's current one."""
+        """A new connection and transaction, registered as this thread's current one. What the
+        database library raises in it (connecting, any statement, the commit) leaves as the
+        store's own error (`store/errors.py`)."""
+        try:
+            with self._begin_raw(write=write) as tx:
+                yield tx
+        except SQLAlchemyError as exc:
+            raise translated(exc) from exc
+
+    @contextmanager
+    def _begin_raw(self, *, write: bool) -> Iterator[Transaction]:
         assert self.engine is not None, "store not opened"
         with self.engine.connect() as conn:
             if write:

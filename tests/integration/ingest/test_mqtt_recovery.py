@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.exc import OperationalError
 
 from stadsdata.access.policy import Caller
 from stadsdata.app import create_app
 from stadsdata.ingest.mqtt_worker import MqttWorker
 from stadsdata.ingest.pipeline import Ingestor
 from stadsdata.settings import Settings
+from stadsdata.store.errors import Unavailable
 from tests.integration.ingest.conftest import MOSQUITTO_CONF, _accepts, free_port, publisher, reading, wait_until
 from tests.integration.sta.conftest import stream_body, thing_body
 
@@ -40,7 +40,7 @@ class FlakyIngestor(Ingestor):
         def write() -> Any:
             if self.failures > 0:
                 self.failures -= 1
-                raise OperationalError("BEGIN", {}, Exception("database is down"))
+                raise Unavailable("database is down")
             return real()
 
         self.store = type("FlakyStore", (), {"write": staticmethod(write), "read_only": self.store.read_only})()  # type: ignore[assignment]

@@ -20,10 +20,17 @@ def assert_problem(response: Any, status: int = 400, field: str | None = None) -
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM
     problem = response.json()
-    assert problem["status"] == status
+    assert_error_members(problem, status)
     if field is not None:
         assert problem.get("field") == field, problem
     return problem
+
+
+def assert_error_members(problem: dict[str, Any], status: int) -> None:
+    """RFC 9457's members, and the `code` and `message` that clients of FROST-Server read."""
+    assert problem["type"] and problem["title"] and problem["detail"], problem
+    assert problem["status"] == problem["code"] == status, problem
+    assert problem["message"] == problem["detail"], problem
 
 
 def created_id(response: Any) -> int:

@@ -806,3 +806,10 @@ def test_batch_on_version_1_0(client: TestClient, seed: dict[str, Any]) -> None:
     bodies = [r["body"] for r in response.json()["responses"]]
     expected = {"@iot.selfLink": f"http://testserver/v1.0/Things({thing})", "@iot.id": thing}
     assert bodies == [expected, expected]
+
+
+@pytest.mark.parametrize("url", ["/v1.1", "/v1.1/", "v1.1", "http://testserver/v1.1", "http://testserver/v1.1/"])
+def test_a_sub_request_may_name_the_service_root_with_or_without_a_slash(client: TestClient, url: str) -> None:
+    (answer,) = post_json_batch(client, [{"id": "root", "method": "GET", "url": url}])
+    assert answer["status"] == 200, answer
+    assert any(entry["name"] == "Things" for entry in answer["body"]["value"])

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from stadsdata.app import create_app
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
-from tests.integration.sta.conftest import COMPLEX, MEASUREMENT, created_id
+from tests.integration.sta.conftest import COMPLEX, MEASUREMENT, assert_error_members, created_id
 
 pytestmark = pytest.mark.conformance("core")
 
@@ -105,9 +105,7 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith(PROBLEM)
     body = response.json()
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
+    assert_error_members(body, status)
     return body
 
 
@@ -387,6 +385,16 @@ def test_property_value(client: TestClient, seed: dict[str, Any]) -> None:
     assert response.text == "12.5"
     response = client.get(f"/v1.1/Observations({first_obs})/phenomenonTime/$value")
     assert response.text == "2024-03-01T10:00:00Z"
+
+
+def test_value_of_a_null_property_is_204(client: TestClient, seed: dict[str, Any]) -> None:
+    """OData 4.0 (Part 1 §11.2.3.1): a $value request for a null property is 204 No Content;
+    the property itself is 200 with null (docs/sensorthings.md, "Choices where the spec leaves room")."""
+    observation = ok(client.get(f"/v1.1/Datastreams({seed['datastreams'][0]})/Observations?$top=1"))["value"][0]
+    assert observation.get("resultTime") is None  # the seed's Observations have no result time
+    raw = client.get(f"/v1.1/Observations({observation['@iot.id']})/resultTime/$value")
+    assert (raw.status_code, raw.content) == (204, b"")
+    assert ok(client.get(f"/v1.1/Observations({observation['@iot.id']})/resultTime")) == {"resultTime": None}
 
 
 def test_ref_on_collections_and_entities(client: TestClient, seed: dict[str, Any]) -> None:

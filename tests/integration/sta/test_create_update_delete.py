@@ -14,7 +14,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.sta.conftest import CELSIUS, COMPLEX, MEASUREMENT, created_id, stream_body, thing_body
+from tests.integration.sta.conftest import (
+    CELSIUS,
+    COMPLEX,
+    MEASUREMENT,
+    assert_error_members,
+    created_id,
+    stream_body,
+    thing_body,
+)
 
 pytestmark = pytest.mark.conformance("create-update-delete")
 
@@ -69,8 +77,7 @@ def problem(response: Any, status: int, field: str | None = None) -> dict[str, A
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith(PROBLEM)
     body = response.json()
-    assert body["status"] == status
-    assert body["detail"]
+    assert_error_members(body, status)
     if field is not None:
         assert body.get("field") == field, body
     return body
@@ -617,12 +624,37 @@ def test_patch_thing_locations_records_history(client: TestClient, parts: dict[s
     assert count(client, "HistoricalLocations") == 2
 
 
-def test_patch_thing_with_new_nested_location(client: TestClient, parts: dict[str, int]) -> None:
-    thing = parts["thing"]
-    ok(client.patch(f"/v1.1/Things({thing})", json={"Locations": [location_body("Nieuwmarkt")]}))
-    current = get(client, f"Things({thing})/Locations")["value"]
-    assert [loc["name"] for loc in current] == ["Nieuwmarkt"]
-    assert count(client, "Locations") == 2
+def test_an_update_with_new_related_entities_is_refused(client: TestClient, stream: dict[str, int]) -> None:
+    """An update links to existing entities but creates none (OData 4.0 §11.4.3: no deep
+    update): a related entity without @iot.id is a 400 naming it, and nothing changes."""
+    thing_url, stream_url = f"/v1.1/Things({stream['thing']})", f"/v1.1/Datastreams({stream['datastream']})"
+    before = counts(client), client.get(thing_url).json(), client.get(stream_url).json()
+    existing = link(stream["location"])
+    refusals = {
+        "Locations[0]": client.patch(thing_url, json={"name": "renamed", "Locations": [location_body("Nieuwmarkt")]}),
+        "Locations[1]": client.patch(thing_url, json={"Locations": [existing, location_body()]}),
+        "Datastreams[0]": client.patch(thing_url, json={"Datastreams": [datastream_body()]}),
+        "Sensor": client.patch(stream_url, json={"Sensor": sensor_body("new")}),
+        "ObservedProperty": client.put(stream_url, json={**datastream_body(), "ObservedProperty": observed_property_body()}),
+        "HistoricalLocations[0]": json_patch(
+            client, f"Things({stream['thing']})", [{"op": "add", "path": "/HistoricalLocations", "value": [{"time": "2024-01-01T00:00:00Z"}]}]
+        ),
+    }
+    for field, response in refusals.items():
+        assert "creates none" in problem(response, 400, field)["detail"]
+    problem(client.patch(thing_url, json={"Locations": location_body()}), 400, "Locations")  # not even an array
+    assert (counts(client), client.get(thing_url).json(), client.get(stream_url).json()) == before
+
+
+def test_an_update_links_to_existing_entities(client: TestClient, stream: dict[str, int]) -> None:
+    thing, datastream = stream["thing"], stream["datastream"]
+    other = post(client, "Locations", location_body("Nieuwmarkt"))
+    sensor = post(client, "Sensors", sensor_body("second"))
+    ok(client.patch(f"/v1.1/Things({thing})", json={"Locations": [{"@iot.id": other, "name": "ignored"}]}))
+    assert ids(client, f"Things({thing})/Locations") == [other]
+    assert get(client, f"Locations({other})")["name"] == "Nieuwmarkt"
+    ok(client.patch(f"/v1.1/Datastreams({datastream})", json={"Sensor": link(sensor)}))
+    assert get(client, f"Datastreams({datastream})/Sensor")["@iot.id"] == sensor
     assert count(client, "HistoricalLocations") == 2
 
 

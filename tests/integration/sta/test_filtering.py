@@ -37,7 +37,7 @@ from fastapi.testclient import TestClient
 from stadsdata.app import create_app
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
-from tests.integration.sta.conftest import MEASUREMENT, created_id
+from tests.integration.sta.conftest import MEASUREMENT, assert_error_members, created_id
 
 pytestmark = pytest.mark.conformance("request-data")
 
@@ -89,8 +89,7 @@ def problem(client: TestClient, path: str, params: dict[str, str], status: int =
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith(PROBLEM)
     error = response.json()
-    assert error["status"] == status
-    assert error["title"] and error["detail"]
+    assert_error_members(error, status)
     return error
 
 
@@ -1284,6 +1283,8 @@ def test_error_document(client: TestClient, seed: dict[str, Any]) -> None:
         "instance": "/v1.1/Things",
         "field": "$filter",
         "position": 16,
+        "code": 400,
+        "message": error["detail"],
     }
     assert "nope" in error["detail"]
     syntax = problem(client, "Things", {"$filter": "name eq"})

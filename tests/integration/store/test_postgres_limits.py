@@ -64,6 +64,10 @@ def test_a_transaction_the_database_aborted_is_retried_then_503(
     from sqlalchemy.exc import OperationalError
 
     from stadsdata.api.sta.service import StaService
+    from stadsdata.store.errors import Collided, translated
+
+    collided = translated(OperationalError("INSERT …", {}, error))  # what the store raises for it
+    assert isinstance(collided, Collided)
 
     real_dispatch = StaService._dispatch
     calls: list[str] = []
@@ -71,12 +75,12 @@ def test_a_transaction_the_database_aborted_is_retried_then_503(
     def collide_first(self: StaService, req: Any) -> Any:
         calls.append(req.path)
         if len(calls) == 1:
-            raise OperationalError("INSERT …", {}, error)
+            raise collided
         return real_dispatch(self, req)
 
     def collide_always(self: StaService, req: Any) -> Any:
         calls.append(req.path)
-        raise OperationalError("INSERT …", {}, error)
+        raise collided
 
     with TestClient(create_app(Settings(database=str(tmp_path / "db.db")))) as client:
         monkeypatch.setattr(StaService, "_dispatch", collide_first)

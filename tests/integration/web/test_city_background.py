@@ -41,7 +41,7 @@ def settings_for(tmp_path: Path) -> Settings:
 def demo_client(store: Store, tmp_path: Path) -> Iterator[TestClient]:
     """A server on a database the demo city was seeded into (one day of history), without `--demo`."""
     app = create_app(settings_for(tmp_path), store=store)
-    seed(store, app.state.sta, days=1)
+    seed(store, app.state.core, days=1)
     with TestClient(app) as client:
         yield client
 
