@@ -63,7 +63,8 @@ def _populate(client: TestClient) -> None:
     # Moving the Thing makes HistoricalLocations.
     moved = {"name": "new place", "description": "moved", "encodingType": "application/geo+json",
              "location": {"type": "Point", "coordinates": [6.25, 52.25]}}  # fmt: skip
-    assert client.patch(f"/v1.1/Things({thing})", json={"Locations": [moved]}).status_code == 200
+    moved_id = _post(client, "Locations", moved)  # a PATCH links existing entities (it creates none)
+    assert client.patch(f"/v1.1/Things({thing})", json={"Locations": [{"@iot.id": moved_id}]}).status_code == 200
     assert client.patch(f"/v1.1/Things({thing})", json={"Locations": [{"@iot.id": 1}]}).status_code == 200
 
     water = thing_body("Water", 6.3, 52.3, [stream_body("level", "level", {"symbol": "cm"}, [])])
