@@ -142,7 +142,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
 
     @app.get(MANAGEMENT_PREFIX, include_in_schema=False)
     def management_root() -> JSONResponse:  # the API's own URL, without a trailing slash (NL API Design Rules)
-        return JSONResponse(management.state.root, headers={"API-Version": MANAGEMENT_API_VERSION})
+        return JSONResponse(management.state.root(), headers={"API-Version": MANAGEMENT_API_VERSION})
 
     app.mount(MANAGEMENT_PREFIX, management)
 

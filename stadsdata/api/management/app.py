@@ -7,6 +7,7 @@ with a HAL `_links.next` (and a `Link: rel="next"` header) holding the `cursor` 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -48,11 +49,11 @@ def build_management_app(store: Store, settings: Settings, authenticator: Authen
         return response
 
     app.include_router(build_router(store, settings, authenticator, ingestor))
-    root = api_root(app)
+    root = functools.cache(lambda: api_root(app))  # on first use: it builds the OpenAPI document (~50 ms)
 
     @app.get("/", include_in_schema=False)
     def get_root() -> JSONResponse:
-        return JSONResponse(root)
+        return JSONResponse(root())
 
     app.state.root = root
     return app
