@@ -345,38 +345,44 @@ def latest_ids(body: dict[str, Any]) -> dict[int, int | None]:
     return {d["@iot.id"]: (d["Observations"][0]["@iot.id"] if d["Observations"] else None) for d in body["value"]}
 
 
+def fill_latest(store: Any, streams: int, per_stream: int) -> dict[int, int]:
+    """`streams` Datastreams with `per_stream` observations each, inserted out of time order; the id
+    of each stream's latest observation (by phenomenonTime, then id)."""
+    ids, feature = create_streams(store, streams, prefix="latest")
+    expected: dict[int, tuple[datetime, int]] = {}
+    rows: list[ObservationRow] = []
+
+    def flush() -> None:
+        with store.write() as tx:
+            new_ids = tx.insert_observations(rows)
+        for row, obs_id in zip(rows, new_ids):
+            key = (row.phenomenon_time_start, obs_id)
+            stream_id = row.datastream_id
+            assert stream_id is not None
+            if stream_id not in expected or key > expected[stream_id]:
+                expected[stream_id] = key
+        rows.clear()
+
+    for n, stream_id in enumerate(ids):
+        for k in range(per_stream):
+            # rotate the insertion order so that the latest observation is not always the last stored
+            minute = (k + n) % per_stream
+            t = BASE_TIME + timedelta(minutes=minute, seconds=n % 60)
+            rows.append(ObservationRow(t, t, float(minute), feature, datastream_id=stream_id))
+            if len(rows) == BATCH:
+                flush()
+    if rows:
+        flush()
+    return {stream_id: key[1] for stream_id, key in expected.items()}
+
+
 def bench_latest(directory: Path, streams: int, per_stream: int, runs: int) -> dict[str, Any]:
     database = directory / "latest.db"
     store = open_store(database)
     try:
         setup_start = time.perf_counter()
-        ids, feature = create_streams(store, streams, prefix="latest")
-        expected: dict[int, tuple[datetime, int]] = {}
-        rows: list[ObservationRow] = []
-
-        def flush() -> None:
-            with store.write() as tx:
-                new_ids = tx.insert_observations(rows)
-            for row, obs_id in zip(rows, new_ids):
-                key = (row.phenomenon_time_start, obs_id)
-                stream_id = row.datastream_id
-                assert stream_id is not None
-                if stream_id not in expected or key > expected[stream_id]:
-                    expected[stream_id] = key
-            rows.clear()
-
-        for n, stream_id in enumerate(ids):
-            for k in range(per_stream):
-                # rotate the insertion order so that the latest observation is not always the last stored
-                minute = (k + n) % per_stream
-                t = BASE_TIME + timedelta(minutes=minute, seconds=n % 60)
-                rows.append(ObservationRow(t, t, float(minute), feature, datastream_id=stream_id))
-                if len(rows) == BATCH:
-                    flush()
-        if rows:
-            flush()
+        truth = fill_latest(store, streams, per_stream)
         setup_seconds = time.perf_counter() - setup_start
-        truth = {stream_id: key[1] for stream_id, key in expected.items()}
 
         def from_summary() -> dict[int, int | None]:
             return {ds: (record["id"] if record else None) for ds, record in store.latest_observations()}
@@ -415,7 +421,7 @@ def bench_latest(directory: Path, streams: int, per_stream: int, runs: int) -> d
         store.close()
 
     answers = {key: result for key, (_, result) in measured_runs.items()}
-    mismatches = [ds for ds in ids if len({truth.get(ds), *(a.get(ds) for a in answers.values())}) != 1]
+    mismatches = [ds for ds in truth if len({truth.get(ds), *(a.get(ds) for a in answers.values())}) != 1]
     out: dict[str, Any] = {
         "datastreams": streams,
         "observations_per_stream": per_stream,

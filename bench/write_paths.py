@@ -16,6 +16,9 @@ turns round by round, so a slow moment of the machine falls on both. Reported: t
   dataArray  `POST CreateObservations` through the SensorThings service, 1 000 readings a
              request over 10 streams (the batched ingest of a sensor integration)
   single     `POST Observations`, one reading a request, through the SensorThings service
+  mqtt       what a `stadsdata ingest` worker does with a batch of 1 000 plain SensorThings MQTT
+             creates (`Datastreams(id)/Observations`, QoS 1 keys): today dataArray documents
+             through the observation sink; before through a JSON CreateObservations request
 
 Writes JSON to bench/results/write-paths-<timestamp>.json and prints a Markdown table with the
 ratio this checkout / REV (below 1.00: this checkout is cheaper).
@@ -37,7 +40,7 @@ from typing import Any
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 HERE = Path(__file__).resolve().parents[1]
-KINDS = ("readings", "dataArray", "single")
+KINDS = ("readings", "dataArray", "single", "mqtt")
 STREAMS = 10
 
 
@@ -78,8 +81,8 @@ def measure(kind: str, messages: int) -> dict[str, float]:
         call("POST", "Things", thing)
         start = datetime(2026, 1, 1, tzinfo=UTC)
         stamp = lambda i: (start + timedelta(seconds=i)).isoformat().replace("+00:00", "Z")  # noqa: E731
+        ingestor = _ingestor(pipeline, store, service)
         if kind == "readings":
-            ingestor = pipeline.Ingestor(store, service)
             typed = hasattr(ingestor, "sink")  # the observation sink of the core
             batches = []
             for m in range(messages):
@@ -110,6 +113,17 @@ def measure(kind: str, messages: int) -> dict[str, float]:
                 response = service.handle(StaRequest("POST", "CreateObservations", body=body, content_type="application/json", caller=admin))
                 assert response.status == 201
             seconds, count = time.perf_counter() - began, requests * 1000
+        elif kind == "mqtt":
+            store_batch, key = _mqtt_batch(ingestor, service, admin)
+            messages_ = []
+            for i in range(messages * 3):
+                topic, payload = f"v1.1/Datastreams({1 + i % STREAMS})/Observations", orjson.dumps({"phenomenonTime": stamp(i), "result": 21.5})
+                messages_.append(pipeline.Message("mqtt", topic, payload, key=key(topic, payload)))
+            batches = [messages_[i : i + 1000] for i in range(0, len(messages_), 1000)]
+            began = time.perf_counter()
+            for batch in batches:
+                store_batch(batch)
+            seconds, count = time.perf_counter() - began, len(messages_)
         else:
             bodies = [orjson.dumps({"phenomenonTime": stamp(i), "result": 21.0, "Datastream": {"@iot.id": 1 + i % STREAMS}})
                       for i in range(messages // 3)]  # fmt: skip
@@ -120,6 +134,32 @@ def measure(kind: str, messages: int) -> dict[str, float]:
             seconds, count = time.perf_counter() - began, len(bodies)
         store.close()
     return {"observations": count, "seconds": seconds, "per_s": count / seconds, "us_per_observation": seconds / count * 1e6}
+
+
+def _ingestor(pipeline: Any, store: Any, service: Any) -> Any:
+    """The ingest pipeline of either revision: over the core's sink (now) or the service (before)."""
+    import inspect
+
+    if "sink" in inspect.signature(pipeline.Ingestor).parameters:
+        from stadsdata.service.sink import ObservationSink
+
+        return pipeline.Ingestor(store, ObservationSink(store, service.access, service.pseudonymiser))
+    return pipeline.Ingestor(store, service)
+
+
+def _mqtt_batch(ingestor: Any, service: Any, caller: Any) -> tuple[Any, Any]:
+    """(store a batch of MQTT creates, the idempotency key of a message) of either revision."""
+    try:
+        from stadsdata.api.sta.mqtt.creates import MqttCreates
+        from stadsdata.api.sta.mqtt.topics import sta_message_key
+    except ImportError:  # before the MQTT extension moved into the SensorThings face
+        from stadsdata.ingest.batch import ingest_batch  # type: ignore[import-not-found]
+
+        from stadsdata.ingest.pipeline import sta_message_key  # type: ignore[attr-defined,no-redef]
+
+        return (lambda batch: ingest_batch(ingestor, batch, caller)), sta_message_key
+    creates = MqttCreates(ingestor, service)
+    return (lambda batch: creates.ingest_batch(batch, caller)), sta_message_key
 
 
 def run_in(code: Path, kind: str, messages: int) -> dict[str, float]:

@@ -1,40 +1,34 @@
-"""The ASGI application: one store, one access policy, the API faces on top."""
+"""The ASGI application: one store, one access policy, the core; the enabled faces mounted on top
+(`faces.py`), the operational endpoints (health, readiness, metrics) and the guards around it."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.responses import JSONResponse, Response
 
-from stadsdata import __version__
+from stadsdata import __version__, faces
 from stadsdata.access.authenticate import Authenticator, OidcMapping
 from stadsdata.access.datasets import DatasetAccess
 from stadsdata.access.oidc import OidcVerifier
 from stadsdata.access.policy import AccessPolicy, OpenAccess
 from stadsdata.access.pseudonyms import Pseudonymiser, load_key
 from stadsdata.api import middleware, problems
-from stadsdata.api.management.app import API_VERSION as MANAGEMENT_API_VERSION
-from stadsdata.api.management.app import PREFIX as MANAGEMENT_PREFIX
-from stadsdata.api.management.app import build_management_app
-from stadsdata.api.sta.routes import build_router
-from stadsdata.api.sta.service import StaService
-from stadsdata.ingest.mqtt_broker import EmbeddedBroker
 from stadsdata.ingest.pipeline import Ingestor
 from stadsdata.operations.health import readiness
 from stadsdata.operations.metrics import Metrics
-from stadsdata.query.limits import QueryLimits
+from stadsdata.platform import Platform
 from stadsdata.service.core import Core
 from stadsdata.settings import Settings
+from stadsdata.sources.registry import source_kinds
 from stadsdata.store.base import Store
 from stadsdata.store.sqlite.backend import SqliteStore
-from stadsdata.web.pages import STATIC_DIR, build_pages
 
 if TYPE_CHECKING:
     from stadsdata.demo.simulator import Simulator
@@ -75,14 +69,6 @@ def oidc_mapping(settings: Settings) -> OidcMapping | None:
     return OidcMapping(verifier, settings.oidc_party_claim, settings.oidc_admin_role, settings.oidc_writer_role)
 
 
-def embedded_broker(settings: Settings, ingestor: Ingestor, authenticator: Authenticator) -> EmbeddedBroker | None:
-    """The embedded MQTT broker `serve` starts, unless it is off or an external broker is set."""
-    if not settings.mqtt_embedded or settings.mqtt_url:
-        return None
-    ports = [settings.mqtt_port] + ([settings.mqtt_alternative_port] if settings.mqtt_alternative_port else [])
-    return EmbeddedBroker(ingestor, authenticator, settings.host, ports)
-
-
 def start_simulator(settings: Settings, store: Store, mqtt_port: int | None) -> Simulator:
     """The demo simulator (`serve --demo`), reporting to this server over MQTT and HTTP."""
     from stadsdata.demo.simulator import Simulator, demo_key
@@ -97,86 +83,69 @@ def app_from_environment() -> FastAPI:
     return create_app(Settings())
 
 
+def platform_for(settings: Settings, store: Store, access: AccessPolicy) -> Platform:
+    """The parts of a platform on `store`: the core, the ingest pipeline and the source kinds."""
+    core = Core.build(store, access, pseudonymiser_for(settings))
+    return Platform(
+        settings, store, core, Authenticator(store, oidc_mapping(settings)),
+        Ingestor(store, core.observations, max_payload_bytes=settings.mqtt_max_payload_bytes),
+        source_kinds(examples=settings.example_sources), settings.public_base_url or f"http://{settings.host}:{settings.port}",
+    )  # fmt: skip
+
+
 def create_app(settings: Settings | None = None, *, store: Store | None = None, access: AccessPolicy | None = None) -> FastAPI:
     settings = settings or Settings()
     store = store or open_store(settings)
-    access = access or policy_for(settings)
-    service = StaService(
-        store, access, default_top=settings.default_top, max_top=settings.max_top, max_batch=settings.max_batch_requests,
-        query_limits=QueryLimits(settings.max_expand_depth, settings.max_filter_depth, settings.max_filter_nodes),
-        pseudonymiser=pseudonymiser_for(settings),
-    )  # fmt: skip
-
-    core = Core.build(store, access, service.pseudonymiser)
-    authenticator = Authenticator(store, oidc_mapping(settings))
-    ingestor = Ingestor(
-        store, service, settings.public_base_url or f"http://{settings.host}:{settings.port}", max_payload_bytes=settings.mqtt_max_payload_bytes
-    )
-    broker = embedded_broker(settings, ingestor, authenticator)
+    platform = platform_for(settings, store, access or policy_for(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.mqtt_port = None
-        if broker is not None:
-            app.state.mqtt_port = await broker.start()
-        simulator = start_simulator(settings, store, app.state.mqtt_port) if settings.demo else None
         try:
-            yield
+            async with AsyncExitStack() as started:
+                for face_lifespan in platform.lifespans:  # e.g. the embedded MQTT broker
+                    await started.enter_async_context(face_lifespan(app))
+                simulator = start_simulator(settings, store, platform.state.get("mqtt_port")) if settings.demo else None
+                try:
+                    yield
+                finally:
+                    if simulator is not None:
+                        await asyncio.to_thread(simulator.stop)  # the broker on this loop must keep answering
         finally:
-            if simulator is not None:
-                await asyncio.to_thread(simulator.stop)  # the broker on this loop must keep answering
-            if broker is not None:
-                await broker.stop()
             store.close()
 
     app = FastAPI(title="stadsdata", version=__version__, lifespan=lifespan, docs_url="/docs", redoc_url=None)
-    app.state.mqtt_port = None
     metrics = Metrics(store)
     app.state.store = store
     app.state.settings = settings
-    app.state.sta = service
-    app.state.core = core
+    app.state.core = platform.core
+    app.state.platform = platform
+    app.state.ingestor = platform.ingestor
     problems.install(app)
-    app.include_router(build_router(service, settings, authenticator))
-    management = build_management_app(store, settings, authenticator, ingestor)
+    for face in faces.enabled(settings.faces):
+        face.mount(app, platform)
+    add_operations_routes(app, platform, metrics)
+    middleware.install(app, settings, metrics)
+    return app
 
-    @app.get(MANAGEMENT_PREFIX, include_in_schema=False)
-    def management_root() -> JSONResponse:  # the API's own URL, without a trailing slash (NL API Design Rules)
-        return JSONResponse(management.state.root(), headers={"API-Version": MANAGEMENT_API_VERSION})
 
-    app.mount(MANAGEMENT_PREFIX, management)
-
-    def api_index() -> dict[str, Any]:
-        return {
-            "name": "stadsdata",
-            "version": __version__,
-            "links": {
-                "sensorthings": "/v1.1",
-                "sensorthings-1.0": "/v1.0",
-                "management": MANAGEMENT_PREFIX,
-                "management-openapi": f"{MANAGEMENT_PREFIX}/openapi.json",
-                "web": "/",
-            },
-        }
-
-    app.include_router(build_pages(store, settings, authenticator, api_index))
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+def add_operations_routes(app: FastAPI, platform: Platform, metrics: Metrics) -> None:
+    """/healthz (the process answers), /readyz (it can serve: database, disk, broker), /metrics."""
+    settings, store = platform.settings, platform.store
+    sqlite_path = None if settings.is_postgres else Path(settings.sqlite_path)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    sqlite_path = None if settings.is_postgres else Path(settings.sqlite_path)
-
     @app.get("/readyz", include_in_schema=False)
     def readyz() -> JSONResponse:
-        state = readiness(store, sqlite_path=sqlite_path, broker_port=app.state.mqtt_port, broker_expected=broker is not None)
+        state = readiness(
+            store, sqlite_path=sqlite_path, broker_port=platform.state.get("mqtt_port"),
+            broker_expected=bool(platform.state.get("mqtt_broker_expected")),
+        )  # fmt: skip
         body = {"status": "ready" if state.ready else "not ready", "checks": state.checks}
         return JSONResponse(body, status_code=200 if state.ready else 503, headers={} if state.ready else {"Retry-After": "5"})
 
     @app.get("/metrics", include_in_schema=False)
     def metrics_endpoint() -> Response:
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
-
-    middleware.install(app, settings, metrics)
-    return app

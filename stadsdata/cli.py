@@ -20,6 +20,7 @@ from stadsdata.commands.access import (
 from stadsdata.commands.db import db_app
 from stadsdata.commands.demo import demo, prepare_demo
 from stadsdata.commands.ingest import ingest
+from stadsdata.commands.sources import sources_app
 from stadsdata.settings import Settings
 
 app = typer.Typer(help="stadsdata: an open urban data platform.", no_args_is_help=True, add_completion=False)
@@ -33,6 +34,7 @@ app.add_typer(consents_app, name="consents")
 app.add_typer(offers_app, name="offers")
 app.add_typer(agreements_app, name="agreements")
 app.add_typer(audit_app, name="audit")
+app.add_typer(sources_app, name="sources")
 app.command()(ingest)
 app.command()(demo)
 
@@ -63,6 +65,7 @@ def serve(
     """Start the platform (SensorThings API at /v1.1) on a SQLite file or PostgreSQL."""
     import uvicorn
 
+    from stadsdata import faces
     from stadsdata.app import create_app
 
     overrides = {"database": database, "host": host, "port": port, "public_base_url": public_base_url}
@@ -71,6 +74,11 @@ def serve(
     if demo:
         overrides["demo"] = True
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    try:
+        faces.enabled(settings.faces)
+    except faces.FaceError as exc:
+        typer.echo(f"stadsdata: {exc}", err=True)
+        raise typer.Exit(2) from None
     if workers > 1:
         serve_workers(settings, workers)
         return

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     mqtt_alternative_port: int | None = Field(
         None, ge=1, le=65535, description="port to use when mqtt_port is taken (else: run without the embedded broker)"
     )
+    faces: str = Field(
+        "all", description="the faces to serve: 'all', or names separated by commas (sensorthings, management, web, installed ones)"
+    )
+    example_sources: bool = Field(
+        False, description="also offer the example source kinds for developers (their webhooks and `stadsdata ingest --source`)"
+    )
     mqtt_url: str | None = Field(
         None, description="external broker (mqtt://host:1883): no embedded broker; `stadsdata ingest` workers read from it"
     )

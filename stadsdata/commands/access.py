@@ -1,24 +1,27 @@
 """`stadsdata parties|users|keys|datasets|grants …`: manage who may see and write what.
 
 Every command works on the database of `--database` (or STADSDATA_DATABASE), upgrading its
-schema first like `serve` does. Errors (an unknown party, a duplicate name) exit with code 1
-and a message; secrets are read from standard input or a prompt, never from arguments."""
+schema first like `serve` does, and does its work through `stadsdata.management` as the
+operator at the machine: an administrator (`rights.administrator("cli")`), under the same rules
+as the management API. Refusals (an unknown party, a duplicate name) exit with code 1 and a
+message; secrets are read from standard input or a prompt, never from arguments."""
 
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
-from stadsdata.store.base import AccessRecords
+from stadsdata.errors import BadRequest, Conflict, NotFound, ProblemError
+from stadsdata.management import audit, consents, datasets, identities, parties, sharing
+from stadsdata.management.rights import Actor, administrator
+from stadsdata.model.vocabulary import ACCESS_LEVELS, PARTY_KINDS
 from stadsdata.store.errors import ConstraintViolated
-from stadsdata.store.schema import ACCESS_LEVELS, PARTY_KINDS
 
 DatabaseOption = Annotated[str | None, typer.Option(help="SQLite file or postgresql:// URL [env STADSDATA_DATABASE]")]
 
@@ -28,43 +31,66 @@ keys_app = typer.Typer(help="API keys for machines (stored hashed; shown once)."
 datasets_app = typer.Typer(help="Datasets: groups of Datastreams with an owner and an access level.", no_args_is_help=True)
 grants_app = typer.Typer(help="A party's right to read a restricted or non-public dataset.", no_args_is_help=True)
 
+OPERATOR = administrator("cli")
+EVERY = 10**9  # a limit no list reaches
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _fail(detail: str) -> NoReturn:
+    typer.echo(f"error: {detail}", err=True)
+    raise typer.Exit(1)
+
+
 @contextmanager
-def _records(database: str | None) -> Iterator[AccessRecords]:
+def _operator(database: str | None) -> Iterator[Actor]:
+    """The operator, in one write transaction: a refusal is `error: <detail>` and exit code 1,
+    and nothing of the command is written."""
     from stadsdata.app import open_store
     from stadsdata.settings import Settings
 
     store = open_store(Settings(**({"database": database} if database else {})))
     try:
         with store.write() as tx:
-            yield tx.access
-    except ConstraintViolated as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from None
+            yield Actor(OPERATOR, tx.access, _now())
+    except (ProblemError, ConstraintViolated) as exc:
+        _fail(exc.detail)
     finally:
         store.close()
 
 
-def _party(records: AccessRecords, name: str | None) -> int | None:
-    if name is None:
-        return None
-    party = records.party_id(name)
-    if party is None:
-        typer.echo(f"error: no party named {name!r} (stadsdata parties add …)", err=True)
-        raise typer.Exit(1)
-    return party
+@contextmanager
+def _refused_as(detail: str) -> Iterator[None]:
+    """Say `detail` when there is no such thing, or not in a state for the command."""
+    try:
+        yield
+    except (NotFound, Conflict):
+        _fail(detail)
 
 
-def _dataset(records: AccessRecords, name: str) -> int:
-    dataset = records.dataset_id(name)
-    if dataset is None:
-        typer.echo(f"error: no dataset named {name!r} (stadsdata datasets add …)", err=True)
-        raise typer.Exit(1)
-    return dataset
+def _party_id(actor: Actor, name: str) -> int:
+    try:
+        return int(parties.party_named(actor, name)["id"])
+    except NotFound as exc:
+        raise NotFound(f"{exc.detail} (stadsdata parties add …)") from None
+
+
+def _dataset_id(actor: Actor, name: str) -> int:
+    try:
+        return int(datasets.dataset_named(actor, name)["id"])
+    except NotFound as exc:
+        raise NotFound(f"{exc.detail} (stadsdata datasets add …)") from None
+
+
+def _until(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value else None
+
+
+def _time(text: str) -> str:
+    """A time as management shows it ('…Z') as these commands print it ('…+00:00')."""
+    return datetime.fromisoformat(text).isoformat()
 
 
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
@@ -82,9 +108,10 @@ def add_party(
 ) -> None:
     """Add a party."""
     _choice(kind, PARTY_KINDS, "--kind")
-    with _records(database) as records:
-        party = records.add_party(name, kind, _party(records, parent), _now())
-    typer.echo(f"party {party}: {name} ({kind})")
+    with _operator(database) as actor:
+        parent_id = None if parent is None else _party_id(actor, parent)
+        party = parties.create_party(actor, name=name, kind=kind, parent_id=parent_id)
+    typer.echo(f"party {party['id']}: {name} ({kind})")
 
 
 @users_app.command("add")
@@ -97,20 +124,16 @@ def add_user(
     database: DatabaseOption = None,
 ) -> None:
     """Add a local account; the password is prompted for (or read from stdin)."""
-    from stadsdata.access.passwords import hash_password
-
     password = typer.get_text_stream("stdin").readline().rstrip("\n") if password_stdin else typer.prompt(
         "password", hide_input=True, confirmation_prompt=True
     )
-    try:
-        password_hash = hash_password(password)
-    except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    with _records(database) as records:
-        user = records.add_user(username, password_hash, _party(records, party), admin, _now(), can_write=not read_only)
+    with _operator(database) as actor:
+        party_id = None if party is None else _party_id(actor, party)
+        user = identities.create_user(
+            actor, username=username, password=password, party_id=party_id, is_admin=admin, can_write=not read_only
+        )
     role = " (admin)" if admin else " (read-only)" if read_only else ""
-    typer.echo(f"user {user}: {username}{role}")
+    typer.echo(f"user {user['id']}: {username}{role}")
 
 
 @keys_app.command("create")
@@ -123,27 +146,19 @@ def create_key(
     database: DatabaseOption = None,
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
-    from stadsdata.access.api_keys import generate_api_key
-
-    key = generate_api_key()
-    expires = _now() + timedelta(days=expires_days) if expires_days else None
-    with _records(database) as records:
-        records.add_api_key(
-            key.prefix, key.key_hash, name, _party(records, party), is_admin=admin, can_write=write or admin,
-            expires_at=expires, now=_now(),
-        )  # fmt: skip
-    typer.echo(key.secret_key)
-    typer.echo(f"(key {key.prefix}: store it now, it is not shown again)", err=True)
+    with _operator(database) as actor:
+        party_id = None if party is None else _party_id(actor, party)
+        expires = actor.now + timedelta(days=expires_days) if expires_days else None
+        key = identities.create_key(actor, name=name, party_id=party_id, is_admin=admin, can_write=write, expires_at=expires)
+    typer.echo(key["key"])
+    typer.echo(f"(key {key['prefix']}: store it now, it is not shown again)", err=True)
 
 
 @keys_app.command("revoke")
 def revoke_key(prefix: str, database: DatabaseOption = None) -> None:
     """Revoke a key by its prefix (the part after `sdk_`, before the next `_`)."""
-    with _records(database) as records:
-        done = records.revoke_api_key(prefix, _now())
-    if not done:
-        typer.echo(f"error: no active key with prefix {prefix!r}", err=True)
-        raise typer.Exit(1)
+    with _operator(database) as actor:
+        identities.revoke_key_with_prefix(actor, prefix)
     typer.echo(f"key {prefix} revoked")
 
 
@@ -161,18 +176,18 @@ def add_dataset(
 ) -> None:
     """Add a dataset."""
     from stadsdata.access.pseudonyms import check_paths
-    from stadsdata.errors import BadRequest
 
     _choice(level, ACCESS_LEVELS, "--level")
-    try:
+    try:  # a wrong path is a wrong option: said before the database is opened
         paths = check_paths(personal_field or [], field="--personal-field")
     except BadRequest as exc:
         raise typer.BadParameter(exc.detail) from None
-    with _records(database) as records:
-        dataset = records.add_dataset(name, title, level, _party(records, owner), description, _now())
-        if paths:
-            records.update_row("datasets", dataset, {"personal_fields": paths})
-    typer.echo(f"dataset {dataset}: {name} ({level})")
+    with _operator(database) as actor:
+        owner_id = None if owner is None else _party_id(actor, owner)
+        dataset = datasets.create_dataset(
+            actor, name=name, title=title, description=description, access_level=level, owner_party_id=owner_id, personal_fields=paths
+        )
+    typer.echo(f"dataset {dataset['id']}: {name} ({level})")
 
 
 @datasets_app.command("assign")
@@ -183,8 +198,12 @@ def assign(
     database: DatabaseOption = None,
 ) -> None:
     """Put (Multi)Datastreams into a dataset."""
-    with _records(database) as records:
-        records.assign_streams(_dataset(records, name), datastream or [], multi_datastream or [])
+    with _operator(database) as actor:
+        dataset_id = _dataset_id(actor, name)
+        for stream in datastream or []:
+            datasets.put_stream(actor, dataset_id, "datastreams", stream)
+        for stream in multi_datastream or []:
+            datasets.put_stream(actor, dataset_id, "multi-datastreams", stream)
     typer.echo(f"{len(datastream or []) + len(multi_datastream or [])} stream(s) in {name}")
 
 
@@ -196,21 +215,19 @@ def add_grant(
     database: DatabaseOption = None,
 ) -> None:
     """Let a party read a dataset."""
-    with _records(database) as records:
-        grant = records.add_grant(
-            _dataset(records, dataset), _party(records, party) or 0, None, until.replace(tzinfo=UTC) if until else None, _now()
-        )
-    typer.echo(f"grant {grant}: {party} may read {dataset}")
+    with _operator(database) as actor:
+        dataset_id = _dataset_id(actor, dataset)
+        grant = datasets.create_grant(actor, dataset_id, party_id=_party_id(actor, party), valid_from=None, valid_until=_until(until))
+    typer.echo(f"grant {grant['id']}: {party} may read {dataset}")
 
 
 @grants_app.command("revoke")
 def revoke_grant(grant: int, database: DatabaseOption = None) -> None:
     """End a grant now."""
-    with _records(database) as records:
-        done = records.revoke_grant(grant, _now())
-    if not done:
-        typer.echo(f"error: no grant {grant} in force", err=True)
-        raise typer.Exit(1)
+    refusal = f"no grant {grant} in force"
+    with _operator(database) as actor, _refused_as(refusal):
+        if not datasets.revoke_grant(actor, grant):
+            _fail(refusal)
     typer.echo(f"grant {grant} revoked")
 
 
@@ -224,12 +241,13 @@ def list_audit(
     database: DatabaseOption = None,
 ) -> None:
     """Print audit events, newest first (tab-separated: time, who, party, dataset, basis, grant, records, request)."""
-    with _records(database) as records:
-        events = records.audit_events(_dataset(records, dataset) if dataset else None, limit)
+    with _operator(database) as actor:
+        dataset_id = None if dataset is None else _dataset_id(actor, dataset)
+        events, _ = audit.list_audit_events(actor, dataset_id=dataset_id, since=None, limit=max(limit, 0), cursor=None)
     for e in events:
-        party = "" if e.party_id is None else str(e.party_id)
-        grant = "" if e.grant_id is None else str(e.grant_id)
-        typer.echo("\t".join((e.time.isoformat(), e.subject, party, str(e.dataset_id), e.basis, grant, str(e.records), e.request)))
+        party = "" if e["partyId"] is None else str(e["partyId"])
+        grant = "" if e["grantId"] is None else str(e["grantId"])
+        typer.echo("\t".join((_time(e["time"]), e["subject"], party, str(e["datasetId"]), e["basis"], grant, str(e["records"]), e["request"])))
 
 
 consents_app = typer.Typer(help="A resident's consent that a party may read the resident's dataset.", no_args_is_help=True)
@@ -244,32 +262,30 @@ def give_consent(
     database: DatabaseOption = None,
 ) -> None:
     """Record the resident's consent (status: given)."""
-    with _records(database) as records:
-        consent = records.add_consent(
-            _dataset(records, dataset), _party(records, party) or 0, purpose, until.replace(tzinfo=UTC) if until else None, _now()
+    with _operator(database) as actor:
+        dataset_id = _dataset_id(actor, dataset)
+        consent = consents.give_consent(
+            actor, dataset_id=dataset_id, party_id=_party_id(actor, party), purpose=purpose, expires_at=_until(until)
         )
-    typer.echo(f"consent {consent}: {party} may read {dataset} for {purpose!r}")
+    typer.echo(f"consent {consent['id']}: {party} may read {dataset} for {purpose!r}")
 
 
 @consents_app.command("withdraw")
 def withdraw_consent(consent: int, database: DatabaseOption = None) -> None:
     """Withdraw a consent; it stops counting on the very next request."""
-    with _records(database) as records:
-        done = records.withdraw_consent(consent, _now())
-    if not done:
-        typer.echo(f"error: no given consent {consent}", err=True)
-        raise typer.Exit(1)
+    with _operator(database) as actor, _refused_as(f"no given consent {consent}"):
+        consents.withdraw_consent(actor, consent)
     typer.echo(f"consent {consent} withdrawn")
 
 
 @consents_app.command("list")
 def list_consents(dataset: str, database: DatabaseOption = None) -> None:
     """Who may read the dataset by consent, and who did (tab-separated; status now)."""
-    with _records(database) as records:
-        rows = records.consents(_dataset(records, dataset), _now())
-    for c in rows:
-        until = c.expires_at.isoformat() if c.expires_at else ""
-        typer.echo("\t".join((str(c.id), str(c.party_id), c.purpose, c.status, c.given_at.isoformat(), until)))
+    with _operator(database) as actor:
+        found, _ = consents.list_consents(actor, dataset_id=_dataset_id(actor, dataset), limit=EVERY, cursor=None)
+    for c in reversed(found):  # newest first
+        until = _time(c["expiresAt"]) if c["expiresAt"] else ""
+        typer.echo("\t".join((str(c["id"]), str(c["partyId"]), c["purpose"], c["status"], _time(c["givenAt"]), until)))
 
 
 offers_app = typer.Typer(help="ODRL Offers a dataset owner publishes (JSON-LD files).", no_args_is_help=True)
@@ -285,16 +301,15 @@ def add_offer(
     """Publish an Offer on a dataset (checked against the understood ODRL subset first)."""
     from stadsdata.access.odrl import PolicyError, parse_policy
 
-    try:
+    try:  # said with the file's name, before the database is opened
         document = json.loads(policy_file.read_text(encoding="utf-8"))
-        policy = parse_policy(document, kind="Offer")
+        parse_policy(document, kind="Offer")
     except (json.JSONDecodeError, PolicyError) as exc:
         where = f" at {exc.field}" if isinstance(exc, PolicyError) else ""
-        typer.echo(f"error: {policy_file}{where}: {exc}", err=True)
-        raise typer.Exit(1) from None
-    with _records(database) as records:
-        offer = records.add_offer(_dataset(records, dataset), policy.uid, document, _now())
-    typer.echo(f"offer {offer}: {policy.uid} on {dataset}")
+        _fail(f"{policy_file}{where}: {exc}")
+    with _operator(database) as actor:
+        offer = sharing.create_offer(actor, _dataset_id(actor, dataset), policy=document, auto_accept=False)
+    typer.echo(f"offer {offer['id']}: {offer['uid']} on {dataset}")
 
 
 @agreements_app.command("make")
@@ -305,35 +320,16 @@ def make_agreement(
     database: DatabaseOption = None,
 ) -> None:
     """Turn a party's request into an Agreement from the Offer (the owner's decision)."""
-    from stadsdata.access.odrl import PolicyError, agreement_from_offer, parse_policy
-
-    with _records(database) as records:
-        found = records.offer(offer)
-        if found is None:
-            typer.echo(f"error: no offer {offer}", err=True)
-            raise typer.Exit(1)
-        dataset_id, document = found
-        party_id = _party(records, party) or 0
-        uid = f"urn:stadsdata:agreement:{uuid.uuid4()}"
-        try:
-            agreement_doc = agreement_from_offer(
-                parse_policy(document, kind="Offer"), uid=uid, assignee=f"urn:stadsdata:party:{party}", purpose=purpose
-            )
-        except PolicyError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
-        agreement = records.add_agreement(dataset_id, party_id, offer, uid, agreement_doc, _now())
-    typer.echo(f"agreement {agreement}: {party} may read under {uid}")
+    with _operator(database) as actor:
+        made = sharing.make_agreement(actor, offer, party_id=_party_id(actor, party), purpose=purpose)
+    typer.echo(f"agreement {made['id']}: {party} may read under {made['uid']}")
 
 
 @agreements_app.command("end")
 def end_agreement(agreement: int, database: DatabaseOption = None) -> None:
     """End an agreement now."""
-    with _records(database) as records:
-        done = records.end_agreement(agreement, _now())
-    if not done:
-        typer.echo(f"error: no active agreement {agreement}", err=True)
-        raise typer.Exit(1)
+    with _operator(database) as actor, _refused_as(f"no active agreement {agreement}"):
+        sharing.end_agreement(actor, agreement)
     typer.echo(f"agreement {agreement} ended")
 
 
@@ -342,17 +338,11 @@ def agreement_usage(agreement: int, database: DatabaseOption = None) -> None:
     """Records read under an agreement, its limit, and the compensation due (from the audit log)."""
     from stadsdata.access.odrl import parse_policy
 
-    with _records(database) as records:
-        found = records.agreement(agreement)
-        if found is None:
-            typer.echo(f"error: no agreement {agreement}", err=True)
-            raise typer.Exit(1)
-        _, _, document, status = found
-        used = records.agreement_usage([agreement]).get(agreement, 0)
-    policy = parse_policy(document, kind="Agreement")
-    limit = policy.count_limit()
-    typer.echo(f"agreement {agreement} ({status}): {used} records read" + (f" of {limit}" if limit is not None else ""))
-    pay = policy.compensation()
+    with _operator(database) as actor:
+        found = sharing.get_agreement(actor, agreement)
+    used, limit = found["usage"]["recordsRead"], found["usage"]["countLimit"]
+    typer.echo(f"agreement {agreement} ({found['status']}): {used} records read" + (f" of {limit}" if limit is not None else ""))
+    pay = parse_policy(found["policy"], kind="Agreement").compensation()
     if pay is not None:
         units = -(-used // pay.per_records)  # started blocks are due
         typer.echo(f"due: {pay.amount * units} {pay.unit} ({units} × {pay.amount} per {pay.per_records} records)")

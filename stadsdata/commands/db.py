@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from stadsdata.store.base import Store
+    from stadsdata.store.copy import CopyReport
 
 db_app = typer.Typer(help="Database maintenance: schema upgrades and copying between backends.", no_args_is_help=True)
 
@@ -43,43 +49,59 @@ def copy(
     destination: Annotated[str, typer.Argument(help="an EMPTY SQLite file or postgresql:// database to copy to")],
 ) -> None:
     """Copy a whole platform between SQLite and PostgreSQL, ids kept, counts verified."""
-    from pathlib import Path
-
     from rich.console import Console
+
+    console = Console()
+    src, dst = _open_for_copy(console, source, destination)
+    report = _copy_showing_progress(console, src, dst)
+    _print_copy_report(console, report)
+
+
+def _fail(console: Console, message: str) -> typer.Exit:
+    """Say what went wrong (in red); the Exit (status 1) is for the caller to raise."""
     from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    from rich.table import Table
+
+    console.print(f"[red]stadsdata db copy: {escape(message)}[/red]", highlight=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+def _open_for_copy(console: Console, source: str, destination: str) -> tuple[Store, Store]:
+    """(source store, destination store): the source as it is, the destination with the schema."""
+    from pathlib import Path
 
     from stadsdata.app import open_store
     from stadsdata.settings import Settings
-    from stadsdata.store.copy import CopyError, copy_database
-    from stadsdata.store.errors import StoreError, shown_database
-
-    console = Console()
-
-    def fail(message: str) -> typer.Exit:
-        console.print(f"[red]stadsdata db copy: {escape(message)}[/red]", highlight=False, soft_wrap=True)
-        return typer.Exit(1)
+    from stadsdata.store.errors import shown_database
 
     shown = shown_database  # never echo a password from a URL
 
     src_settings, dst_settings = Settings(database=source), Settings(database=destination)
     try:
         if not src_settings.is_postgres and not Path(src_settings.sqlite_path).is_file():
-            raise fail(f"source {shown(source)} does not exist")
+            raise _fail(console, f"source {shown(source)} does not exist")
         if source == destination:
-            raise fail("source and destination are the same database")
+            raise _fail(console, "source and destination are the same database")
         # The source is only read: it is not upgraded behind the operator's back.
         src = open_store(src_settings.model_copy(update={"migrate": False}))
     except typer.Exit:
         raise
     except Exception as exc:  # noqa: BLE001 - unreachable, wrong URL, old schema: say why, exit 1
-        raise fail(f"cannot open source {shown(source)}: {exc}") from None
+        raise _fail(console, f"cannot open source {shown(source)}: {exc}") from None
     try:
         dst = open_store(dst_settings)  # creates the schema when the destination is new
     except Exception as exc:  # noqa: BLE001
         src.close()
-        raise fail(f"cannot open destination {shown(destination)}: {exc}") from None
+        raise _fail(console, f"cannot open destination {shown(destination)}: {exc}") from None
+    return src, dst
+
+
+def _copy_showing_progress(console: Console, src: Store, dst: Store) -> CopyReport:
+    """Copy with a progress bar per table, then close both stores."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from stadsdata.store.copy import CopyError, copy_database
+    from stadsdata.store.errors import StoreError
+
     tasks: dict[str, Any] = {}
     try:
         columns = (TextColumn("{task.description:<40}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -90,14 +112,19 @@ def copy(
                     tasks[table] = bar.add_task(table, total=max(total, 1))
                 bar.update(tasks[table], completed=done if total else 1)
 
-            report = copy_database(src, dst, progress=progress)  # type: ignore[arg-type]
+            return copy_database(src, dst, progress=progress)  # type: ignore[arg-type]
     except CopyError as exc:
-        raise fail(str(exc)) from None
+        raise _fail(console, str(exc)) from None
     except StoreError as exc:  # e.g. the connection was lost: the destination is rolled back
-        raise fail(f"copy failed (an unfinished copy is rolled back): {exc}") from None
+        raise _fail(console, f"copy failed (an unfinished copy is rolled back): {exc}") from None
     finally:
         src.close()
         dst.close()
+
+
+def _print_copy_report(console: Console, report: CopyReport) -> None:
+    from rich.table import Table
+
     summary = Table("table", "source rows", "destination rows", "sum of ids", "max id", title="stadsdata db copy")
     for name, (a, b) in report.tables.items():
         summary.add_row(name, str(a[0]), str(b[0]), str(b[1]), str(b[2]))

@@ -1,16 +1,21 @@
 """`stadsdata ingest`: store what is published on an external MQTT broker (see
-stadsdata/ingest/mqtt_worker.py). Run as many as needed; they share the messages."""
+stadsdata/ingest/mqtt_worker.py): SensorThings creates, or the messages of a source kind that
+receives over MQTT (`--source tts`). Run as many as needed; they share the messages."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from stadsdata.settings import Settings
+
+if TYPE_CHECKING:
+    from stadsdata.ingest.mqtt_worker import Subscriber
+    from stadsdata.store.base import Store
 
 
 def ingest(
@@ -23,27 +28,27 @@ def ingest(
     client_id: Annotated[str | None, typer.Option(help="MQTT client id (keep it across restarts: the broker keeps its session)")] = None,
     topic_prefix: Annotated[str, typer.Option(help="topics start with this before v1.1/ (a broker shared with others)")] = "",
     source: Annotated[
-        str, typer.Option(help="sta: SensorThings creates; tts / chirpstack: LoRaWAN uplinks of that network server's MQTT integration")
+        str, typer.Option(help="sta: SensorThings creates; or a source kind that receives over MQTT, e.g. tts / chirpstack (LoRaWAN uplinks of that network server's MQTT integration)")
     ] = "sta",
     mqtt_version: Annotated[
         str, typer.Option(help="3.1.1 (default: about twice as fast in the MQTT client), or 5 (session expiry)")
     ] = "3.1.1",
-    shared: Annotated[bool, typer.Option("--shared/--no-shared", help="shared subscription (off for The Things Stack's broker)")] = True,
+    shared: Annotated[
+        bool | None, typer.Option("--shared/--no-shared", help="shared subscription (default: on, except where the source kind's broker has none, e.g. tts)")
+    ] = None,
 ) -> None:
-    """Store SensorThings creates published on an external MQTT broker (MQTT 5 shared subscription)."""
-    from stadsdata.access.authenticate import Authenticator
-    from stadsdata.access.policy import ANONYMOUS
-    from stadsdata.api.sta.service import StaService
-    from stadsdata.app import open_store, policy_for, pseudonymiser_for
+    """Store what is published on an external MQTT broker: SensorThings creates, or a source kind's messages."""
+    from stadsdata.app import open_store
     from stadsdata.errors import ProblemError
     from stadsdata.ingest.mqtt_worker import MqttWorker
-    from stadsdata.ingest.pipeline import Ingestor
 
     overrides = {"database": database, "mqtt_url": mqtt_url}
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     if not settings.mqtt_url:
         typer.echo("stadsdata ingest: no broker; give --mqtt-url mqtt://host:1883 (or STADSDATA_MQTT_URL)", err=True)
         raise typer.Exit(2)
+    if mqtt_version not in ("5", "3.1.1"):
+        raise typer.BadParameter("--mqtt-version is 5 or 3.1.1")
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         store = open_store(settings)
@@ -51,25 +56,43 @@ def ingest(
         typer.echo(f"stadsdata ingest: cannot open the database {settings.database}: {exc}", err=True)
         raise typer.Exit(1) from None
     try:
-        caller = Authenticator(store).caller({"X-API-Key": key}) if key else ANONYMOUS
+        subscriber, default_shared = _subscriber(settings, store, key, source, {"mqtt_url": settings.mqtt_url, "topic_prefix": topic_prefix, "group": group})
     except ProblemError as exc:
+        store.close()
         typer.echo(f"stadsdata ingest: {exc.detail}", err=True)
         raise typer.Exit(1) from None
-    service = StaService(store, policy_for(settings), pseudonymiser=pseudonymiser_for(settings))
-    root = settings.public_base_url or f"http://{settings.host}:{settings.port}"
-    if source not in ("sta", "tts", "chirpstack"):
-        raise typer.BadParameter("--source is sta, tts or chirpstack")
-    if mqtt_version not in ("5", "3.1.1"):
-        raise typer.BadParameter("--mqtt-version is 5 or 3.1.1")
     worker = MqttWorker(
-        Ingestor(store, service, root, max_payload_bytes=settings.mqtt_max_payload_bytes), caller, settings.mqtt_url, group=group, client_id=client_id, topic_prefix=topic_prefix,
-        source=source, shared=shared, mqtt5=mqtt_version == "5",
+        subscriber, settings.mqtt_url, group=group, client_id=client_id, topic_prefix=topic_prefix,
+        shared=default_shared if shared is None else shared, mqtt5=mqtt_version == "5",
     )  # fmt: skip
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    typer.echo(f"stadsdata ingest: {settings.mqtt_url} → {settings.database} (group {group}, client {worker.client_id})")
+    typer.echo(f"stadsdata ingest: {source} from {settings.mqtt_url} → {settings.database} (group {group}, client {worker.client_id})")
     try:
         worker.run(stop)
     finally:
         store.close()
+
+
+def _subscriber(settings: Settings, store: Store, key: str | None, source: str, config: dict[str, Any]) -> tuple[Subscriber, bool]:
+    """(what the worker does with its messages, whether its subscription is shared by default); a
+    ProblemError for a key that is not valid or a source that is not there."""
+    from stadsdata.access.policy import ANONYMOUS
+    from stadsdata.api.sta.face import sta_service
+    from stadsdata.api.sta.mqtt.creates import MqttCreates
+    from stadsdata.app import platform_for, policy_for
+    from stadsdata.errors import BadRequest
+    from stadsdata.ingest.mqtt_worker import subscriber_for_kind
+
+    platform = platform_for(settings, store, policy_for(settings))
+    caller = platform.authenticator.caller({"X-API-Key": key}) if key else ANONYMOUS
+    if source == "sta":
+        return MqttCreates(platform.ingestor, sta_service(platform), platform.service_root).subscriber(caller), True
+    kind = platform.source_kinds.get(source)
+    receiving = [name for name, k in platform.source_kinds.items() if k.manifest.mqtt_topics]
+    if kind is None or not kind.manifest.mqtt_topics:
+        raise BadRequest(f"--source is sta or a source kind that receives over MQTT: {', '.join(receiving)}; not {source!r}", field="source")
+    kind.check_config(config)
+    manifest = kind.manifest
+    return subscriber_for_kind(platform.ingestor, caller, kind.name, manifest.message_source, manifest.mqtt_topics, kind.decode), manifest.mqtt_shared

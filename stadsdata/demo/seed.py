@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,7 +23,7 @@ from stadsdata.demo.signals import in_gap
 from stadsdata.model.entities import DATASTREAM, FEATURE_OF_INTEREST, THING
 from stadsdata.query.ast import QueryOptions
 from stadsdata.service.core import Core
-from stadsdata.store.base import ObservationRow, ReadRequest, Store
+from stadsdata.store.base import ObservationRow, ReadRequest, Store, Transaction
 
 ADMIN = Caller(subject="demo:seed", is_admin=True, can_write=True)
 PUSH_SOURCE = "veenhaven-garages"
@@ -59,19 +59,39 @@ def seed(store: Store, core: Core, *, days: int = 30, end: datetime | None = Non
     start = end - timedelta(days=days)
     now = datetime.now(UTC)
     with store.write() as tx:
-        parties: dict[str, int] = {}
-        for party in city.PARTIES:
-            parties[party.name] = tx.access.add_party(party.name, party.kind, parties.get(party.parent or ""), now)
-        datasets = {key: tx.access.add_dataset(spec.name, spec.title, spec.level, parties[spec.owner], spec.description, now)
-                    for key, spec in city.DATASETS.items()}  # fmt: skip
+        parties, datasets = _add_parties_and_datasets(tx, now)
 
     sites = city.sites()
     say(f"{len(sites)} sensor sites")
-    streams: dict[tuple[str, str], int] = {}  # (site key, stream key) -> Datastream id
-    properties: dict[str, int] = {}
-    sensors: dict[str, int] = {}
+    streams, features = _add_sites(store, core, sites)
+
+    with store.write() as tx:
+        _fill_datasets(tx, sites, streams, datasets)
+        _share(tx, parties, datasets, now)
+        for slug, document in DASHBOARDS.items():
+            tx.access.insert_row("dashboards", {"slug": slug, "document": document, "created_at": now, "updated_at": now})
+        tx.access.insert_row("push_sources", {"name": PUSH_SOURCE, "mapping": _push_mapping(sites, streams), "created_at": now})
+
+    total = _history(store, sites, streams, features, start, end, say)
+    return SeedReport(len(sites), len(streams), total, start, end)
+
+
+def _add_parties_and_datasets(tx: Transaction, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
+    """(party ids by name, dataset ids by key) of the city's parties and datasets."""
+    parties: dict[str, int] = {}
+    for party in city.PARTIES:
+        parties[party.name] = tx.access.add_party(party.name, party.kind, parties.get(party.parent or ""), now)
+    datasets = {key: tx.access.add_dataset(spec.name, spec.title, spec.level, parties[spec.owner], spec.description, now)
+                for key, spec in city.DATASETS.items()}  # fmt: skip
+    return parties, datasets
+
+
+def _add_sites(store: Store, core: Core, sites: list[city.Site]) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+    """Every site as a Thing at its Location with its Datastreams, and a FeatureOfInterest at its
+    place: (Datastream ids by (site key, stream key), FeatureOfInterest ids by site key)."""
+    streams: dict[tuple[str, str], int] = {}
     features: dict[str, int] = {}
-    things = 0
+    shared = _Shared()
     for site in sites:
         thing = {
             "name": site.name,
@@ -84,50 +104,68 @@ def seed(store: Store, core: Core, *, days: int = 30, end: datetime | None = Non
         features[site.key] = core.entities.create(ADMIN, FEATURE_OF_INTEREST, {
             "name": site.name, "description": f"the place of {site.name}", "encodingType": "application/geo+json",
             "feature": {"type": "Point", "coordinates": [site.lon, site.lat]}})  # fmt: skip
-        things += 1
         for stream in site.streams:
-            body: dict[str, Any] = {
-                "name": f"{stream.property} — {site.name}",
-                "description": f"{stream.property} at {site.name}",
-                "unitOfMeasurement": city.UNITS[stream.unit],
-                "observationType": stream.observation_type,
-                "properties": {"cadenceMinutes": stream.every_minutes},
-                "Thing": {"@iot.id": thing_id},
-            }
-            body["Sensor"] = {"@iot.id": sensors[site.kind]} if site.kind in sensors else {
-                "name": f"{site.kind} sensor", "description": f"the sensor of a {site.kind}", "encodingType": "text/html",
-                "metadata": "https://example.org/veenhaven/sensors"}  # fmt: skip
-            body["ObservedProperty"] = {"@iot.id": properties[stream.property]} if stream.property in properties else {
-                "name": stream.property, "definition": stream.definition, "description": stream.property}  # fmt: skip
-            stream_id = core.entities.create(ADMIN, DATASTREAM, body)
-            streams[(site.key, stream.key)] = stream_id
-            if site.kind not in sensors or stream.property not in properties:
-                with store.read_only() as tx:
-                    created = tx.read(ReadRequest(DATASTREAM, QueryOptions(), id=stream_id, top=1)).records[0]["@links"]
-                sensors.setdefault(site.kind, created["Sensor"])
-                properties.setdefault(stream.property, created["ObservedProperty"])
+            streams[(site.key, stream.key)] = _add_stream(store, core, site, stream, thing_id, shared)
+    return streams, features
 
-    with store.write() as tx:
-        by_dataset: dict[str, list[int]] = {}
-        for site in sites:
-            for stream in site.streams:
-                dataset = city.STREAM_DATASET_OVERRIDES.get((site.kind, stream.key), site.dataset)
-                by_dataset.setdefault(dataset, []).append(streams[(site.key, stream.key)])
-        for dataset, ids in by_dataset.items():
-            tx.access.assign_streams(datasets[dataset], ids, [])
-        # A resident lets the municipality read their sensor for research; the other gives no one.
-        tx.access.add_consent(datasets["bewoner-jansen"], parties[city.CITY], "luchtkwaliteitsonderzoek", None, now)
-        # The municipality may read the charging sessions (a grant); others may ask under an Offer.
-        tx.access.add_grant(datasets["laadsessies"], parties[city.CITY], None, None, now)
-        tx.access.add_offer(datasets["laadsessies"], "urn:veenhaven:offer:laadsessies", _offer(), now)
-        for slug, document in DASHBOARDS.items():
-            tx.access.insert_row("dashboards", {"slug": slug, "document": document, "created_at": now, "updated_at": now})
-        mapping = {"records": "garages", "key": "id", "time": "updated",
-                   "streams": {site.key: {"vacant": streams[(site.key, "vacant")]} for site in sites if site.kind == "garage"}}  # fmt: skip
-        tx.access.insert_row("push_sources", {"name": PUSH_SOURCE, "mapping": mapping, "created_at": now})
 
-    total = _history(store, sites, streams, features, start, end, say)
-    return SeedReport(things, len(streams), total, start, end)
+@dataclass
+class _Shared:
+    """The Sensor of each kind of site and the ObservedProperty of each property: created with the
+    first Datastream that has them, linked by the others."""
+
+    sensors: dict[str, int] = field(default_factory=dict)  # site kind -> Sensor id
+    properties: dict[str, int] = field(default_factory=dict)  # property name -> ObservedProperty id
+
+
+def _add_stream(store: Store, core: Core, site: city.Site, stream: city.Stream, thing_id: int, shared: _Shared) -> int:
+    sensors, properties = shared.sensors, shared.properties
+    body: dict[str, Any] = {
+        "name": f"{stream.property} — {site.name}",
+        "description": f"{stream.property} at {site.name}",
+        "unitOfMeasurement": city.UNITS[stream.unit],
+        "observationType": stream.observation_type,
+        "properties": {"cadenceMinutes": stream.every_minutes},
+        "Thing": {"@iot.id": thing_id},
+    }
+    body["Sensor"] = {"@iot.id": sensors[site.kind]} if site.kind in sensors else {
+        "name": f"{site.kind} sensor", "description": f"the sensor of a {site.kind}", "encodingType": "text/html",
+        "metadata": "https://example.org/veenhaven/sensors"}  # fmt: skip
+    body["ObservedProperty"] = {"@iot.id": properties[stream.property]} if stream.property in properties else {
+        "name": stream.property, "definition": stream.definition, "description": stream.property}  # fmt: skip
+    stream_id = core.entities.create(ADMIN, DATASTREAM, body)
+    if site.kind not in sensors or stream.property not in properties:
+        with store.read_only() as tx:
+            created = tx.read(ReadRequest(DATASTREAM, QueryOptions(), id=stream_id, top=1)).records[0]["@links"]
+        sensors.setdefault(site.kind, created["Sensor"])
+        properties.setdefault(stream.property, created["ObservedProperty"])
+    return stream_id
+
+
+def _fill_datasets(tx: Transaction, sites: list[city.Site], streams: dict[tuple[str, str], int], datasets: dict[str, int]) -> None:
+    """Each Datastream into the dataset of its site (or of its kind of stream, where that differs)."""
+    by_dataset: dict[str, list[int]] = {}
+    for site in sites:
+        for stream in site.streams:
+            dataset = city.STREAM_DATASET_OVERRIDES.get((site.kind, stream.key), site.dataset)
+            by_dataset.setdefault(dataset, []).append(streams[(site.key, stream.key)])
+    for dataset, ids in by_dataset.items():
+        tx.access.assign_streams(datasets[dataset], ids, [])
+
+
+def _share(tx: Transaction, parties: dict[str, int], datasets: dict[str, int], now: datetime) -> None:
+    """The demo's ways of sharing: a consent, a grant and an Offer."""
+    # A resident lets the municipality read their sensor for research; the other gives no one.
+    tx.access.add_consent(datasets["bewoner-jansen"], parties[city.CITY], "luchtkwaliteitsonderzoek", None, now)
+    # The municipality may read the charging sessions (a grant); others may ask under an Offer.
+    tx.access.add_grant(datasets["laadsessies"], parties[city.CITY], None, None, now)
+    tx.access.add_offer(datasets["laadsessies"], "urn:veenhaven:offer:laadsessies", _offer(), now)
+
+
+def _push_mapping(sites: list[city.Site], streams: dict[tuple[str, str], int]) -> dict[str, Any]:
+    """How the garages' pushed JSON maps onto their Datastreams (`ingest/http_push.py`)."""
+    return {"records": "garages", "key": "id", "time": "updated",
+            "streams": {site.key: {"vacant": streams[(site.key, "vacant")]} for site in sites if site.kind == "garage"}}  # fmt: skip
 
 
 def readings(site: city.Site, stream: city.Stream, start: datetime, end: datetime) -> list[tuple[datetime, Any]]:

@@ -26,8 +26,9 @@ import orjson
 
 from stadsdata.access.policy import Caller
 from stadsdata.errors import BadRequest
-from stadsdata.ingest.pipeline import Ingestor, Message, Outcome, Reading
+from stadsdata.ingest.pipeline import Ingestor, Message, Outcome
 from stadsdata.model.values import parse_time
+from stadsdata.service.sink import Reading
 
 MISSING = object()
 
@@ -106,10 +107,8 @@ def ingest_push(ingestor: Ingestor, source: str, mapping: dict[str, Any], messag
     except BadRequest as exc:
         ingestor.refuse(message, exc.detail, exc.field, quarantined=quarantined)
         return Outcome.QUARANTINED, 0
-    outcome = ingestor.ingest_readings(message, caller, readings, quarantined=quarantined) if readings else Outcome.QUARANTINED
-    if outcome is not Outcome.QUARANTINED and problems:
-        ingestor.refuse(message, "; ".join(problems)[:2000] + " (the rest is stored)", "mapping.streams", quarantined=quarantined)
-        return Outcome.QUARANTINED, len(readings)
-    if not readings and outcome is Outcome.QUARANTINED:
-        ingestor.refuse(message, "; ".join(problems)[:2000] or "no readings in the body", "mapping.streams", quarantined=quarantined)
-    return outcome, len(readings) if outcome is not Outcome.QUARANTINED else 0
+    reason = "; ".join(problems)[:2000]
+    return ingestor.ingest_partly(
+        message, caller, readings, unmapped=(reason + " (the rest is stored)", "mapping.streams") if problems else None,
+        nothing=(reason or "no readings in the body", "mapping.streams"), quarantined=quarantined,
+    )  # fmt: skip

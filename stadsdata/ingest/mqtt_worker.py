@@ -1,6 +1,7 @@
-"""`stadsdata ingest`: a worker that stores the SensorThings creates published on an external
-MQTT broker (Mosquitto, EMQX), next to any number of others — or, with `source`, the uplinks of
-a LoRaWAN network server's MQTT integration (`ingest/lorawan.py`).
+"""`stadsdata ingest`: a worker that stores what is published on an external MQTT broker
+(Mosquitto, EMQX, a LoRaWAN network server's), next to any number of others. What it subscribes
+to and what it does with the messages is its `Subscriber`: the SensorThings creates
+(`api/sta/mqtt/creates.py`) or the messages of a source kind (`sources/`, `subscriber_for_kind`).
 
 - Shared subscriptions (`$share/<group>/v1.1/#`, `$share/<group>/v1.0/#`; MQTT 5, and MQTT
   3.1.1 on Mosquitto and EMQX): the broker hands each message to one worker of the group, so
@@ -11,8 +12,8 @@ a LoRaWAN network server's MQTT integration (`ingest/lorawan.py`).
   acknowledging, waits (back-off 1 s … 30 s) and reconnects; the broker delivers the message
   again. A persistent session (clean start off, session expiry one day) keeps the worker's
   messages at the broker while it is down.
-- A redelivered message is not stored twice: its idempotency key (`pipeline.sta_message_key`) is
-  claimed in the transaction that stores it.
+- A redelivered message is not stored twice: its idempotency key (the subscriber's `key`, or the
+  keys its source kind gives each reading) is claimed in the transaction that stores it.
 - Messages the server itself publishes (carrying the MQTT 5 user property `stadsdata: event`)
   are not creates and are skipped.
 
@@ -25,6 +26,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -34,20 +36,11 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from stadsdata.access.policy import Caller
-from stadsdata.ingest.batch import ingest_batch
-from stadsdata.ingest.lorawan import ingest_uplink
-from stadsdata.ingest.pipeline import Ingestor, Message, sta_message_key
+from stadsdata.ingest.devices import Decode, ingest_report
+from stadsdata.ingest.pipeline import Ingestor, Message
 
 log = logging.getLogger(__name__)
-SOURCE = "mqtt"
 EVENT_PROPERTY = ("stadsdata", "event")
-# What a worker reads, by `source`: SensorThings creates, or the uplinks of a LoRaWAN network
-# server's MQTT integration (The Things Stack v3; ChirpStack v4 publishing to this broker).
-TOPICS = {
-    "sta": ("v1.1/#", "v1.0/#"),
-    "tts": ("v3/+/devices/+/up",),
-    "chirpstack": ("application/+/device/+/event/up",),
-}
 SESSION_EXPIRY_S = 86_400
 BATCH = 1000  # messages stored in one transaction at most
 BATCH_WAIT_S = 0.02  # how long the first message of a batch waits for more
@@ -71,26 +64,45 @@ class BrokerAddress:
         )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Subscriber:
+    """What a worker subscribes to and does with the messages: `store` is given each batch (in
+    order, after the topic prefix is taken off) and raises when it could not store them (then
+    nothing of the batch is acknowledged); `key` gives a QoS 1 message its idempotency key."""
+
+    source: str  # the `source` of the messages (in the quarantine)
+    topics: tuple[str, ...]
+    store: Callable[[list[Message]], object]
+    key: Callable[[str, bytes], str | None] | None = None
+
+
+def subscriber_for_kind(ingestor: Ingestor, caller: Caller, kind: str, source: str, topics: tuple[str, ...], decode: Decode) -> Subscriber:
+    """The subscriber of a source kind whose messages are device reports (`ingest/devices.py`)."""
+
+    def store(messages: list[Message]) -> None:
+        for message in messages:
+            ingest_report(ingestor, kind, decode, message, caller)
+
+    return Subscriber(source, topics, store)
+
+
 class _StoreFailed(Exception):
     """Storing failed for a reason of ours (database): reconnect without acknowledging."""
 
 
 class MqttWorker:
     def __init__(
-        self, ingestor: Ingestor, caller: Caller, url: str, *, group: str = "stadsdata", client_id: str | None = None,
-        topic_prefix: str = "", session_expiry_s: int = SESSION_EXPIRY_S, source: str = "sta", shared: bool = True,
-        mqtt5: bool = False,
+        self, subscriber: Subscriber, url: str, *, group: str = "stadsdata", client_id: str | None = None,
+        topic_prefix: str = "", session_expiry_s: int = SESSION_EXPIRY_S, shared: bool = True, mqtt5: bool = False,
     ) -> None:  # fmt: skip
-        self.source = source
+        self.subscriber = subscriber
         self.shared = shared  # shared subscription (The Things Stack's broker has none)
         # MQTT 3.1.1 (the default: a persistent session until the broker expires it; paho decodes a
         # 3.1.1 PUBLISH in about half the time of an MQTT 5 one, whose properties it parses for every
         # message — measured in bench/mqtt.py) or MQTT 5 (session expiry, user properties).
         self.mqtt5 = mqtt5
-        self.ingestor = ingestor
         self.topic_prefix = topic_prefix  # e.g. 'city/' when the broker serves other applications too
         self.session_expiry_s = session_expiry_s
-        self.caller = caller
         self.address = BrokerAddress.parse(url)
         self.group = group
         self.client_id = client_id or f"stadsdata-ingest-{uuid.uuid4().hex[:8]}"
@@ -120,7 +132,7 @@ class MqttWorker:
             log.warning("MQTT broker %s:%s refused the connection: %s", self.address.host, self.address.port, reason)
             return
         share = f"$share/{self.group}/" if self.shared else ""
-        client.subscribe([(f"{share}{self.topic_prefix}{topic}", 1) for topic in TOPICS[self.source]])
+        client.subscribe([(f"{share}{self.topic_prefix}{topic}", 1) for topic in self.subscriber.topics])
         log.info("ingesting from %s:%s as %s (group %s)", self.address.host, self.address.port, self.client_id, self.group)
 
     def _on_subscribe(self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: list[Any], _properties: Any) -> None:
@@ -143,17 +155,13 @@ class MqttWorker:
     def _flush(self, client: mqtt.Client) -> None:
         """Store what arrived (one transaction for SensorThings creates), then acknowledge it."""
         batch, self.pending = self.pending, []
+        key = self.subscriber.key
+        messages = []
+        for msg in batch:
+            payload, topic = bytes(msg.payload), msg.topic.removeprefix(self.topic_prefix)
+            messages.append(Message(self.subscriber.source, topic, payload, key=key(topic, payload) if key and msg.qos else None))
         try:
-            if self.source == "sta":
-                messages = []
-                for msg in batch:
-                    payload, topic = bytes(msg.payload), msg.topic.removeprefix(self.topic_prefix)
-                    messages.append(Message(SOURCE, topic, payload, key=sta_message_key(topic, payload) if msg.qos else None))
-                ingest_batch(self.ingestor, messages, self.caller)
-            else:
-                for msg in batch:
-                    topic = msg.topic.removeprefix(self.topic_prefix)
-                    ingest_uplink(self.ingestor, self.source, Message(f"lorawan-{self.source}", topic, bytes(msg.payload)), self.caller)
+            self.subscriber.store(messages)
         except Exception as exc:
             raise _StoreFailed(str(exc)) from exc
         for msg in batch:

@@ -1,32 +1,28 @@
-"""The one way a source message becomes stored data. Readings a connector made of a message
-(LoRaWAN, HTTP push, …) go to the observation sink (`service/sink.py`) as typed readings, each
-once by its idempotency key; a SensorThings create published over MQTT goes through the
-SensorThings service with the message's key claimed in the same transaction. Either way the same
-validation, access checks and pseudonymisation as the HTTP API apply. A message that is refused (a
-4xx: malformed, unknown stream, not allowed) is kept in the quarantine with its raw payload and the
-reason; errors of the server or database (5xx) are raised, so that the connector does not
-acknowledge and the message is delivered again."""
+"""The one way a source message becomes stored data. Readings a source kind made of a message
+(LoRaWAN, HTTP push, a connector, …) go to the observation sink (`service/sink.py`) as typed
+readings, each once by its idempotency key, with the same validation, access checks and
+pseudonymisation as the HTTP API. A message that is refused (a 4xx: malformed, unknown stream, not
+allowed) is kept in the quarantine with its raw payload and the reason; errors of the server or
+database (5xx) are raised, so that the transport does not acknowledge and the message is
+delivered again. (SensorThings creates published over MQTT are the SensorThings face's:
+`api/sta/mqtt/creates.py`, which quarantines through this `Ingestor` too.)"""
 
 from __future__ import annotations
 
 import base64
 import dataclasses
 import enum
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from stadsdata.access.policy import Caller
-from stadsdata.api.sta.requests import StaRequest
-from stadsdata.api.sta.service import StaService
-from stadsdata.errors import BadRequest, ProblemError
+from stadsdata.errors import ProblemError
 from stadsdata.service.sink import ObservationSink, Reading
 from stadsdata.store.base import Store
 
 log = logging.getLogger(__name__)
-VERSIONS = ("v1.0", "v1.1")
 
 
 class Outcome(enum.Enum):
@@ -46,69 +42,21 @@ class Message:
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-def sta_create_path(topic: str) -> tuple[str, str]:
-    """(version, path) of a SensorThings MQTT create topic, e.g. 'v1.1/Datastreams(5)/Observations'
-    → ('1.1', 'Datastreams(5)/Observations'). The path itself is checked by the service."""
-    version, _, path = topic.partition("/")
-    if version not in VERSIONS or not path:
-        raise BadRequest(f"not a SensorThings topic: {topic!r} (expected v1.1/<collection>)", field="topic")
-    if "?" in path or "+" in path or "#" in path:
-        raise BadRequest("a create topic names a collection, without query options or wildcards", field="topic")
-    return version[1:], path
-
-
-def sta_message_key(topic: str, payload: bytes) -> str | None:
-    """An idempotency key for a SensorThings MQTT create: the topic and payload, when the payload
-    fixes the reading's time (then the same bytes are the same reading). Without a phenomenonTime
-    the server's time is used and equal payloads are different readings: no key."""
-    if b'"phenomenonTime"' not in payload:
-        return None
-    return "sta:" + hashlib.sha256(topic.encode() + b"\0" + payload).hexdigest()
-
-
-class _Duplicate(Exception):
-    """Raised inside the transaction to roll back a redelivered message."""
-
-
 class Ingestor:
-    def __init__(
-        self, store: Store, service: StaService, service_root: str = "http://localhost:8000", *, max_payload_bytes: int = 256 * 1024
-    ) -> None:
+    def __init__(self, store: Store, sink: ObservationSink, *, max_payload_bytes: int = 256 * 1024) -> None:
         self.store = store
-        self.service = service
-        self.sink = ObservationSink(store, service.access, service.pseudonymiser)
-        self.service_root = service_root.rstrip("/")
+        self.sink = sink
         self.max_payload_bytes = max_payload_bytes
 
-    def ingest(self, message: Message, caller: Caller, *, quarantined: int | None = None) -> Outcome:
-        """Store a SensorThings create published on `message.topic` (or quarantine it). A replay
-        of quarantine row `quarantined` updates that row's reason when it is refused again. A
-        payload larger than `max_payload_bytes` (setting mqtt_max_payload_bytes) is quarantined
-        with its first `max_payload_bytes` bytes and its size."""
-        if len(message.payload) > self.max_payload_bytes:
-            size = len(message.payload)
-            kept = dataclasses.replace(message, payload=message.payload[: self.max_payload_bytes])
-            reason = f"the payload of {size} bytes is larger than {self.max_payload_bytes} (setting mqtt_max_payload_bytes); its first {self.max_payload_bytes} bytes are kept"
-            self.refuse(kept, reason, "payload", quarantined=quarantined)
-            return Outcome.QUARANTINED
-        try:
-            version, path = sta_create_path(message.topic)
-            request = StaRequest(
-                method="POST", path=path, body=message.payload, content_type="application/json", version=version,
-                service_root=f"{self.service_root}/v{version}", caller=caller,
-            )  # fmt: skip
-            with self.store.write() as tx:
-                self.service.handle(request)  # first: a caller without the right learns nothing from "duplicate"
-                if message.key is not None and not tx.claim_ingest_key(message.key, message.received_at):
-                    raise _Duplicate  # stored before: undo this second copy
-        except _Duplicate:
-            return Outcome.DUPLICATE
-        except ProblemError as exc:
-            if exc.status >= 500:
-                raise
-            self.refuse(message, exc.detail, exc.field, quarantined=quarantined)
-            return Outcome.QUARANTINED
-        return Outcome.STORED
+    def refused_for_size(self, message: Message, *, quarantined: int | None = None) -> bool:
+        """Whether the payload is larger than `max_payload_bytes` (setting mqtt_max_payload_bytes);
+        if so it is quarantined with its first `max_payload_bytes` bytes and its size."""
+        if len(message.payload) <= self.max_payload_bytes:
+            return False
+        size, kept = len(message.payload), message.payload[: self.max_payload_bytes]
+        reason = f"the payload of {size} bytes is larger than {self.max_payload_bytes} (setting mqtt_max_payload_bytes); its first {self.max_payload_bytes} bytes are kept"
+        self.refuse(dataclasses.replace(message, payload=kept), reason, "payload", quarantined=quarantined)
+        return True
 
     def ingest_readings(self, message: Message, caller: Caller, readings: list[Reading], *, quarantined: int | None = None) -> Outcome:
         """Store readings a connector made of `message` (each once, by its key) through the
@@ -121,6 +69,26 @@ class Ingestor:
             self.refuse(message, exc.detail, exc.field, quarantined=quarantined)
             return Outcome.QUARANTINED
         return Outcome.STORED if stored.ids else Outcome.DUPLICATE
+
+    def ingest_partly(
+        self, message: Message, caller: Caller, readings: list[Reading], *, unmapped: tuple[str, str] | None,
+        nothing: tuple[str, str], quarantined: int | None = None,
+    ) -> tuple[Outcome, int]:  # fmt: skip
+        """Store what a source could map of a message: (outcome, readings stored or found stored
+        before). When part of the message could not be mapped (`unmapped`: reason, field), it is
+        quarantined as well, so that a replay after the mapping is fixed stores the rest (the
+        stored readings' keys make them duplicates then); when nothing could be mapped, it is
+        quarantined with `nothing` (reason, field)."""
+        if not readings:
+            self.refuse(message, *nothing, quarantined=quarantined)
+            return Outcome.QUARANTINED, 0
+        outcome = self.ingest_readings(message, caller, readings, quarantined=quarantined)
+        if outcome is Outcome.QUARANTINED:
+            return outcome, 0
+        if unmapped is not None:
+            self.refuse(message, *unmapped, quarantined=quarantined)
+            return Outcome.QUARANTINED, len(readings)
+        return outcome, len(readings)
 
     def refuse(self, message: Message, reason: str, field: str | None = None, *, quarantined: int | None = None) -> None:
         """Quarantine the message — or, for a replay of quarantine row `quarantined`, give that

@@ -2,5 +2,5 @@
 ODRL offers, access requests, agreements, residents' consents and the audit log.
 
 Framework-free functions over one transaction's access records, each deciding first whether
-the caller may do it (`rights.py`). The HTTP face is `stadsdata/api/management/`; the CLI
-(`stadsdata/commands/access.py`) works on the same records as the administrator."""
+the caller may do it (`rights.py`). The HTTP face (`stadsdata/api/management/`) and the CLI
+(`stadsdata/commands/access.py`, as `rights.administrator("cli")`) both call them."""

@@ -33,6 +33,14 @@ def get_dataset(actor: Actor, dataset_id: int) -> dict[str, Any]:
     return _dataset_view(actor, actor.records.rows("datasets", {"id": dataset_id}, limit=1)[0])
 
 
+def dataset_named(actor: Actor, name: str) -> dict[str, Any]:
+    """A dataset by its name (how an operator names it), if it is in the caller's catalogue."""
+    rows = actor.records.rows("datasets", {"name": name}, limit=1)
+    if not rows or not actor.sees_dataset(rows[0]["id"]):
+        raise NotFound(f"no dataset named {name!r}")
+    return _dataset_view(actor, rows[0])
+
+
 def create_dataset(
     actor: Actor, *, name: str, title: str, description: str, access_level: str, owner_party_id: int | None,
     personal_fields: list[str] | None = None,
@@ -152,11 +160,12 @@ def create_grant(
     return _grant_view(actor, actor.records.rows("dataset_grants", {"id": grant_id}, limit=1)[0])
 
 
-def revoke_grant(actor: Actor, grant_id: int) -> None:
+def revoke_grant(actor: Actor, grant_id: int) -> bool:
+    """Revoke a grant now; whether it was still unrevoked (revoking twice changes nothing)."""
     actor.require_credentials()
     rows = actor.records.rows("dataset_grants", {"id": grant_id}, limit=1)
     if not rows or not (actor.manages_dataset(rows[0]["dataset_id"]) or actor.acts_for(rows[0]["party_id"])):
         raise NotFound(f"no grant {grant_id}")
     if not actor.manages_dataset(rows[0]["dataset_id"]):
         raise Forbidden(f"{actor.caller.subject} does not manage dataset {rows[0]['dataset_id']}")
-    actor.records.update_row("dataset_grants", grant_id, {"revoked_at": actor.now}, {"revoked_at": None})
+    return actor.records.update_row("dataset_grants", grant_id, {"revoked_at": actor.now}, {"revoked_at": None})

@@ -33,10 +33,7 @@ def list_users(actor: Actor, *, limit: int, cursor: int | None) -> tuple[list[di
 
 
 def _user(actor: Actor, user_id: int) -> dict[str, Any]:
-    rows = actor.records.rows("users", {"id": user_id, **_managed_where(actor)}, limit=1)
-    if not rows:
-        raise NotFound(f"no user {user_id}")
-    return rows[0]
+    return actor.one("users", {"id": user_id, **_managed_where(actor)}, missing=f"no user {user_id}")
 
 
 def get_user(actor: Actor, user_id: int) -> dict[str, Any]:
@@ -94,10 +91,7 @@ def list_keys(actor: Actor, *, limit: int, cursor: int | None) -> tuple[list[dic
 
 
 def _key(actor: Actor, key_id: int) -> dict[str, Any]:
-    rows = actor.records.rows("api_keys", {"id": key_id, **_managed_where(actor)}, limit=1)
-    if not rows:
-        raise NotFound(f"no API key {key_id}")
-    return rows[0]
+    return actor.one("api_keys", {"id": key_id, **_managed_where(actor)}, missing=f"no API key {key_id}")
 
 
 def get_key(actor: Actor, key_id: int) -> dict[str, Any]:
@@ -124,7 +118,18 @@ def create_key(
     return {**get_key(actor, key_id), "key": key.secret_key}
 
 
-def revoke_key(actor: Actor, key_id: int) -> None:
+def revoke_key(actor: Actor, key_id: int) -> bool:
+    """Revoke a key now; whether it was still unrevoked (revoking twice changes nothing)."""
     actor.require_credentials()
     _key(actor, key_id)
-    actor.records.update_row("api_keys", key_id, {"revoked_at": actor.now}, {"revoked_at": None})
+    return actor.records.update_row("api_keys", key_id, {"revoked_at": actor.now}, {"revoked_at": None})
+
+
+def revoke_key_with_prefix(actor: Actor, prefix: str) -> dict[str, Any]:
+    """Revoke a key by its prefix (the part of the secret after `sdk_`, before the next `_`)."""
+    actor.require_credentials()
+    rows = actor.records.rows("api_keys", {"prefix": prefix, "revoked_at": None, **_managed_where(actor)}, limit=1)
+    if not rows:
+        raise NotFound(f"no active key with prefix {prefix!r}")
+    revoke_key(actor, rows[0]["id"])
+    return get_key(actor, rows[0]["id"])

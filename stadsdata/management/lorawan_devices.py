@@ -1,5 +1,7 @@
-"""LoRaWAN device mappings: which Thing a network server's device is, and which Datastream each
-field of its decoded payload feeds. Admins only for now (a mapping decides where data lands)."""
+"""Device mappings (`/api/v1/lorawan-devices`): which Thing a device of a source kind is (a
+LoRaWAN network server's device, a meter, …), and which Datastream each field of its decoded
+reports feeds. The `network` is the source kind's name. Admins only for now (a mapping decides
+where data lands)."""
 
 from __future__ import annotations
 
@@ -8,17 +10,16 @@ from typing import Any
 from stadsdata.errors import BadRequest, Conflict, NotFound
 from stadsdata.management.rights import Actor
 from stadsdata.management.views import page, view
+from stadsdata.sources.registry import SourceKinds
 
-NETWORKS = ("tts", "chirpstack")
 
-
-def normalise_device(network: str, device: str) -> str:
-    """ChirpStack DevEUIs in lower case; TTS as '<application id>/<device id>'."""
-    if network == "chirpstack":
-        return device.lower()
-    if "/" not in device:
-        raise BadRequest("a The Things Stack device is '<application id>/<device id>'", field="device")
-    return device
+def device_id(kinds: SourceKinds, network: str, device: str) -> str:
+    """The device's id as the kind's reports carry it (e.g. a ChirpStack DevEUI in lower case);
+    BadRequest for a kind that is not there or an id not of its form."""
+    kind = kinds.get(network)
+    if kind is None:
+        raise BadRequest(f"no source kind {network!r}; the kinds are {', '.join(sorted(kinds))}", field="network")
+    return kind.device_id(device)
 
 
 def _check_streams(actor: Actor, fields: dict[str, int]) -> None:
@@ -37,10 +38,7 @@ def list_devices(actor: Actor, *, limit: int, cursor: int | None) -> tuple[list[
 
 
 def _device(actor: Actor, device_id: int) -> dict[str, Any]:
-    rows = actor.records.rows("lorawan_devices", {"id": device_id}, limit=1)
-    if not rows:
-        raise NotFound(f"no LoRaWAN device mapping {device_id}")
-    return rows[0]
+    return actor.one("lorawan_devices", {"id": device_id}, missing=f"no LoRaWAN device mapping {device_id}")
 
 
 def get_device(actor: Actor, device_id: int) -> dict[str, Any]:
@@ -49,9 +47,9 @@ def get_device(actor: Actor, device_id: int) -> dict[str, Any]:
 
 
 def put_device(actor: Actor, *, network: str, device: str, thing_id: int | None, fields: dict[str, int]) -> tuple[dict[str, Any], bool]:
-    """Create the mapping, or replace the one of the same device; (mapping, created)."""
+    """Create the mapping, or replace the one of the same device (its id as `device_id` gives it);
+    (mapping, created)."""
     actor.require_admin("map LoRaWAN devices")
-    device = normalise_device(network, device)
     _check_streams(actor, fields)
     existing = actor.records.rows("lorawan_devices", {"network": network, "device": device}, limit=1)
     values = {"network": network, "device": device, "thing_id": thing_id, "fields": fields}
@@ -71,5 +69,5 @@ def update_fields(actor: Actor, device_id: int, fields: dict[str, int]) -> dict[
 
 
 def ensure_new(actor: Actor, network: str, device: str) -> None:
-    if actor.records.rows("lorawan_devices", {"network": network, "device": normalise_device(network, device)}, limit=1):
+    if actor.records.rows("lorawan_devices", {"network": network, "device": device}, limit=1):
         raise Conflict(f"{network} device {device!r} is mapped already (PATCH it)", field="device")

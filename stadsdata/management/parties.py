@@ -34,6 +34,16 @@ def get_party(actor: Actor, party_id: int) -> dict[str, Any]:
     return view(rows[0])
 
 
+def party_named(actor: Actor, name: str) -> dict[str, Any]:
+    """A party by its name (how an operator names it), if the caller may know it."""
+    actor.require_credentials()
+    visible = visible_parties(actor)
+    rows = actor.records.rows("parties", {"name": name}, limit=1)
+    if not rows or (visible is not None and rows[0]["id"] not in visible):
+        raise NotFound(f"no party named {name!r}")
+    return view(rows[0])
+
+
 def create_party(actor: Actor, *, name: str, kind: str, parent_id: int | None) -> dict[str, Any]:
     """Admins add any party; a caller that manages its party adds departments below it."""
     actor.require_credentials()

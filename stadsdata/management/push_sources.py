@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stadsdata.errors import Conflict, NotFound
+from stadsdata.errors import Conflict
 from stadsdata.ingest.http_push import check_mapping
 from stadsdata.management.rights import Actor
 from stadsdata.management.views import page, view
@@ -17,10 +17,7 @@ def list_sources(actor: Actor, *, limit: int, cursor: int | None) -> tuple[list[
 
 def source_by_name(actor: Actor, name: str) -> dict[str, Any]:
     """The source a push names (any caller: its rights are checked per Datastream when storing)."""
-    rows = actor.records.rows("push_sources", {"name": name}, limit=1)
-    if not rows:
-        raise NotFound(f"no push source {name!r}")
-    return rows[0]
+    return actor.one("push_sources", {"name": name}, missing=f"no push source {name!r}")
 
 
 def create_source(actor: Actor, *, name: str, mapping: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from stadsdata.errors import Conflict, NotFound
+from stadsdata.errors import Conflict
 from stadsdata.ingest.pipeline import Message, Outcome
 from stadsdata.management.rights import Actor
 from stadsdata.management.views import page, view
@@ -20,10 +20,7 @@ def list_quarantine(actor: Actor, *, status: str | None, limit: int, cursor: int
 
 
 def _held(actor: Actor, quarantine_id: int) -> dict[str, Any]:
-    rows = actor.records.rows("quarantine", {"id": quarantine_id}, limit=1)
-    if not rows:
-        raise NotFound(f"nothing in quarantine under {quarantine_id}")
-    return rows[0]
+    return actor.one("quarantine", {"id": quarantine_id}, missing=f"nothing in quarantine under {quarantine_id}")
 
 
 def get_quarantined(actor: Actor, quarantine_id: int) -> dict[str, Any]:

@@ -16,11 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from stadsdata.access.datasets import access_basis, party_chain
 from stadsdata.access.policy import Caller
 from stadsdata.errors import Forbidden, NotFound, Unauthorized
 from stadsdata.store.base import AccessRecords, AccessSnapshot
+
+
+def administrator(subject: str) -> Caller:
+    """A caller at the machine (the CLI, a seeding script): an administrator who acts for no
+    party; `subject` names it where a decision is recorded (e.g. who approved a request)."""
+    return Caller(subject=subject, is_admin=True, can_write=True)
 
 
 @dataclass
@@ -72,6 +79,13 @@ class Actor:
     def require_credentials(self) -> None:
         if self.caller.subject is None:
             raise Unauthorized("this needs credentials (an API key, a user or a token)")
+
+    def one(self, table: str, where: dict[str, Any], *, missing: str) -> dict[str, Any]:
+        """The one row of `table` that `where` names; NotFound saying `missing` when there is none."""
+        rows = self.records.rows(table, where, limit=1)
+        if not rows:
+            raise NotFound(missing)
+        return rows[0]
 
     def require_admin(self, what: str) -> None:
         self.require_credentials()

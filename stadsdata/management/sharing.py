@@ -151,8 +151,7 @@ def _agreement_document(offer: dict[str, Any], party: int, purpose: str) -> tupl
 
 def _approve(actor: Actor, request: dict[str, Any], *, decided_by: str, reason: str | None = None) -> None:
     offer = actor.records.rows("offers", {"id": request["offer_id"]}, limit=1)[0]
-    uid, document = _agreement_document(offer, request["party_id"], request["purpose"])
-    agreement_id = actor.records.add_agreement(request["dataset_id"], request["party_id"], offer["id"], uid, document, actor.now)
+    agreement_id = _add_agreement(actor, offer, request["party_id"], request["purpose"])
     actor.records.update_row(
         "access_requests",
         request["id"],
@@ -160,7 +159,24 @@ def _approve(actor: Actor, request: dict[str, Any], *, decided_by: str, reason: 
     )
 
 
+def _add_agreement(actor: Actor, offer: dict[str, Any], party: int, purpose: str) -> int:
+    uid, document = _agreement_document(offer, party, purpose)
+    return actor.records.add_agreement(offer["dataset_id"], party, offer["id"], uid, document, actor.now)
+
+
 # -- agreements -------------------------------------------------------------------------------
+def make_agreement(actor: Actor, offer_id: int, *, party_id: int, purpose: str) -> dict[str, Any]:
+    """Who manages the dataset makes an Agreement from its Offer for a party, for a purpose the
+    Offer allows, without an access request (the party asked some other way)."""
+    offer = _offer(actor, offer_id)
+    actor.dataset(offer["dataset_id"], manage=True)
+    if offer["withdrawn_at"] is not None:
+        raise Conflict(f"offer {offer_id} is withdrawn", field="offerId")
+    if party_id not in actor.parties:
+        raise NotFound(f"no party {party_id}", field="partyId")
+    return get_agreement(actor, _add_agreement(actor, offer, party_id, purpose))
+
+
 def list_agreements(actor: Actor, *, dataset_id: int | None, limit: int, cursor: int | None) -> tuple[list[dict[str, Any]], int | None]:
     """Agreements of the caller's parties and on datasets it manages, with their usage."""
     actor.require_credentials()

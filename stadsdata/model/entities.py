@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 
 class Kind(StrEnum):
@@ -217,3 +218,15 @@ _NAV_INDEX = {e.name: {n.name: n for n in e.navs} for e in ENTITY_TYPES.values()
 # Entity types available per API version. MultiDatastream is an extension in 1.0 and core in 1.1;
 # we serve it on both.
 VERSIONS = ("1.0", "1.1")
+
+Relation = Literal["to-one", "one-to-many", "many-to-many"]
+
+
+def relation(entity: str, nav_name: str) -> Relation:
+    """How entity's navigation property relates the two: 'to-one' (this entity names the other),
+    'one-to-many' (each of the others names this one) or 'many-to-many' (a link between them)."""
+    nav = _NAV_INDEX[entity][nav_name]
+    if not nav.many:
+        return "to-one"
+    inverse = _NAV_INDEX[nav.target].get(nav.inverse) if nav.inverse else None
+    return "one-to-many" if inverse is not None and not inverse.many else "many-to-many"

@@ -16,9 +16,10 @@ from stadsdata.store.base import Store
 class Core:
     store: Store
     access: AccessPolicy
+    pseudonymiser: Pseudonymiser | None
     entities: Entities
     observations: ObservationSink
 
     @classmethod
     def build(cls, store: Store, access: AccessPolicy, pseudonymiser: Pseudonymiser | None = None) -> Core:
-        return cls(store, access, Entities(store, access, pseudonymiser), ObservationSink(store, access, pseudonymiser))
+        return cls(store, access, pseudonymiser, Entities(store, access, pseudonymiser), ObservationSink(store, access, pseudonymiser))

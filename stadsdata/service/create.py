@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from stadsdata.errors import BadRequest
-from stadsdata.model.entities import ENTITY_TYPES, HISTORICAL_LOCATION, THING, EntityType
+from stadsdata.model.entities import ENTITY_TYPES, HISTORICAL_LOCATION, THING, EntityType, relation
 from stadsdata.query.ast import QueryOptions
 from stadsdata.service.context import WriteContext
+from stadsdata.service.sink import Reading, store_readings
 from stadsdata.service.values import entity_id, require, split_body
 from stadsdata.store.base import ReadRequest
-from stadsdata.store.schema import JOINS
 
 COMPLEX_OBSERVATION = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_ComplexObservation"
 
@@ -41,6 +41,8 @@ def create(ctx: WriteContext, entity: EntityType, body: Any, *, implied: dict[st
             values[nav.name] = create(ctx, target, navs[nav.name], field=_f(field, nav.name))
         elif nav.name in implied:
             values[nav.name] = implied[nav.name]
+    if entity.name == "Observation":
+        return _store_observation(ctx, values, field)
     _complete(ctx, entity, values, navs, field)
     require(entity, values, field=field, version=ctx.version)
     _require_links(entity, values, navs, field)
@@ -60,11 +62,11 @@ def add_many(
     nav = entity.nav(nav_name)
     assert nav is not None
     target = ENTITY_TYPES[nav.target]
-    join = JOINS[(entity.name, nav_name)]
+    kind = relation(entity.name, nav_name)
     ids: list[int] = []
     for index, item in enumerate(items):
         item_field = f"{field}[{index}]"
-        if join.kind == "fk_there":
+        if kind == "one-to-many":
             implied = {nav.inverse: id} if nav.inverse else {}
             if isinstance(item, dict) and "@iot.id" in item:
                 target_id = create(ctx, target, item, field=item_field)
@@ -74,7 +76,7 @@ def add_many(
                 ids.append(create(ctx, target, item, field=item_field, implied=implied))
         else:
             ids.append(create(ctx, target, item, field=item_field))
-    if join.kind == "link":
+    if kind == "many-to-many":
         if (entity.name, nav_name) == ("Thing", "Locations"):
             set_thing_locations(ctx, id, ids)
         elif (entity.name, nav_name) == ("Location", "Things"):
@@ -127,41 +129,50 @@ def add_thing_location(ctx: WriteContext, thing_id: int, location_id: int) -> No
 
 def _complete(ctx: WriteContext, entity: EntityType, values: dict[str, Any], navs: dict[str, Any], field: str) -> None:
     """Entity-specific defaults and checks."""
-    if entity.name == "Observation":
-        values.setdefault("phenomenonTime", ctx.now)
-        values.setdefault("resultTime", None)
-        if "result" not in values:
-            raise BadRequest("Observation needs 'result'", field=_f(field, "result"))
-        stream = "Datastream" if values.get("Datastream") is not None else "MultiDatastream"
-        stream_id = values.get(stream)
-        if values.get("Datastream") is not None and values.get("MultiDatastream") is not None:
-            raise BadRequest("an Observation belongs to a Datastream or a MultiDatastream, not both", field=_f(field, "MultiDatastream"))
-        if stream_id is None:
-            raise BadRequest("Observation needs a Datastream or MultiDatastream", field=_f(field, "Datastream"))
-        ctx.guard_stream(stream, stream_id, field=_f(field, stream))
-        values["result"], parameters = ctx.protect(stream, stream_id, values["result"], values.get("parameters"))
-        if parameters is not None:
-            values["parameters"] = parameters
-        if stream == "MultiDatastream":
-            width = ctx.multi_width(stream_id)
-            if not isinstance(values["result"], list) or len(values["result"]) != width:
-                raise BadRequest(
-                    f"the result of a MultiDatastream Observation must be an array of {width} values",
-                    field=_f(field, "result"),
-                )
-        if values.get("FeatureOfInterest") is None:
-            values["FeatureOfInterest"] = ctx.feature_for_stream(stream, stream_id, field=field)
-    elif entity.name == "MultiDatastream":
-        if values.get("observationType") not in (None, COMPLEX_OBSERVATION):
-            raise BadRequest(f"a MultiDatastream's observationType must be {COMPLEX_OBSERVATION}", field=_f(field, "observationType"))
-        units, types = values.get("unitOfMeasurements"), values.get("multiObservationDataTypes")
-        observed = navs.get("ObservedProperties")
-        if units is not None and types is not None and len(units) != len(types):
-            raise BadRequest("unitOfMeasurements and multiObservationDataTypes differ in length", field=_f(field, "unitOfMeasurements"))
-        if isinstance(observed, list) and units is not None and len(observed) != len(units):
-            raise BadRequest("ObservedProperties and unitOfMeasurements differ in length", field=_f(field, "ObservedProperties"))
+    if entity.name == "MultiDatastream":
+        _check_multi_datastream(values, navs, field)
     elif entity.name == "HistoricalLocation":
         values.setdefault("time", ctx.now)
+
+
+def _store_observation(ctx: WriteContext, values: dict[str, Any], field: str) -> int:
+    """An Observation is stored through the observation sink, as every observation is: the caller
+    may add to the stream, personal fields are pseudonymised, a MultiDatastream's result has its
+    width, the FeatureOfInterest defaults to the one of the Thing's Location. The times default to
+    now and none."""
+    if "result" not in values:
+        raise BadRequest("Observation needs 'result'", field=_f(field, "result"))
+    stream, stream_id = _observation_stream(values, field)
+    ctx.guard_stream(stream, stream_id, field=_f(field, stream))
+    reading = Reading(
+        values.get("phenomenonTime") or ctx.now, values["result"], values.get("Datastream"), values.get("MultiDatastream"),
+        values.get("parameters"), values.get("resultTime"), values.get("resultQuality"), values.get("validTime"),
+        values.get("FeatureOfInterest"), None, field,
+    )  # fmt: skip
+    return store_readings(ctx, [reading], streams_checked=True).ids[0]
+
+
+def _observation_stream(values: dict[str, Any], field: str) -> tuple[str, int]:
+    """('Datastream' or 'MultiDatastream', its id): the one stream an Observation belongs to."""
+    stream = "Datastream" if values.get("Datastream") is not None else "MultiDatastream"
+    stream_id = values.get(stream)
+    if values.get("Datastream") is not None and values.get("MultiDatastream") is not None:
+        raise BadRequest("an Observation belongs to a Datastream or a MultiDatastream, not both", field=_f(field, "MultiDatastream"))
+    if stream_id is None:
+        raise BadRequest("Observation needs a Datastream or MultiDatastream", field=_f(field, "Datastream"))
+    return stream, stream_id
+
+
+def _check_multi_datastream(values: dict[str, Any], navs: dict[str, Any], field: str) -> None:
+    """A MultiDatastream is a complex observation with one unit and data type per ObservedProperty."""
+    if values.get("observationType") not in (None, COMPLEX_OBSERVATION):
+        raise BadRequest(f"a MultiDatastream's observationType must be {COMPLEX_OBSERVATION}", field=_f(field, "observationType"))
+    units, types = values.get("unitOfMeasurements"), values.get("multiObservationDataTypes")
+    observed = navs.get("ObservedProperties")
+    if units is not None and types is not None and len(units) != len(types):
+        raise BadRequest("unitOfMeasurements and multiObservationDataTypes differ in length", field=_f(field, "unitOfMeasurements"))
+    if isinstance(observed, list) and units is not None and len(observed) != len(units):
+        raise BadRequest("ObservedProperties and unitOfMeasurements differ in length", field=_f(field, "ObservedProperties"))
 
 
 def _require_links(entity: EntityType, values: dict[str, Any], navs: dict[str, Any], field: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from stadsdata.errors import BadRequest
@@ -25,29 +26,35 @@ def parse_value(prop: Prop, value: Any, *, field: str) -> Any:
         if not prop.nullable:
             raise BadRequest(f"{field} must not be null", field=field)
         return None
-    kind = prop.kind
-    if kind == Kind.TEXT:
-        if not isinstance(value, str):
-            raise BadRequest(f"{field} must be a string", field=field)
+    shape = _JSON_SHAPES.get(prop.kind)
+    if shape is not None:
+        json_type, called = shape
+        if not isinstance(value, json_type):
+            raise BadRequest(f"{field} must be {called}", field=field)
         return value
-    if kind == Kind.JSON:
-        if not isinstance(value, dict):
-            raise BadRequest(f"{field} must be a JSON object", field=field)
-        return value
-    if kind == Kind.JSON_LIST:
-        if not isinstance(value, list):
-            raise BadRequest(f"{field} must be a JSON array", field=field)
-        return value
-    if kind == Kind.INSTANT:
-        return parse_instant(value, field=field)
-    if kind == Kind.TIME:
-        return parse_time(value, field=field)
-    if kind == Kind.INTERVAL:
-        return parse_interval(value, field=field)
-    if kind == Kind.GEOMETRY:
-        to_shape(value, field=field)
-        return value
-    return value  # Kind.ANY
+    parse = _PARSERS.get(prop.kind)
+    return value if parse is None else parse(value, field=field)  # Kind.ANY: any JSON value as it is
+
+
+def _geometry(value: Any, *, field: str) -> Any:
+    """GeoJSON, kept as it is once it is known to be a valid geometry."""
+    to_shape(value, field=field)
+    return value
+
+
+# Kinds whose value is kept as it is once it has the JSON type: (that type, what a 400 calls it).
+_JSON_SHAPES: dict[Kind, tuple[type, str]] = {
+    Kind.TEXT: (str, "a string"),
+    Kind.JSON: (dict, "a JSON object"),
+    Kind.JSON_LIST: (list, "a JSON array"),
+}
+# Kinds whose value is parsed into its domain form (a 400 naming the field when it is not one).
+_PARSERS: dict[Kind, Callable[..., Any]] = {
+    Kind.INSTANT: parse_instant,
+    Kind.TIME: parse_time,
+    Kind.INTERVAL: parse_interval,
+    Kind.GEOMETRY: _geometry,
+}
 
 
 def split_body(entity: EntityType, body: Any, *, field: str, version: str) -> tuple[dict[str, Any], dict[str, Any]]:

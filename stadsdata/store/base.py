@@ -114,7 +114,7 @@ class AccessSnapshot:
     kinds: dict[int, str] = field(default_factory=dict)  # party id -> kind ('resident', …)
     # (dataset, party) -> [(agreement id, ODRL policy)] of active agreements; records read under each
     agreements: dict[tuple[int, int], list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
-    agreement_usage: Mapping[int, int] = field(default_factory=dict)  # read when asked (see store/sql/access.py)
+    agreement_usage: Mapping[int, int] = field(default_factory=dict)  # read when asked (see store/sql/access/snapshot.py)
     # (stream entity name, id) -> dataset of every stream in a non-public dataset: what the audit
     # needs without a query per read; None when the store does not keep it (ask stream_datasets)
     guarded_streams: Mapping[tuple[str, int], int] | None = None
@@ -148,17 +148,72 @@ class Principal:
     active: bool  # not disabled, revoked or expired
 
 
-class AccessRecords(ABC):
-    """Parties, identities, datasets and grants, as stored (see store/sql/access.py)."""
+@dataclass(frozen=True)
+class Consent:
+    """A resident's consent for one party and purpose (status: given, withdrawn or expired)."""
+
+    id: int
+    dataset_id: int
+    party_id: int
+    purpose: str
+    status: str
+    given_at: datetime
+    expires_at: datetime | None
+    withdrawn_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One read of records of a restricted or non-public dataset."""
+
+    time: datetime
+    subject: str
+    party_id: int | None
+    dataset_id: int
+    basis: str  # 'owner', 'grant' or 'admin'
+    grant_id: int | None
+    action: str
+    records: int
+    request: str
+
+
+# -- the access records, by area (`AccessRecords` combines them; store/sql/access/) ---------------
+class AccessSnapshots(ABC):
+    """What access decisions are made on, read once per transaction."""
 
     @abstractmethod
     def snapshot(self, now: datetime) -> AccessSnapshot: ...
+
+
+class PartyRecords(ABC):
+    """Parties and who acts for them: local accounts, API keys, browser sessions."""
+
+    @abstractmethod
+    def party_id(self, name: str) -> int | None: ...
+
+    @abstractmethod
+    def add_party(self, name: str, kind: str, parent_id: int | None, now: datetime) -> int: ...
 
     @abstractmethod
     def user(self, username: str) -> Principal | None: ...
 
     @abstractmethod
+    def add_user(
+        self, username: str, password_hash: str, party_id: int | None, is_admin: bool, now: datetime, *, can_write: bool = True
+    ) -> int:
+        """A local account; `can_write` False makes it a read-only member of its party."""
+
+    @abstractmethod
     def api_key(self, prefix: str, now: datetime) -> Principal | None: ...
+
+    @abstractmethod
+    def add_api_key(
+        self, prefix: str, key_hash: str, name: str, party_id: int | None, *, is_admin: bool, can_write: bool,
+        expires_at: datetime | None, now: datetime,
+    ) -> int: ...  # fmt: skip
+
+    @abstractmethod
+    def revoke_api_key(self, prefix: str, now: datetime) -> bool: ...
 
     def add_web_session(self, token_hash: str, user_id: int, now: datetime, expires_at: datetime) -> None:
         """A browser session of a signed-in user (the web UI); only the token's hash is kept."""
@@ -171,29 +226,12 @@ class AccessRecords(ABC):
     def end_web_session(self, token_hash: str) -> None:
         raise NotImplementedError
 
-    @abstractmethod
-    def party_id(self, name: str) -> int | None: ...
+
+class DatasetRecords(ABC):
+    """Datasets and the (Multi)Datastreams in them."""
 
     @abstractmethod
     def dataset_id(self, name: str) -> int | None: ...
-
-    @abstractmethod
-    def add_party(self, name: str, kind: str, parent_id: int | None, now: datetime) -> int: ...
-
-    @abstractmethod
-    def add_user(
-        self, username: str, password_hash: str, party_id: int | None, is_admin: bool, now: datetime, *, can_write: bool = True
-    ) -> int:
-        """A local account; `can_write` False makes it a read-only member of its party."""
-
-    @abstractmethod
-    def add_api_key(
-        self, prefix: str, key_hash: str, name: str, party_id: int | None, *, is_admin: bool, can_write: bool,
-        expires_at: datetime | None, now: datetime,
-    ) -> int: ...  # fmt: skip
-
-    @abstractmethod
-    def revoke_api_key(self, prefix: str, now: datetime) -> bool: ...
 
     @abstractmethod
     def add_dataset(self, name: str, title: str, access_level: str, owner_party_id: int | None, description: str, now: datetime) -> int: ...
@@ -202,14 +240,18 @@ class AccessRecords(ABC):
     def assign_streams(self, dataset_id: int | None, datastream_ids: Sequence[int], multi_datastream_ids: Sequence[int]) -> None: ...
 
     @abstractmethod
+    def stream_datasets(self, stream: str, ids: Sequence[int]) -> dict[int, int | None]:
+        """Dataset id (or None) of each existing Datastream / MultiDatastream (`stream`) in `ids`."""
+
+
+class SharingRecords(ABC):
+    """How a dataset is shared: grants, residents' consents, ODRL offers and agreements."""
+
+    @abstractmethod
     def add_grant(self, dataset_id: int, party_id: int, valid_from: datetime | None, valid_until: datetime | None, now: datetime) -> int: ...
 
     @abstractmethod
     def revoke_grant(self, grant_id: int, now: datetime) -> bool: ...
-
-    @abstractmethod
-    def stream_datasets(self, stream: str, ids: Sequence[int]) -> dict[int, int | None]:
-        """Dataset id (or None) of each existing Datastream / MultiDatastream (`stream`) in `ids`."""
 
     @abstractmethod
     def add_consent(self, dataset_id: int, party_id: int, purpose: str, expires_at: datetime | None, now: datetime) -> int: ...
@@ -242,6 +284,10 @@ class AccessRecords(ABC):
     def agreement_usage(self, agreement_ids: Sequence[int]) -> dict[int, int]:
         """Records read under each agreement so far (from the audit log)."""
 
+
+class AuditRecords(ABC):
+    """The audit log: reads of restricted and non-public records (append-only)."""
+
     @abstractmethod
     def add_audit_events(self, events: Sequence[AuditEvent]) -> None: ...
 
@@ -249,13 +295,16 @@ class AccessRecords(ABC):
     def audit_events(self, dataset_id: int | None = None, limit: int = 1000) -> list[AuditEvent]:
         """The newest events first, of one dataset or of all."""
 
-    # -- the management API's generic access to these tables (store/sql/access.py) ---------
+
+class ManagedRows(ABC):
+    """The management API's generic access to the access tables and a few others."""
+
     @abstractmethod
     def rows(
         self, table: str, where: Mapping[str, Any] | None = None, *, limit: int = 100, cursor: int | None = None,
         newest_first: bool = False,
     ) -> list[dict[str, Any]]:
-        """Rows of one access table (`MANAGED_TABLES`) in id order (or newest first), after the id
+        """Rows of one table (`MANAGED_TABLES`) in id order (or newest first), after the id
         `cursor`. `where` maps a column to a value, a list or set of values (IN), or an
         (operator, value) tuple with operator one of '>=', '<', '<='."""
 
@@ -271,33 +320,9 @@ class AccessRecords(ABC):
         """Update one row if it also matches `where`; whether it did."""
 
 
-@dataclass(frozen=True)
-class Consent:
-    """A resident's consent for one party and purpose (status: given, withdrawn or expired)."""
-
-    id: int
-    dataset_id: int
-    party_id: int
-    purpose: str
-    status: str
-    given_at: datetime
-    expires_at: datetime | None
-    withdrawn_at: datetime | None
-
-
-@dataclass(frozen=True)
-class AuditEvent:
-    """One read of records of a restricted or non-public dataset."""
-
-    time: datetime
-    subject: str
-    party_id: int | None
-    dataset_id: int
-    basis: str  # 'owner', 'grant' or 'admin'
-    grant_id: int | None
-    action: str
-    records: int
-    request: str
+class AccessRecords(AccessSnapshots, PartyRecords, DatasetRecords, SharingRecords, AuditRecords, ManagedRows):
+    """Parties, identities, datasets, sharing and the audit log, as stored in one transaction
+    (`Transaction.access`). No decisions are made here (`stadsdata/access/`, `management/`)."""
 
 
 class Transaction(ABC):

@@ -64,9 +64,7 @@ def _stream_extent() -> list[Column]:
     ]
 
 
-# -- parties, identities and datasets (access control, store/sql/access.py) ------------------
-ACCESS_LEVELS = ("public", "restricted", "non-public")  # DCAT-AP-NL / EU access-right
-PARTY_KINDS = ("organisation", "department", "company", "resident")
+# -- parties, identities and datasets (access control, store/sql/access/) ------------------
 
 parties = Table(
     "parties",
@@ -181,7 +179,7 @@ agreements = Table(
     sqlite_autoincrement=True,
 )
 
-# One row: a number raised by every change to the tables above (store/sql/access.py), so that a
+# One row: a number raised by every change to the tables above (store/sql/access/changes.py), so that a
 # server reuses the access snapshot it read before until something changed (also in another
 # server process on the same database).
 access_changes = Table(

@@ -18,16 +18,16 @@ from hypothesis import strategies as st
 
 from stadsdata.access.policy import Caller
 from stadsdata.app import create_app
-from stadsdata.ingest.pipeline import Ingestor, Message, Outcome
+from stadsdata.ingest.pipeline import Message, Outcome
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 from tests.fuzz.figures import EXAMPLES, record
-from tests.integration.ingest.conftest import make_keys
+from tests.integration.ingest.conftest import make_keys, sta_creates
 from tests.integration.sta.conftest import stream_body, thing_body
 
-FIXTURES = Path(__file__).parents[1] / "fixtures/lorawan"
-TTS = json.loads((FIXTURES / "tts_v3_uplink.json").read_text())
-CHIRPSTACK = json.loads((FIXTURES / "chirpstack_v4_up.json").read_text())
+SOURCES = Path(__file__).parents[2] / "stadsdata/sources"  # each source kind's recorded payloads
+TTS = json.loads((SOURCES / "tts/recorded/uplink.json").read_text())
+CHIRPSTACK = json.loads((SOURCES / "chirpstack/recorded/up.json").read_text())
 PUSH = {"garages": [{"id": "P-Centrum", "updated": "2026-05-01T10:00:00Z", "occupancy": {"free": 120, "capacity": 400}}]}
 MAPPING = {"records": "garages", "key": "id", "time": "updated", "streams": {"P-Centrum": {"occupancy.free": 1}}}
 DATA_ARRAY = [{"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result", "parameters"],
@@ -113,10 +113,10 @@ TOPICS = ["v1.1/Datastreams(1)/Observations", "v1.0/Datastreams(1)/Observations"
 
 def test_mqtt_messages_are_stored_or_quarantined(city: tuple[TestClient, dict[str, str], Store]) -> None:
     """The MQTT path in-process (the embedded broker and `stadsdata ingest` hand every message to
-    `Ingestor.ingest`): any topic and payload is stored, quarantined or a duplicate, never an
+    `MqttCreates.ingest`): any topic and payload is stored, quarantined or a duplicate, never an
     exception — which would leave the message unacknowledged forever."""
     client, _, store = city
-    ingestor = Ingestor(store, client.app.state.sta)  # type: ignore[attr-defined]
+    creates = sta_creates(client)
     caller = Caller(subject="key:fuzz", is_admin=True, can_write=True)
     example = {"phenomenonTime": "2026-05-01T10:00:00Z", "result": 1.5, "parameters": {"a": 1}}
 
@@ -124,7 +124,7 @@ def test_mqtt_messages_are_stored_or_quarantined(city: tuple[TestClient, dict[st
     @given(topic=st.one_of(st.sampled_from(TOPICS), st.text(max_size=40)), body=st.one_of(mutated(example).map(as_bytes), payload))
     def deliver(topic: str, body: bytes) -> None:
         before = store.quarantine_held()
-        outcome = ingestor.ingest(Message("mqtt", topic, body), caller)
+        outcome = creates.ingest(Message("mqtt", topic, body), caller)
         record(f"MQTT SensorThings creates ({store.dialect})", 200 if outcome is not None else 500)
         if outcome == Outcome.QUARANTINED:
             assert store.quarantine_held() == before + 1

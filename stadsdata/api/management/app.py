@@ -14,18 +14,15 @@ from typing import Any
 from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, Response
 
-from stadsdata.access.authenticate import Authenticator
 from stadsdata.api import problems
 from stadsdata.api.management.routes import build_router
-from stadsdata.ingest.pipeline import Ingestor
-from stadsdata.settings import Settings
-from stadsdata.store.base import Store
+from stadsdata.platform import Platform
 
 API_VERSION = "1.0.0"
 PREFIX = "/api/v1"
 
 
-def build_management_app(store: Store, settings: Settings, authenticator: Authenticator, ingestor: Ingestor) -> FastAPI:
+def build_management_app(platform: Platform) -> FastAPI:
     app = FastAPI(
         title="stadsdata management API",
         version=API_VERSION,
@@ -48,7 +45,7 @@ def build_management_app(store: Store, settings: Settings, authenticator: Authen
         response.headers["API-Version"] = API_VERSION
         return response
 
-    app.include_router(build_router(store, settings, authenticator, ingestor))
+    app.include_router(build_router(platform))
     root = functools.cache(lambda: api_root(app))  # on first use: it builds the OpenAPI document (~50 ms)
 
     @app.get("/", include_in_schema=False)

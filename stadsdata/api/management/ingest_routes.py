@@ -1,28 +1,49 @@
-"""Management endpoints of ingestion: the quarantine, LoRaWAN device mappings, and the
-network servers' uplink webhooks (The Things Stack v3, ChirpStack v4)."""
+"""Management endpoints of ingestion: the source kinds, the quarantine, device mappings, HTTP
+push, and the webhook of every source kind that has one (The Things Stack v3, ChirpStack v4, …:
+built from the kinds' manifests, `sources/`)."""
 
 # No `from __future__ import annotations`: FastAPI reads these annotations, `Who` is a parameter.
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from stadsdata.api.management import models
 from stadsdata.api.management.endpoints import Endpoints
+from stadsdata.api.management.params import Cursor, Limit
+from stadsdata.errors import Conflict
+from stadsdata.ingest.devices import ingest_report
 from stadsdata.ingest.http_push import ingest_push
-from stadsdata.ingest.lorawan import ingest_uplink
-from stadsdata.ingest.pipeline import Ingestor, Message, Outcome
+from stadsdata.ingest.pipeline import Message, Outcome
 from stadsdata.management import lorawan_devices, push_sources, quarantine
 from stadsdata.management.views import view
+from stadsdata.platform import Platform
+from stadsdata.sources.kind import SourceKind
 
-Limit = Annotated[int, Query(ge=1, le=1000, description="items per page")]
-Cursor = Annotated[int | None, Query(ge=0, le=models.MAX_ID, description="from `_links.next` of the previous page")]
+PUSH_SOURCE = "http-push:"  # the `source` of pushed messages: 'http-push:<name>'
 
 
-def add_ingest_routes(router: APIRouter, tools: Endpoints, Who: Any, ingestor: Ingestor) -> None:  # noqa: N803 - a type
-    run, listing, created = tools.run, tools.listing, tools.created
+def add_ingest_routes(router: APIRouter, tools: Endpoints, Who: Any, platform: Platform) -> None:  # noqa: N803 - a type
+    add_source_kind_routes(router, Who, platform)
+    add_quarantine_routes(router, tools, Who, platform)
+    add_device_routes(router, tools, Who, platform)
+    add_push_routes(router, tools, Who, platform)
+    for kind in platform.source_kinds.values():
+        if kind.manifest.webhook is not None:
+            add_webhook(router, Who, platform, kind)
 
-    # -- quarantine -------------------------------------------------------------------------
+
+def add_source_kind_routes(router: APIRouter, Who: Any, platform: Platform) -> None:  # noqa: N803
+    @router.get("/source-kinds", tags=["ingestion"], summary="The kinds of sources this platform takes data from (manifests)")
+    def list_source_kinds(who: Who) -> dict[str, Any]:
+        kinds = [kind.manifest.document() for kind in platform.source_kinds.values()]
+        return {"_embedded": {"sourceKinds": kinds}, "_links": {"self": {"href": "/api/v1/source-kinds"}}}
+
+
+def add_quarantine_routes(router: APIRouter, tools: Endpoints, Who: Any, platform: Platform) -> None:  # noqa: N803
+    run, listing = tools.run, tools.listing
+
     @router.get("/quarantine", tags=["ingestion"], summary="Messages that could not be stored (admins), newest first")
     def list_quarantine(
         request: Request,
@@ -43,29 +64,26 @@ def add_ingest_routes(router: APIRouter, tools: Endpoints, Who: Any, ingestor: I
         if body.status == "discarded":
             return run(who, lambda a: quarantine.discard(a, quarantine_id), write=True)
         message = run(who, lambda a: quarantine.message_to_replay(a, quarantine_id))
-        outcome = replay(message, who, quarantine_id)  # with the replaying admin's rights
+        outcome = platform.replay(message, who, quarantine_id)  # with the replaying admin's rights
+        if outcome is None:
+            raise Conflict(f"no part of this server takes messages of {message.source!r} (is its face or source kind enabled?)", field="source")
         return run(who, lambda a: quarantine.record_replay(a, quarantine_id, outcome), write=True)
 
-    def replay(message: Message, who: Any, quarantine_id: models.Id) -> Outcome:
-        network = {"lorawan-tts": "tts", "lorawan-chirpstack": "chirpstack"}.get(message.source)
-        if network is not None:
-            return ingest_uplink(ingestor, network, message, who, quarantined=quarantine_id)
-        if message.source.startswith("http-push:"):
-            name = message.source.split(":", 1)[1]
-            source = run(who, lambda a: push_sources.source_by_name(a, name))
-            return ingest_push(ingestor, name, source["mapping"], message, who, quarantined=quarantine_id)[0]
-        return ingestor.ingest(message, who, quarantined=quarantine_id)
 
-    # -- LoRaWAN device mappings ------------------------------------------------------------
-    @router.get("/lorawan-devices", tags=["ingestion"], summary="LoRaWAN devices and the Datastream of each decoded field")
+def add_device_routes(router: APIRouter, tools: Endpoints, Who: Any, platform: Platform) -> None:  # noqa: N803
+    run, listing, created = tools.run, tools.listing, tools.created
+    kinds = platform.source_kinds
+
+    @router.get("/lorawan-devices", tags=["ingestion"], summary="Devices (LoRaWAN, …) and the Datastream of each decoded field")
     def list_devices(request: Request, who: Who, limit: Limit = 100, cursor: Cursor = None) -> JSONResponse:
         return listing(request, "lorawanDevices", run(who, lambda a: lorawan_devices.list_devices(a, limit=limit, cursor=cursor)))
 
     @router.post("/lorawan-devices", tags=["ingestion"], status_code=201, summary="Map a device (admins)")
     def create_device(request: Request, body: models.NewLorawanDevice, who: Who) -> JSONResponse:
         def work(a: Any) -> dict[str, Any]:
-            lorawan_devices.ensure_new(a, body.network, body.device)
-            return lorawan_devices.put_device(a, network=body.network, device=body.device, thing_id=body.thingId, fields=body.fields)[0]
+            device = lorawan_devices.device_id(kinds, body.network, body.device)
+            lorawan_devices.ensure_new(a, body.network, device)
+            return lorawan_devices.put_device(a, network=body.network, device=device, thing_id=body.thingId, fields=body.fields)[0]
 
         out = run(who, work, write=True)
         return created(request, out, f"lorawan-devices/{out['id']}")
@@ -78,7 +96,21 @@ def add_ingest_routes(router: APIRouter, tools: Endpoints, Who: Any, ingestor: I
     def update_device(device_id: models.Id, body: models.LorawanFieldsChange, who: Who) -> dict[str, Any]:
         return run(who, lambda a: lorawan_devices.update_fields(a, device_id, body.fields), write=True)
 
-    # -- HTTP push ----------------------------------------------------------------------------
+    for kind in kinds.values():  # a quarantined report of a device is replayed through its kind
+        platform.replays[kind.manifest.message_source] = _replay_report(platform, kind)
+
+
+def _replay_report(platform: Platform, kind: SourceKind) -> Any:
+    def replay(message: Message, caller: Any, quarantined: int) -> Outcome:
+        return ingest_report(platform.ingestor, kind.name, kind.decode, message, caller, quarantined=quarantined)
+
+    return replay
+
+
+def add_push_routes(router: APIRouter, tools: Endpoints, Who: Any, platform: Platform) -> None:  # noqa: N803
+    run, listing, created = tools.run, tools.listing, tools.created
+    ingestor = platform.ingestor
+
     @router.get("/push-sources", tags=["ingestion"], summary="Sources that push JSON, and their mappings (admins)")
     def list_push_sources(request: Request, who: Who, limit: Limit = 100, cursor: Cursor = None) -> JSONResponse:
         return listing(request, "pushSources", run(who, lambda a: push_sources.list_sources(a, limit=limit, cursor=cursor)))
@@ -102,40 +134,50 @@ def add_ingest_routes(router: APIRouter, tools: Endpoints, Who: Any, ingestor: I
 
     def push(request: Request, name: str, who: Any, payload: bytes) -> JSONResponse:
         source = run(who, lambda a: push_sources.source_by_name(a, name))
-        message = Message(f"http-push:{name}", request.url.path, payload, subject=who.subject)
+        message = Message(f"{PUSH_SOURCE}{name}", request.url.path, payload, subject=who.subject)
         outcome, readings = ingest_push(ingestor, name, source["mapping"], message, who)
         status = 202 if outcome is Outcome.QUARANTINED else 200
         return JSONResponse({"outcome": outcome.value, "readings": readings}, status_code=status)
 
     @router.post("/push/{name}", tags=["ingestion"], summary="Push JSON of a source; 2xx after it is stored (202: partly quarantined)")
     async def push_endpoint(request: Request, name: str, who: Who) -> JSONResponse:
-        return await _in_thread(push, request, name, who, await request.body())
+        return await run_in_threadpool(push, request, name, who, await request.body())
 
-    # -- uplink webhooks --------------------------------------------------------------------
-    def uplink(request: Request, network: str, who: Any, payload: bytes) -> JSONResponse:
-        """2xx only after the readings (or the quarantine row) are committed; a database failure
-        is a 503, so the network server delivers again."""
-        message = Message(f"lorawan-{network}", request.url.path, payload, subject=who.subject)
-        outcome = ingest_uplink(ingestor, network, message, who)
+    def replay(message: Message, who: Any, quarantined: int) -> Outcome:
+        name = message.source.removeprefix(PUSH_SOURCE)
+        source = run(who, lambda a: push_sources.source_by_name(a, name))
+        return ingest_push(ingestor, name, source["mapping"], message, who, quarantined=quarantined)[0]
+
+    platform.replays[PUSH_SOURCE] = replay
+
+
+def add_webhook(router: APIRouter, Who: Any, platform: Platform, kind: SourceKind) -> None:  # noqa: N803
+    """POST /api/v1/<the manifest's webhook path>: 2xx only after the readings (or the quarantine
+    row) are committed; a database failure is a 503, so the source delivers again."""
+    webhook = kind.manifest.webhook
+    assert webhook is not None
+    parameters = [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string", "default": value},
+         "description": f"only `{value}` carries readings; other values are answered `not data`"}
+        for name, value in webhook.only_when.items()
+    ]  # fmt: skip
+
+    def receive(request: Request, who: Any, payload: bytes) -> JSONResponse:
+        message = Message(kind.manifest.message_source, request.url.path, payload, subject=who.subject)
+        outcome = ingest_report(platform.ingestor, kind.name, kind.decode, message, who)
         status = 200 if outcome in (Outcome.STORED, Outcome.DUPLICATE, Outcome.NOT_DATA) else 202
         return JSONResponse({"outcome": outcome.value}, status_code=status)
 
-    @router.post("/lorawan/tts/uplinks", tags=["ingestion"], summary="The Things Stack v3 webhook (uplink messages)")
-    async def tts_webhook(request: Request, who: Who) -> JSONResponse:
-        return await _in_thread(uplink, request, "tts", who, await request.body())
-
-    @router.post("/lorawan/chirpstack/events", tags=["ingestion"], summary="ChirpStack v4 HTTP integration (`?event=up`)")
-    async def chirpstack_webhook(request: Request, who: Who, event: str = "up") -> JSONResponse:
+    async def endpoint(request: Request, who: Who) -> JSONResponse:
         payload = await request.body()
-        if event != "up":
-            return JSONResponse({"outcome": Outcome.NOT_DATA.value})  # status, join, ack, … events carry no readings
-        return await _in_thread(uplink, request, "chirpstack", who, payload)
+        if any(request.query_params.get(name, value) != value for name, value in webhook.only_when.items()):
+            return JSONResponse({"outcome": Outcome.NOT_DATA.value})
+        return await run_in_threadpool(receive, request, who, payload)
 
-
-async def _in_thread(function: Any, *args: Any) -> Any:
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(function, *args)
+    router.add_api_route(
+        f"/{webhook.path}", endpoint, methods=["POST"], tags=["ingestion"], summary=webhook.summary,
+        name=f"webhook_{kind.name.replace('-', '_')}", openapi_extra={"parameters": parameters} if parameters else None,
+    )  # fmt: skip
 
 
 __all__ = ["add_ingest_routes"]

@@ -124,8 +124,10 @@ class QuarantineDecision(Body):
 
 
 class NewLorawanDevice(Body):
-    network: Literal["tts", "chirpstack"]
-    device: str = Field(min_length=1, max_length=200, description="TTS '<application id>/<device id>'; ChirpStack: the DevEUI")
+    network: str = Field(
+        min_length=1, max_length=40, description="the source kind (GET /api/v1/source-kinds), e.g. 'tts' or 'chirpstack'"
+    )
+    device: str = Field(min_length=1, max_length=200, description="as the source kind's `device` says: TTS '<application id>/<device id>'; ChirpStack: the DevEUI")
     thingId: Id | None = None
     fields: dict[str, Id] = Field(description="decoded field -> Datastream id, e.g. {'temperature': 31}")
 

@@ -12,7 +12,7 @@ from stadsdata.api.sta.reading import resolve
 from stadsdata.api.sta.requests import JSON_PATCH, StaRequest, StaResponse
 from stadsdata.api.sta.serialize import Serializer
 from stadsdata.errors import BadRequest, MethodNotAllowed, NotFound
-from stadsdata.model.entities import OBSERVATION, EntityType
+from stadsdata.model.entities import OBSERVATION, EntityType, relation
 from stadsdata.query.ast import QueryOptions
 from stadsdata.service.context import WriteContext
 from stadsdata.service.create import (
@@ -26,7 +26,6 @@ from stadsdata.service.observations import create_observations
 from stadsdata.service.update import delete, json_patch, patch, put
 from stadsdata.service.values import entity_id
 from stadsdata.store.base import ReadRequest, ScopeFn
-from stadsdata.store.schema import JOINS
 
 _SELF_LINK_ID = re.compile(r"\((\d+)\)/?$")
 
@@ -46,11 +45,11 @@ class Writer:
         implied: dict[str, int] = {}
         link_after: tuple[Any, str] | None = None
         if parent is not None:
-            join = JOINS[(parent.entity.name, parent.nav)]
+            kind = relation(parent.entity.name, parent.nav)
             nav = parent.entity.nav(parent.nav)
-            if join.kind == "fk_there" and nav is not None and nav.inverse:
+            if kind == "one-to-many" and nav is not None and nav.inverse:
                 implied[nav.inverse] = parent.id
-            elif join.kind == "link":
+            elif kind == "many-to-many":
                 link_after = (parent, parent.nav)
         new_id = create(ctx, entity, body, implied=implied)
         if link_after is not None:

@@ -8,6 +8,7 @@ the access scope, so a filter cannot reveal hidden data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from stadsdata.errors import BadRequest
 from stadsdata.geo.geojson import bbox, from_wkt
-from stadsdata.model.entities import ENTITY_TYPES, EntityType, Kind
+from stadsdata.model.entities import ENTITY_TYPES, EntityType, Kind, Prop
 from stadsdata.query import ast
 from stadsdata.store.base import ScopeFn, unrestricted
 from stadsdata.store.schema import JOINS, RESULT_BOOL, RESULT_FLOAT, RESULT_INT, RESULT_NULL, TABLES
@@ -305,60 +306,20 @@ class FilterCompiler:
         return Operand("number", Remainder(a, func.nullif(b, 0)))
 
     def _function(self, expr: ast.FunctionCall, entity: EntityType, table: Any) -> Operand:
-        name = expr.name
-        if name in _GEO_PREDICATES or name in _STRING_PREDICATES:
+        if expr.name in _GEO_PREDICATES or expr.name in _STRING_PREDICATES:
             return Operand("bool", self._predicate(expr, entity, table))
-        if name == "now":
-            return Operand("time", literal(datetime.now(UTC), UtcTimestamp()))
-        if name in ("mindatetime", "maxdatetime"):
-            return Operand("time", literal(_MIN_TIME if name == "mindatetime" else _MAX_TIME, UtcTimestamp()))
+        constant = _CONSTANTS.get(expr.name)
+        if constant is not None:
+            return constant()
         args = [self._value(a, entity, table) for a in expr.args]
-        if name in ("year", "month", "day", "hour", "minute", "second", "fractionalseconds", "date", "time"):
-            value = time_value(args[0], expr)
-            kind = {"date": "date", "time": "timeofday"}.get(name, "number")
-            return Operand(kind, TimePart(name, value))
-        if name == "totaloffsetminutes":
-            time_value(args[0], expr)
-            return Operand("number", literal(0))
-        if name in ("round", "floor", "ceiling"):
-            return Operand("number", Rounding(name, numeric(args[0], expr)))
-        if name == "geo.distance":
-            return Operand("number", GeoFunction("geo_distance", *(geometry(a, expr) for a in args)))
-        if name == "geo.length":
-            return Operand("number", GeoFunction("geo_length", geometry(args[0], expr)))
-        strings = [string(a, expr) if i == 0 or name in ("concat", "indexof") else None for i, a in enumerate(args)]
-        if name == "length":
-            return Operand("number", func.length(strings[0]))
-        if name == "tolower":
-            return Operand("string", func.lower(strings[0]))
-        if name == "toupper":
-            return Operand("string", func.upper(strings[0]))
-        if name == "trim":
-            return Operand("string", func.trim(strings[0]))
-        if name == "concat":
-            return Operand("string", strings[0].concat(strings[1]))
-        if name == "indexof":
-            return Operand("number", StrPosition(strings[0], strings[1]) - 1)
-        if name == "substring":
-            start = cast(numeric(args[1], expr) + 1, Integer)
-            if len(args) == 3:
-                return Operand("string", func.substr(strings[0], start, cast(numeric(args[2], expr), Integer)))
-            return Operand("string", func.substr(strings[0], start))
-        raise BadRequest(f"function {name}() is not supported", field=FIELD, position=expr.pos)
+        compile_call = _FUNCTIONS.get(expr.name)
+        if compile_call is None:
+            raise BadRequest(f"function {expr.name}() is not supported", field=FIELD, position=expr.pos)
+        return compile_call(expr, args)
 
     # -- paths ----------------------------------------------------------------------------
     def _path(self, path: ast.Path, entity: EntityType, table: Any) -> Operand:
-        segments = list(path.segments)
-        current, current_table = entity, table
-        while segments and current.nav(segments[0]) is not None:
-            nav = current.nav(segments.pop(0))
-            assert nav is not None
-            target = ENTITY_TYPES[nav.target]
-            alias = TABLES[target.name].alias()
-            if not self._hops:
-                raise BadRequest("navigation paths are not allowed here", field=FIELD, position=path.pos)
-            self._hops[-1].append(_Hop(current, current_table, nav.name, target, alias))
-            current, current_table = target, alias
+        current, current_table, segments = self._navigate(path, entity, table)
         if not segments:
             raise BadRequest(
                 f"the path '{'/'.join(path.segments)}' ends at an entity, not a property",
@@ -375,26 +336,23 @@ class FilterCompiler:
             raise BadRequest(f"{current.name} has no property '{name}'", field=FIELD, position=path.pos)
         if rest and prop.kind not in (Kind.JSON, Kind.ANY, Kind.JSON_LIST):
             raise BadRequest(f"'{name}' has no sub-properties", field=FIELD, position=path.pos)
-        if prop.name == "result":
-            if rest:
-                return Operand("json", current_table.c.result_json, path=rest)
-            return Operand("result", table=current_table)
-        split = time_columns(current, prop.name)
-        if split:
-            start, end = current_table.c[split[0]], current_table.c[split[1]]
-            return Operand("interval", start, end=end)
-        if prop.name == "observedArea":  # stored as a bounding box only: no column to compare
-            raise BadRequest("observedArea cannot be used in $filter", field=FIELD, position=path.pos)
-        column = current_table.c[column_name(current, prop.name)]
-        if rest:
-            return Operand("json", column, path=rest)
-        if prop.kind == Kind.INSTANT:
-            return Operand("time", column)
-        if prop.kind == Kind.GEOMETRY:
-            return Operand("geometry", column, geometry_of=(current, current_table))
-        if prop.kind == Kind.TEXT:
-            return Operand("string", column)
-        return Operand("any", column)
+        return _property(current, current_table, prop, rest, path.pos)
+
+    def _navigate(self, path: ast.Path, entity: EntityType, table: Any) -> tuple[EntityType, Any, list[str]]:
+        """Follow the path's leading navigation properties (each a hop of the enclosing EXISTS):
+        (the entity reached, its table alias, the segments left)."""
+        segments = list(path.segments)
+        current, current_table = entity, table
+        while segments and current.nav(segments[0]) is not None:
+            nav = current.nav(segments.pop(0))
+            assert nav is not None
+            target = ENTITY_TYPES[nav.target]
+            alias = TABLES[target.name].alias()
+            if not self._hops:
+                raise BadRequest("navigation paths are not allowed here", field=FIELD, position=path.pos)
+            self._hops[-1].append(_Hop(current, current_table, nav.name, target, alias))
+            current, current_table = target, alias
+        return current, current_table, segments
 
     def _related(self, expr: ast.Related, entity: EntityType, table: Any) -> ColumnElement[bool]:
         """An access condition: walk `expr.path` (as hops, so it becomes an EXISTS) and test
@@ -449,6 +407,75 @@ class FilterCompiler:
                 raise BadRequest(f"cannot order by a path through the to-many '{hop.nav}'", field="$orderby", position=pos)
         froms, conditions = self._links(hops)
         return select(value).select_from(*froms).where(*conditions).limit(1).scalar_subquery()
+
+
+def _property(entity: EntityType, table: Any, prop: Prop, rest: tuple[str, ...], position: int) -> Operand:
+    """The operand of a property of `entity` in `table`; `rest` are keys into a JSON value."""
+    if prop.name == "result":
+        if rest:
+            return Operand("json", table.c.result_json, path=rest)
+        return Operand("result", table=table)
+    split = time_columns(entity, prop.name)
+    if split:
+        start, end = table.c[split[0]], table.c[split[1]]
+        return Operand("interval", start, end=end)
+    if prop.name == "observedArea":  # stored as a bounding box only: no column to compare
+        raise BadRequest("observedArea cannot be used in $filter", field=FIELD, position=position)
+    column = table.c[column_name(entity, prop.name)]
+    if rest:
+        return Operand("json", column, path=rest)
+    if prop.kind == Kind.INSTANT:
+        return Operand("time", column)
+    if prop.kind == Kind.GEOMETRY:
+        return Operand("geometry", column, geometry_of=(entity, table))
+    if prop.kind == Kind.TEXT:
+        return Operand("string", column)
+    return Operand("any", column)
+
+
+# -- functions (other than the predicates) --------------------------------------------------
+def _time_part(expr: ast.FunctionCall, args: list[Operand]) -> Operand:
+    """year() … second(), fractionalseconds(), date(), time() of a time."""
+    kind = {"date": "date", "time": "timeofday"}.get(expr.name, "number")
+    return Operand(kind, TimePart(expr.name, time_value(args[0], expr)))
+
+
+def _total_offset_minutes(expr: ast.FunctionCall, args: list[Operand]) -> Operand:
+    time_value(args[0], expr)  # a time is needed; every stored time is UTC
+    return Operand("number", literal(0))
+
+
+def _substring(expr: ast.FunctionCall, args: list[Operand]) -> Operand:
+    text = string(args[0], expr)
+    start = cast(numeric(args[1], expr) + 1, Integer)  # OData counts from 0, SQL from 1
+    if len(args) == 3:
+        return Operand("string", func.substr(text, start, cast(numeric(args[2], expr), Integer)))
+    return Operand("string", func.substr(text, start))
+
+
+# Functions without arguments: name -> operand.
+_CONSTANTS: dict[str, Callable[[], Operand]] = {
+    "now": lambda: Operand("time", literal(datetime.now(UTC), UtcTimestamp())),
+    "mindatetime": lambda: Operand("time", literal(_MIN_TIME, UtcTimestamp())),
+    "maxdatetime": lambda: Operand("time", literal(_MAX_TIME, UtcTimestamp())),
+}
+# The other functions: name -> (the call, its compiled arguments) -> operand.
+_FUNCTIONS: dict[str, Callable[[ast.FunctionCall, list[Operand]], Operand]] = {
+    **dict.fromkeys(("year", "month", "day", "hour", "minute", "second", "fractionalseconds", "date", "time"), _time_part),
+    "totaloffsetminutes": _total_offset_minutes,
+    **dict.fromkeys(
+        ("round", "floor", "ceiling"), lambda expr, args: Operand("number", Rounding(expr.name, numeric(args[0], expr)))
+    ),
+    "geo.distance": lambda expr, args: Operand("number", GeoFunction("geo_distance", *(geometry(a, expr) for a in args))),
+    "geo.length": lambda expr, args: Operand("number", GeoFunction("geo_length", geometry(args[0], expr))),
+    "length": lambda expr, args: Operand("number", func.length(string(args[0], expr))),
+    "tolower": lambda expr, args: Operand("string", func.lower(string(args[0], expr))),
+    "toupper": lambda expr, args: Operand("string", func.upper(string(args[0], expr))),
+    "trim": lambda expr, args: Operand("string", func.trim(string(args[0], expr))),
+    "concat": lambda expr, args: Operand("string", string(args[0], expr).concat(string(args[1], expr))),
+    "indexof": lambda expr, args: Operand("number", StrPosition(string(args[0], expr), string(args[1], expr)) - 1),
+    "substring": _substring,
+}
 
 
 def stream_datasets_clause(expr: ast.StreamDatasets, table: Any) -> ColumnElement[bool]:

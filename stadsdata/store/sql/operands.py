@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -83,36 +84,49 @@ def geometry(operand: Operand, expr: Any) -> Any:
 
 def literal_operand(node: ast.Literal) -> Operand:
     kind, value = node.kind, node.value
-    if kind == "string":
-        return Operand("string", literal(value, Text()))
     if kind == "int" and not -(2**63) <= value < 2**63:  # beyond SQL's BIGINT: compare as a float
-        if abs(value) >= 10**308:
-            raise BadRequest(f"number at position {node.pos} out of range", field=FIELD, position=node.pos)
-        kind, value = "float", float(value)
-    if kind in ("int", "float"):
-        return Operand("number", literal(value, BigInteger() if kind == "int" else Float()))
-    if kind == "bool":
-        return Operand("bool", literal(value), value=value)
-    if kind == "null":
-        return Operand("null", literal(None))
-    if kind == "datetime":
-        return Operand("time", literal(value, UtcTimestamp()))
-    if kind == "date":
-        return Operand("date", literal(value.isoformat(), Text()))
-    if kind == "time":
-        return Operand("timeofday", literal(value.strftime("%H:%M:%S"), Text()))
-    if kind == "duration":
-        assert isinstance(value, timedelta)
-        micros = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
-        return Operand("duration", literal(micros, BigInteger()))
-    if kind == "geography":
-        try:
-            from_wkt(value, field=FIELD)  # validate early: a clear 400 instead of no rows
-        except BadRequest as exc:
-            exc.position = node.pos
-            raise
-        return Operand("geometry", literal(value, Text()), wkt=value)
-    raise BadRequest(f"unsupported literal kind {kind}", field=FIELD, position=node.pos)
+        kind, value = "float", _as_float(value, node.pos)
+    make = _LITERALS.get(kind)
+    if make is None:
+        raise BadRequest(f"unsupported literal kind {kind}", field=FIELD, position=node.pos)
+    return make(value, node.pos)
+
+
+def _as_float(value: int, position: int) -> float:
+    if abs(value) >= 10**308:
+        raise BadRequest(f"number at position {position} out of range", field=FIELD, position=position)
+    return float(value)
+
+
+def _duration(value: timedelta, _position: int) -> Operand:
+    """A duration as a number of microseconds (what times are shifted by)."""
+    assert isinstance(value, timedelta)
+    micros = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+    return Operand("duration", literal(micros, BigInteger()))
+
+
+def _geography(value: str, position: int) -> Operand:
+    try:
+        from_wkt(value, field=FIELD)  # validate early: a clear 400 instead of no rows
+    except BadRequest as exc:
+        exc.position = position
+        raise
+    return Operand("geometry", literal(value, Text()), wkt=value)
+
+
+# By the kind of a literal (`query/ast.py`): (its value, its position) -> its operand.
+_LITERALS: dict[str, Callable[[Any, int], Operand]] = {
+    "string": lambda value, _: Operand("string", literal(value, Text())),
+    "int": lambda value, _: Operand("number", literal(value, BigInteger())),
+    "float": lambda value, _: Operand("number", literal(value, Float())),
+    "bool": lambda value, _: Operand("bool", literal(value), value=value),
+    "null": lambda _value, _: Operand("null", literal(None)),
+    "datetime": lambda value, _: Operand("time", literal(value, UtcTimestamp())),
+    "date": lambda value, _: Operand("date", literal(value.isoformat(), Text())),
+    "time": lambda value, _: Operand("timeofday", literal(value.strftime("%H:%M:%S"), Text())),
+    "duration": _duration,
+    "geography": _geography,
+}
 
 
 def swap(op: str) -> str:

@@ -23,9 +23,9 @@ from stadsdata.access.policy import Caller
 from stadsdata.api.sta.requests import StaRequest
 from stadsdata.api.sta.service import StaService
 from stadsdata.app import create_app
+from stadsdata.model.vocabulary import ACCESS_LEVELS
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
-from stadsdata.store.schema import ACCESS_LEVELS
 from tests.integration.sta.conftest import created_id, stream_body, thing_body
 
 STREAMS = 5  # Datastreams s0..s4 on Things t0..t4 (one each) with one Observation each
@@ -60,26 +60,11 @@ def area_agreement(party: str, west: int) -> dict[str, Any]:
 datasets_st = st.lists(st.tuples(st.sampled_from(ACCESS_LEVELS), st.sampled_from((None, *PARTIES))), min_size=1, max_size=3)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    datasets=datasets_st,
-    assignment=st.lists(st.integers(-1, 2), min_size=STREAMS, max_size=STREAMS),
-    grants=st.sets(st.tuples(st.integers(0, 2), st.sampled_from(PARTIES))),
-    consents=st.sets(st.tuples(st.integers(0, 2), st.sampled_from(PARTIES), st.booleans())),
-    areas=st.sets(st.tuples(st.integers(0, 2), st.sampled_from(PARTIES), st.integers(0, STREAMS))),
-    caller_party=st.sampled_from((None, *PARTIES)),
-    default_public=st.booleans(),
-)
-def test_the_api_shows_what_the_rules_say(
-    world: dict[str, Any],
-    datasets: list[tuple[str, str | None]],
-    assignment: list[int],
-    grants: set[tuple[int, str]],
-    consents: set[tuple[int, str, bool]],
-    areas: set[tuple[int, str, int]],
-    caller_party: str | None,
-    default_public: bool,
-) -> None:
+def record_rules(
+    world: dict[str, Any], datasets: list[tuple[str, str | None]], assignment: list[int], grants: set[tuple[int, str]],
+    consents: set[tuple[int, str, bool]], areas: set[tuple[int, str, int]],
+) -> list[int]:  # fmt: skip
+    """The datasets, assignments, grants, consents and area agreements of one example; the datasets' ids."""
     store: Store = world["store"]
     parties: dict[str, int] = world["parties"]
     now = datetime.now(UTC)
@@ -102,24 +87,56 @@ def test_the_api_shows_what_the_rules_say(
         for slot, party, west in areas:  # an agreement on the Things t0 … t(west-1)
             if slot < len(made):
                 tx.access.add_agreement(made[slot], parties[party], None, f"urn:a{next(_names)}", area_agreement(party, west), now)
+    return made
 
-    # The model: which streams this caller sees.
+
+def model_sees(
+    slot: int, i: int, made: int, datasets: list[tuple[str, str | None]], grants: set[tuple[int, str]],
+    consents: set[tuple[int, str, bool]], areas: set[tuple[int, str, int]], caller_party: str | None, default_public: bool,
+) -> bool:  # fmt: skip
+    """The model: whether the caller sees stream s<i> of dataset slot `slot` (of `made` datasets)."""
+    if not 0 <= slot < made:
+        return default_public
+    level, owner = datasets[slot]
+    if level == "public" or (caller_party is not None and owner == caller_party):
+        return True
+    if any(slot == a and caller_party == party and i < west for a, party, west in areas):
+        return True  # inside the area of an agreement
+    if owner == "r":  # a resident's dataset: a consent in force, never a grant
+        return any((slot, caller_party, False) == c for c in consents)
+    return (slot, caller_party) in grants
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    datasets=datasets_st,
+    assignment=st.lists(st.integers(-1, 2), min_size=STREAMS, max_size=STREAMS),
+    grants=st.sets(st.tuples(st.integers(0, 2), st.sampled_from(PARTIES))),
+    consents=st.sets(st.tuples(st.integers(0, 2), st.sampled_from(PARTIES), st.booleans())),
+    areas=st.sets(st.tuples(st.integers(0, 2), st.sampled_from(PARTIES), st.integers(0, STREAMS))),
+    caller_party=st.sampled_from((None, *PARTIES)),
+    default_public=st.booleans(),
+)
+def test_the_api_shows_what_the_rules_say(
+    world: dict[str, Any],
+    datasets: list[tuple[str, str | None]],
+    assignment: list[int],
+    grants: set[tuple[int, str]],
+    consents: set[tuple[int, str, bool]],
+    areas: set[tuple[int, str, int]],
+    caller_party: str | None,
+    default_public: bool,
+) -> None:
+    made = record_rules(world, datasets, assignment, grants, consents, areas)
+
     def sees(slot: int, i: int) -> bool:
-        if not 0 <= slot < len(made):
-            return default_public
-        level, owner = datasets[slot]
-        if level == "public" or (caller_party is not None and owner == caller_party):
-            return True
-        if any(slot == a and caller_party == party and i < west for a, party, west in areas):
-            return True  # inside the area of an agreement
-        if owner == "r":  # a resident's dataset: a consent in force, never a grant
-            return any((slot, caller_party, False) == c for c in consents)
-        return (slot, caller_party) in grants
+        return model_sees(slot, i, len(made), datasets, grants, consents, areas, caller_party, default_public)
 
     visible = {f"s{i}" for i, slot in enumerate(assignment) if sees(slot, i)}
     things = {f"t{i}" for i, slot in enumerate(assignment) if sees(slot, i)} | ({"bare"} if default_public else set())
 
-    service = StaService(store, DatasetAccess("public" if default_public else "non-public"))
+    parties: dict[str, int] = world["parties"]
+    service = StaService(world["store"], DatasetAccess("public" if default_public else "non-public"))
     caller = Caller(subject="key:test", party_id=parties[caller_party] if caller_party else None)
 
     def get(path: str, query: str = "") -> Any:

@@ -13,10 +13,17 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from stadsdata.access.api_keys import generate_api_key
+from stadsdata.api.sta.mqtt.creates import MqttCreates
 from stadsdata.store.base import Store
 from tests.integration.sta.conftest import stream_body, thing_body
 
 MOSQUITTO = ("127.0.0.1", 1883)
+
+
+def sta_creates(client: Any) -> MqttCreates:
+    """The SensorThings MQTT creates of the app behind a TestClient (what the broker and the
+    `stadsdata ingest` worker store SensorThings topics with)."""
+    return MqttCreates(client.app.state.ingestor, client.app.state.sta)
 
 
 def free_port() -> int:

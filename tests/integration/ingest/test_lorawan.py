@@ -18,16 +18,15 @@ from fastapi.testclient import TestClient
 
 from stadsdata.access.authenticate import Authenticator
 from stadsdata.app import create_app
-from stadsdata.ingest.mqtt_worker import MqttWorker
-from stadsdata.ingest.pipeline import Ingestor
+from stadsdata.ingest.mqtt_worker import MqttWorker, Subscriber, subscriber_for_kind
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 from tests.integration.ingest.conftest import make_keys, publisher, wait_until
 from tests.integration.sta.conftest import stream_body, thing_body
 
-FIXTURES = Path(__file__).parents[2] / "fixtures/lorawan"
-TTS = (FIXTURES / "tts_v3_uplink.json").read_bytes()
-CHIRPSTACK = (FIXTURES / "chirpstack_v4_up.json").read_bytes()
+SOURCES = Path(__file__).parents[3] / "stadsdata/sources"  # each source kind's recorded payloads
+TTS = (SOURCES / "tts/recorded/uplink.json").read_bytes()
+CHIRPSTACK = (SOURCES / "chirpstack/recorded/up.json").read_bytes()
 
 
 @pytest.fixture
@@ -40,6 +39,13 @@ def city(store: Store, tmp_path: Path) -> Iterator[dict[str, Any]]:
         water = [stream_body("distance", "afstand tot water", {"name": "mm"}, [])]
         assert client.post("/v1.1/Things", json=thing_body("Peilbuis 12", 6.10, 52.53, water), headers=admin).status_code == 201
         yield {"client": client, "admin": admin, "keys": keys, "store": store}
+
+
+def kind_subscriber(client: TestClient, caller: Any, name: str) -> Subscriber:
+    """What `stadsdata ingest --source <name>` subscribes with."""
+    kind = client.app.state.platform.source_kinds[name]  # type: ignore[attr-defined]
+    manifest = kind.manifest
+    return subscriber_for_kind(client.app.state.ingestor, caller, name, manifest.message_source, manifest.mqtt_topics, kind.decode)  # type: ignore[attr-defined]
 
 
 def observations(client: TestClient, stream: int, admin: dict[str, str]) -> list[dict[str, Any]]:
@@ -113,8 +119,8 @@ def test_uplinks_through_the_mqtt_integrations(city: dict[str, Any], mosquitto: 
     caller = Authenticator(store).caller({"X-API-Key": city["keys"]["admin"]})
     stop = threading.Event()
     workers = [
-        MqttWorker(Ingestor(store, client.app.state.sta), caller, f"mqtt://{mosquitto[0]}:{mosquitto[1]}", client_id=f"{prefix}{source}",
-                   topic_prefix=prefix, source=source, group=f"{prefix.strip('/')}{source}", session_expiry_s=60)
+        MqttWorker(kind_subscriber(client, caller, source), f"mqtt://{mosquitto[0]}:{mosquitto[1]}", client_id=f"{prefix}{source}",
+                   topic_prefix=prefix, group=f"{prefix.strip('/')}{source}", session_expiry_s=60)
         for source in ("tts", "chirpstack")
     ]  # fmt: skip
     threads = [threading.Thread(target=w.run, args=(stop,), daemon=True) for w in workers]

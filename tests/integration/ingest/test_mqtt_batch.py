@@ -1,4 +1,4 @@
-"""One transaction for many MQTT creates (ingest/batch.py), both backends: plain Observations go
+"""One transaction for many MQTT creates (api/sta/mqtt/batch.py), both backends: plain Observations go
 the bulk path per stream; a bad message in a group is found one by one and quarantined alone;
 redeliveries within and across batches are stored once; other creates go one by one."""
 
@@ -9,12 +9,12 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from stadsdata.access.policy import Caller
+from stadsdata.api.sta.mqtt.topics import sta_message_key
 from stadsdata.app import create_app
-from stadsdata.ingest.batch import ingest_batch
-from stadsdata.ingest.pipeline import Ingestor, Message, Outcome, sta_message_key
+from stadsdata.ingest.pipeline import Message, Outcome
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
-from tests.integration.ingest.conftest import reading
+from tests.integration.ingest.conftest import reading, sta_creates
 from tests.integration.sta.conftest import stream_body, thing_body
 
 ADMIN = Caller(subject="key:test", is_admin=True, can_write=True)
@@ -28,7 +28,7 @@ def test_a_batch_stores_the_good_and_quarantines_the_bad(store: Store, tmp_path:
     with TestClient(create_app(Settings(database=str(tmp_path / "x.db"), access_mode="open"), store=store)) as client:
         body = thing_body("Kast", 6.09, 52.51, [stream_body(n, n, {"name": "x"}, []) for n in ("a", "b")])
         assert client.post("/v1.1/Things", json=body).status_code == 201
-        ingestor = Ingestor(store, client.app.state.sta)
+        creates = sta_creates(client)
         a, b = "v1.1/Datastreams(1)/Observations", "v1.1/Datastreams(2)/Observations"
         batch = [
             message(a, reading(1)),
@@ -39,10 +39,10 @@ def test_a_batch_stores_the_good_and_quarantines_the_bad(store: Store, tmp_path:
             message("v1.1/Datastreams(9)/Observations", reading(5)),  # no such stream
             message(a, reading(6)),
         ]
-        outcomes = ingest_batch(ingestor, batch, ADMIN)
+        outcomes = creates.ingest_batch(batch, ADMIN)
         assert outcomes == [Outcome.STORED, Outcome.QUARANTINED, Outcome.STORED, Outcome.DUPLICATE, Outcome.STORED,
                             Outcome.QUARANTINED, Outcome.STORED]  # fmt: skip
-        assert ingest_batch(ingestor, [message(a, reading(6)), message(b, reading(3))], ADMIN) == [Outcome.DUPLICATE] * 2
+        assert creates.ingest_batch([message(a, reading(6)), message(b, reading(3))], ADMIN) == [Outcome.DUPLICATE] * 2
         results = sorted(o["result"] for o in client.get("/v1.1/Observations").json()["value"])
         assert results == [1, 3, 4, 6]
         with store.read_only() as tx:

@@ -17,12 +17,21 @@ import pytest
 from fastapi.testclient import TestClient
 
 from stadsdata.access.policy import Caller
+from stadsdata.api.sta.mqtt.creates import MqttCreates
 from stadsdata.app import create_app
 from stadsdata.ingest.mqtt_worker import MqttWorker
 from stadsdata.ingest.pipeline import Ingestor
 from stadsdata.settings import Settings
 from stadsdata.store.errors import Unavailable
-from tests.integration.ingest.conftest import MOSQUITTO_CONF, _accepts, free_port, publisher, reading, wait_until
+from tests.integration.ingest.conftest import (
+    MOSQUITTO_CONF,
+    _accepts,
+    free_port,
+    publisher,
+    reading,
+    sta_creates,
+    wait_until,
+)
 from tests.integration.sta.conftest import stream_body, thing_body
 
 ADMIN = Caller(subject="key:test", is_admin=True, can_write=True)
@@ -74,7 +83,7 @@ def test_a_broker_restart_is_survived(app: TestClient, tmp_path: Path, mosquitto
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     broker = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until(lambda: _accepts(port))
-    worker = MqttWorker(Ingestor(app.app.state.store, app.app.state.sta), ADMIN, f"mqtt://127.0.0.1:{port}",
+    worker = MqttWorker(sta_creates(app).subscriber(ADMIN), f"mqtt://127.0.0.1:{port}",
                         client_id=f"r-{uuid.uuid4().hex[:6]}", shared=shared)  # fmt: skip
     stop = threading.Event()
     thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
@@ -111,8 +120,8 @@ def test_a_broker_restart_is_survived(app: TestClient, tmp_path: Path, mosquitto
 
 def test_a_database_failure_acknowledges_nothing(app: TestClient, mosquitto: tuple[str, int]) -> None:
     prefix = f"db-{uuid.uuid4().hex[:8]}/"
-    ingestor = FlakyIngestor(app.app.state.store, app.app.state.sta, failures=2)
-    worker = MqttWorker(ingestor, ADMIN, f"mqtt://{mosquitto[0]}:{mosquitto[1]}", client_id=f"{prefix}w", topic_prefix=prefix,
+    ingestor = FlakyIngestor(app.app.state.store, app.app.state.core.observations, failures=2)
+    worker = MqttWorker(MqttCreates(ingestor, app.app.state.sta).subscriber(ADMIN), f"mqtt://{mosquitto[0]}:{mosquitto[1]}", client_id=f"{prefix}w", topic_prefix=prefix,
                         group=prefix.strip("/"))  # fmt: skip
     stop = threading.Event()
     thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)

@@ -16,10 +16,9 @@ from fastapi.testclient import TestClient
 from stadsdata.access.authenticate import Authenticator
 from stadsdata.app import create_app
 from stadsdata.ingest.mqtt_worker import MqttWorker
-from stadsdata.ingest.pipeline import Ingestor
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
-from tests.integration.ingest.conftest import make_keys, make_stream, publisher, reading, wait_until
+from tests.integration.ingest.conftest import make_keys, make_stream, publisher, reading, sta_creates, wait_until
 
 
 @pytest.fixture
@@ -29,13 +28,12 @@ def setup(store: Store, tmp_path: Path, mosquitto: tuple[str, int]) -> Iterator[
     with TestClient(create_app(settings, store=store)) as client:
         make_stream(client, keys["admin"])
         prefix = f"test-{uuid.uuid4().hex[:8]}/"  # this test's own topics on the shared broker
-        service = client.app.state.sta
         caller = Authenticator(store).caller({"X-API-Key": keys["writer"]})
         stop = threading.Event()
         workers, threads = [], []
         for n in range(2):
             worker = MqttWorker(
-                Ingestor(store, service), caller, f"mqtt://{mosquitto[0]}:{mosquitto[1]}", group=f"g{prefix.strip('/')}",
+                sta_creates(client).subscriber(caller), f"mqtt://{mosquitto[0]}:{mosquitto[1]}", group=f"g{prefix.strip('/')}",
                 client_id=f"{prefix}worker{n}", topic_prefix=prefix, session_expiry_s=60,
             )  # fmt: skip
             thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from stadsdata.access.api_keys import generate_api_key
 from stadsdata.access.policy import Caller
 from stadsdata.api.middleware.load_shedding import LoadShedding
+from stadsdata.api.sta.mqtt.creates import MqttCreates
 from stadsdata.app import create_app
 from stadsdata.ingest.pipeline import Ingestor, Message, Outcome
 from stadsdata.settings import Settings
@@ -206,12 +207,13 @@ def test_readyz_and_metrics(client: TestClient, store: Store, admin_key: dict[st
 def test_mqtt_payload_limit_quarantines_with_the_start_kept(client: TestClient, store: Store, admin_key: dict[str, str]) -> None:
     body = thing_body("Paal", 5.0, 52.0, [stream_body("pm10", "pm10", {"name": "µg/m³"}, [])])
     assert client.post("/v1.1/Things", json=body, headers=admin_key).status_code == 201
-    ingestor = Ingestor(store, client.app.state.sta, max_payload_bytes=1024)  # type: ignore[attr-defined]
+    ingestor = Ingestor(store, client.app.state.core.observations, max_payload_bytes=1024)  # type: ignore[attr-defined]
+    creates = MqttCreates(ingestor, client.app.state.sta)  # type: ignore[attr-defined]
     caller = Caller(subject="key:test", is_admin=True, can_write=True)
     small = b'{"phenomenonTime": "2026-05-01T10:00:00Z", "result": 1}'
-    assert ingestor.ingest(Message("mqtt", "v1.1/Datastreams(1)/Observations", small), caller) == Outcome.STORED
+    assert creates.ingest(Message("mqtt", "v1.1/Datastreams(1)/Observations", small), caller) == Outcome.STORED
     large = b'{"phenomenonTime": "2026-05-01T10:01:00Z", "result": 1, "parameters": {"x": "' + b"y" * 5000 + b'"}}'
-    assert ingestor.ingest(Message("mqtt", "v1.1/Datastreams(1)/Observations", large), caller) == Outcome.QUARANTINED
+    assert creates.ingest(Message("mqtt", "v1.1/Datastreams(1)/Observations", large), caller) == Outcome.QUARANTINED
     (held,) = client.get("/api/v1/quarantine?status=held", headers=admin_key).json()["_embedded"]["quarantine"]
     assert held["field"] == "payload" and "mqtt_max_payload_bytes" in held["reason"] and str(len(large)) in held["reason"]
     kept = client.get(f"/api/v1/quarantine/{held['id']}", headers=admin_key).json()

@@ -52,7 +52,7 @@ def upgrade() -> None:
     op.create_index("ix_access_requests_party_id", "access_requests", ["party_id"])
     op.create_index("ix_access_requests_offer_id", "access_requests", ["offer_id"])
     op.create_index("ix_audit_events_party_time", "audit_events", ["party_id", "time"])
-    op.create_table(  # its one row is made by the first change (store/sql/access.py)
+    op.create_table(  # its one row is made by the first change (store/sql/access/)
         "access_changes",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("version", sa.BigInteger(), nullable=False),

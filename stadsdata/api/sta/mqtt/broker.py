@@ -3,7 +3,7 @@ extension: a client publishes an entity to a collection topic (`v1.1/Datastreams
 to create it.
 
 Durability: the broker stores a publish on a SensorThings topic *before* it acknowledges it
-(PUBACK for QoS 1, PUBREC for QoS 2): `_DurableHandler` runs the ingest pipeline first, in a
+(PUBACK for QoS 1, PUBREC for QoS 2): `_DurableHandler` stores it first (`creates.py`), in a
 worker thread, and only then lets amqtt continue. If the database is unavailable the connection
 is closed without an acknowledgement, so the client sends the message again. Refused input is
 quarantined (and acknowledged: it is kept).
@@ -15,7 +15,7 @@ access policy on the SensorThings write path (`check_stream_write`), as for HTTP
 
 A client's raw publish on a SensorThings topic is not passed on to subscribers: subscribers of
 the SensorThings topics receive what the server stored, each as its own GET would show it
-(`api/sta/mqtt_subscriptions.py`), for every change committed by any path (HTTP, `$batch`, MQTT)."""
+(`subscriptions.py`), for every change committed by any path (HTTP, `$batch`, MQTT)."""
 
 from __future__ import annotations
 
@@ -36,24 +36,22 @@ from amqtt.session import INCOMING, Session
 
 from stadsdata.access.authenticate import Authenticator
 from stadsdata.access.policy import ANONYMOUS, Caller
-from stadsdata.api.sta.mqtt_subscriptions import matching, message_for
+from stadsdata.api.sta.mqtt.creates import MqttCreates
+from stadsdata.api.sta.mqtt.subscriptions import matching, message_for
+from stadsdata.api.sta.mqtt.topics import is_sta_topic, sta_message_key
 from stadsdata.errors import ProblemError
-from stadsdata.ingest.pipeline import VERSIONS, Ingestor, Message, sta_message_key
+from stadsdata.ingest.pipeline import Message
 from stadsdata.store.base import Change
 
 log = logging.getLogger(__name__)
 SOURCE = "mqtt-embedded"
 
 
-def is_sta_topic(topic: str | None) -> bool:
-    return bool(topic) and topic.split("/", 1)[0] in VERSIONS  # type: ignore[union-attr]
-
-
 @dataclass
 class _Wiring:
     """What the plugins and handlers of one broker reach: set on the broker before amqtt builds them."""
 
-    ingestor: Ingestor
+    creates: MqttCreates
     authenticator: Authenticator
 
 
@@ -115,7 +113,7 @@ class _DurableHandler(BrokerProtocolHandler):
             key=sta_message_key(app_message.topic, payload) if app_message.qos != QOS_0 else None,
         )  # fmt: skip
         # Raises on a server or database error: no acknowledgement, the client sends it again.
-        await asyncio.to_thread(wiring.ingestor.ingest, message, caller)
+        await asyncio.to_thread(wiring.creates.ingest, message, caller)
 
 
 class StadsdataBroker(Broker):
@@ -162,8 +160,8 @@ def port_in_use(error: BaseException) -> bool:
 class EmbeddedBroker:
     """Starts the broker on the first free of the configured ports (or not at all, saying why)."""
 
-    def __init__(self, ingestor: Ingestor, authenticator: Authenticator, host: str, ports: list[int]) -> None:
-        self.wiring = _Wiring(ingestor, authenticator)
+    def __init__(self, creates: MqttCreates, authenticator: Authenticator, host: str, ports: list[int]) -> None:
+        self.wiring = _Wiring(creates, authenticator)
         self.host = host
         self.ports = ports
         self.broker: StadsdataBroker | None = None
@@ -192,7 +190,7 @@ class EmbeddedBroker:
             self.changes = asyncio.Queue()
             self.notifier = asyncio.create_task(self._notify())
             if not self._listening:
-                self.wiring.ingestor.store.add_commit_listener(self._on_commit)
+                self.wiring.creates.ingestor.store.add_commit_listener(self._on_commit)
                 self._listening = True
             log.info("embedded MQTT broker listening on %s:%s", self.host, port)
             return port
@@ -232,7 +230,7 @@ class EmbeddedBroker:
         if broker is None:
             return
         subscriptions = broker._subscriptions  # noqa: SLF001 - topic filter -> [(session, qos)]
-        ingestor = self.wiring.ingestor
+        creates = self.wiring.creates
         messages: dict[tuple[Caller, str, str], bytes | None] = {}
         for subscription, source in matching(list(subscriptions), changes):
             for session, qos in list(subscriptions.get(subscription.topic, ())):
@@ -243,7 +241,7 @@ class EmbeddedBroker:
                 key = (caller, subscription.topic, source)
                 if key not in messages:
                     messages[key] = await asyncio.to_thread(
-                        message_for, ingestor.service, ingestor.service_root, caller, subscription, source
+                        message_for, creates.service, creates.service_root, caller, subscription, source
                     )
                 payload = messages[key]
                 if payload is not None:

@@ -1,0 +1,66 @@
+"""The SensorThings face: the OGC SensorThings API v1.1 (and v1.0) at /v1.1 and /v1.0, and its
+MQTT extension — creates and subscriptions on the embedded broker of `stadsdata serve`, and the
+replay of quarantined MQTT creates."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from stadsdata.api.sta.mqtt.broker import SOURCE as EMBEDDED_SOURCE
+from stadsdata.api.sta.mqtt.broker import EmbeddedBroker
+from stadsdata.api.sta.mqtt.creates import WORKER_SOURCE, MqttCreates
+from stadsdata.api.sta.routes import build_router
+from stadsdata.api.sta.service import StaService
+from stadsdata.platform import Platform
+from stadsdata.query.limits import QueryLimits
+from stadsdata.settings import Settings
+
+
+def sta_service(platform: Platform) -> StaService:
+    settings = platform.settings
+    return StaService(
+        platform.store, platform.core.access, default_top=settings.default_top, max_top=settings.max_top,
+        max_batch=settings.max_batch_requests, pseudonymiser=platform.core.pseudonymiser,
+        query_limits=QueryLimits(settings.max_expand_depth, settings.max_filter_depth, settings.max_filter_nodes),
+    )  # fmt: skip
+
+
+def embedded_broker(settings: Settings, creates: MqttCreates, platform: Platform) -> EmbeddedBroker | None:
+    """The embedded MQTT broker `serve` starts, unless it is off or an external broker is set."""
+    if not settings.mqtt_embedded or settings.mqtt_url:
+        return None
+    ports = [settings.mqtt_port] + ([settings.mqtt_alternative_port] if settings.mqtt_alternative_port else [])
+    return EmbeddedBroker(creates, platform.authenticator, settings.host, ports)
+
+
+class SensorThingsFace:
+    name = "sensorthings"
+
+    def mount(self, app: FastAPI, platform: Platform) -> None:
+        service = sta_service(platform)
+        creates = MqttCreates(platform.ingestor, service, platform.service_root)
+        broker = embedded_broker(platform.settings, creates, platform)
+        app.state.sta = service
+        app.state.mqtt_port = None
+        platform.state["mqtt_broker_expected"] = broker is not None
+        app.include_router(build_router(service, platform.settings, platform.authenticator))
+        platform.links |= {"sensorthings": "/v1.1", "sensorthings-1.0": "/v1.0"}
+        for source in (WORKER_SOURCE, EMBEDDED_SOURCE):
+            platform.replays[source] = lambda message, caller, quarantined: creates.ingest(message, caller, quarantined=quarantined)
+        if broker is not None:
+
+            @asynccontextmanager
+            async def running_broker(app: FastAPI) -> AsyncIterator[None]:
+                app.state.mqtt_port = platform.state["mqtt_port"] = await broker.start()
+                try:
+                    yield
+                finally:
+                    await broker.stop()
+
+            platform.lifespans.append(running_broker)
+
+
+FACE = SensorThingsFace()

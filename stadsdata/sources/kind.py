@@ -1,0 +1,141 @@
+"""A source kind: its manifest (what an operator and the platform read about it) and its code
+(how a message of the source becomes a `DeviceReport`)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from stadsdata.errors import BadRequest
+from stadsdata.ingest.devices import Decode
+
+NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+PRODUCTS = ("Observation",)  # what a kind may produce (issue 14 adds the mirrored entities)
+_MEMBERS = {"name", "version", "title", "description", "produces", "message_source", "example", "device", "webhook", "mqtt", "config"}
+
+
+class ManifestError(ValueError):
+    """A manifest that the registry cannot use (names the file and the member)."""
+
+
+@dataclass(frozen=True)
+class Webhook:
+    path: str  # under /api/v1, e.g. 'lorawan/tts/uplinks'
+    summary: str
+    only_when: dict[str, str] = field(default_factory=dict)  # query parameters (absent: this value) of data requests
+
+
+@dataclass(frozen=True)
+class DeviceIds:
+    description: str  # how an operator writes a device's id, e.g. "'<application id>/<device id>'"
+    pattern: str = ".+"
+    lowercase: bool = False
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str
+    version: str
+    title: str
+    description: str
+    produces: tuple[str, ...]
+    message_source: str  # the `source` of its messages in the quarantine
+    config: dict[str, Any]  # JSON Schema of one source of this kind (what `stadsdata ingest` takes)
+    device: DeviceIds
+    webhook: Webhook | None = None
+    mqtt_topics: tuple[str, ...] = ()
+    mqtt_shared: bool = True  # a broker that offers shared subscriptions (The Things Stack's does not)
+    example: bool = False  # an example for developers: not offered to operators
+
+    @classmethod
+    def load(cls, path: Path) -> Manifest:
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ManifestError(f"{path}: {exc}") from None
+        return cls.parse(document, where=str(path))
+
+    @classmethod
+    def parse(cls, document: dict[str, Any], *, where: str) -> Manifest:
+        unknown = set(document) - _MEMBERS
+        if unknown:
+            raise ManifestError(f"{where}: unknown member {sorted(unknown)[0]!r}")
+        for name in ("name", "version", "title", "description"):
+            if not isinstance(document.get(name), str) or not document[name]:
+                raise ManifestError(f"{where}: {name} (text) is required")
+        if not NAME.match(document["name"]):
+            raise ManifestError(f"{where}: name {document['name']!r} is not lower-case letters, digits and '-'")
+        produces = tuple(document.get("produces", ()))
+        if not produces or not set(produces) <= set(PRODUCTS):
+            raise ManifestError(f"{where}: produces is a list of {', '.join(PRODUCTS)}")
+        config = document.get("config", {"type": "object"})
+        try:
+            jsonschema.Draft202012Validator.check_schema(config)
+        except jsonschema.SchemaError as exc:
+            raise ManifestError(f"{where}: config is not a JSON Schema: {exc.message}") from None
+        webhook = document.get("webhook")
+        mqtt = document.get("mqtt", {})
+        try:
+            return cls(
+                document["name"], document["version"], document["title"], document["description"], produces,
+                document.get("message_source", document["name"]), config, DeviceIds(**document.get("device", {"description": "its id"})),
+                Webhook(**webhook) if webhook else None, tuple(mqtt.get("topics", ())), bool(mqtt.get("shared", True)),
+                bool(document.get("example", False)),
+            )  # fmt: skip
+        except TypeError as exc:
+            raise ManifestError(f"{where}: {exc}") from None
+
+    def document(self) -> dict[str, Any]:
+        """What the management API shows of the kind."""
+        out: dict[str, Any] = {
+            "name": self.name, "version": self.version, "title": self.title, "description": self.description,
+            "produces": list(self.produces), "configSchema": self.config, "device": {"description": self.device.description},
+        }  # fmt: skip
+        if self.webhook is not None:
+            out["webhook"] = {"path": f"/api/v1/{self.webhook.path}", "summary": self.webhook.summary}
+        if self.mqtt_topics:
+            out["mqtt"] = {"topics": list(self.mqtt_topics), "shared": self.mqtt_shared}
+        return out
+
+
+@dataclass(frozen=True)
+class SourceKind:
+    """A kind of source whose messages are device reports: `decode` turns a message's payload into a
+    `DeviceReport` (or None for a message without readings, e.g. a LoRaWAN join), raising
+    `BadRequest` naming the member for a malformed one."""
+
+    manifest: Manifest
+    decode: Decode
+
+    @classmethod
+    def from_folder(cls, module_file: str, decode: Decode) -> SourceKind:
+        """The kind of the folder of `module_file` (its `__init__.py`), with its `manifest.toml`."""
+        return cls(Manifest.load(Path(module_file).with_name("manifest.toml")), decode)
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+    def device_id(self, text: str) -> str:
+        """A device id as an operator wrote it, in the form the kind's reports use; BadRequest
+        naming `device` when it is not of the kind's form."""
+        device = self.manifest.device
+        value = text.lower() if device.lowercase else text
+        if not re.fullmatch(device.pattern, value):
+            raise BadRequest(f"a {self.manifest.title} device is {device.description}", field="device")
+        return value
+
+    def check_config(self, config: dict[str, Any]) -> dict[str, Any]:
+        """The configuration of one source of this kind, validated against the manifest's schema;
+        BadRequest naming the first wrong member otherwise."""
+        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(self.manifest.config).iter_errors(config))
+        if error is not None:
+            where = ".".join(str(p) for p in error.absolute_path)
+            raise BadRequest(f"{where or 'config'}: {error.message}", field=f"config.{where}" if where else "config")
+        return config
+
