@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
             async with AsyncExitStack() as started:
                 for face_lifespan in platform.lifespans:  # e.g. the embedded MQTT broker
                     await started.enter_async_context(face_lifespan(app))
-                simulator = start_simulator(settings, store, platform.state.get("mqtt_port")) if settings.demo else None
+                simulator = start_simulator(settings, store, app.state.mqtt_port) if settings.demo else None
                 try:
                     yield
                 finally:
@@ -120,6 +120,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.state.core = platform.core
     app.state.platform = platform
     app.state.ingestor = platform.ingestor
+    app.state.mqtt_port = None  # the embedded broker's, once the SensorThings face started it
+    app.state.mqtt_broker_expected = False
     problems.install(app)
     for face in faces.enabled(settings.faces):
         face.mount(app, platform)
@@ -130,7 +132,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
 
 def add_operations_routes(app: FastAPI, platform: Platform, metrics: Metrics) -> None:
     """/healthz (the process answers), /readyz (it can serve: database, disk, broker), /metrics."""
-    settings, store = platform.settings, platform.store
+    settings, store, app_state = platform.settings, platform.store, app.state
     sqlite_path = None if settings.is_postgres else Path(settings.sqlite_path)
 
     @app.get("/healthz", include_in_schema=False)
@@ -140,8 +142,7 @@ def add_operations_routes(app: FastAPI, platform: Platform, metrics: Metrics) ->
     @app.get("/readyz", include_in_schema=False)
     def readyz() -> JSONResponse:
         state = readiness(
-            store, sqlite_path=sqlite_path, broker_port=platform.state.get("mqtt_port"),
-            broker_expected=bool(platform.state.get("mqtt_broker_expected")),
+            store, sqlite_path=sqlite_path, broker_port=app_state.mqtt_port, broker_expected=app_state.mqtt_broker_expected,
         )  # fmt: skip
         body = {"status": "ready" if state.ready else "not ready", "checks": state.checks}
         return JSONResponse(body, status_code=200 if state.ready else 503, headers={} if state.ready else {"Retry-After": "5"})

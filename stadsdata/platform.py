@@ -9,10 +9,10 @@ SensorThings face's MQTT messages)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from fastapi import FastAPI
 
@@ -40,7 +40,6 @@ class Platform:
     links: dict[str, str] = field(default_factory=dict)  # the root document's links, by name
     replays: dict[str, Replay] = field(default_factory=dict)  # by the `source` of quarantined messages
     lifespans: list[Lifespan] = field(default_factory=list)  # started in order, stopped in reverse
-    state: dict[str, Any] = field(default_factory=dict)  # what a face shares with others (e.g. the MQTT port)
 
     def replay(self, message: Message, caller: Caller, quarantined: int) -> Outcome | None:
         """Replay a quarantined message through the face or source that took it (None: none does)."""
@@ -55,6 +54,3 @@ class Face(Protocol):
 
     def mount(self, app: FastAPI, platform: Platform) -> None: ...
 
-
-async def no_lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    yield

@@ -83,7 +83,6 @@ def _subscriber(settings: Settings, store: Store, key: str | None, source: str, 
     from stadsdata.api.sta.mqtt.creates import MqttCreates
     from stadsdata.app import platform_for, policy_for
     from stadsdata.errors import BadRequest
-    from stadsdata.ingest.mqtt_worker import subscriber_for_kind
 
     platform = platform_for(settings, store, policy_for(settings))
     caller = platform.authenticator.caller({"X-API-Key": key}) if key else ANONYMOUS
@@ -94,5 +93,4 @@ def _subscriber(settings: Settings, store: Store, key: str | None, source: str, 
     if kind is None or not kind.manifest.mqtt_topics:
         raise BadRequest(f"--source is sta or a source kind that receives over MQTT: {', '.join(receiving)}; not {source!r}", field="source")
     kind.check_config(config)
-    manifest = kind.manifest
-    return subscriber_for_kind(platform.ingestor, caller, kind.name, manifest.message_source, manifest.mqtt_topics, kind.decode), manifest.mqtt_shared
+    return kind.subscriber(platform.ingestor, caller), kind.manifest.mqtt_shared

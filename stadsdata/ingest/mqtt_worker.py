@@ -1,7 +1,7 @@
 """`stadsdata ingest`: a worker that stores what is published on an external MQTT broker
 (Mosquitto, EMQX, a LoRaWAN network server's), next to any number of others. What it subscribes
 to and what it does with the messages is its `Subscriber`: the SensorThings creates
-(`api/sta/mqtt/creates.py`) or the messages of a source kind (`sources/`, `subscriber_for_kind`).
+(`api/sta/mqtt/creates.py`) or the messages of a source kind (`sources/kind.py`, `SourceKind.subscriber`).
 
 - Shared subscriptions (`$share/<group>/v1.1/#`, `$share/<group>/v1.0/#`; MQTT 5, and MQTT
   3.1.1 on Mosquitto and EMQX): the broker hands each message to one worker of the group, so
@@ -35,9 +35,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from stadsdata.access.policy import Caller
-from stadsdata.ingest.devices import Decode, ingest_report
-from stadsdata.ingest.pipeline import Ingestor, Message
+from stadsdata.ingest.pipeline import Message
 
 log = logging.getLogger(__name__)
 EVENT_PROPERTY = ("stadsdata", "event")
@@ -74,16 +72,6 @@ class Subscriber:
     topics: tuple[str, ...]
     store: Callable[[list[Message]], object]
     key: Callable[[str, bytes], str | None] | None = None
-
-
-def subscriber_for_kind(ingestor: Ingestor, caller: Caller, kind: str, source: str, topics: tuple[str, ...], decode: Decode) -> Subscriber:
-    """The subscriber of a source kind whose messages are device reports (`ingest/devices.py`)."""
-
-    def store(messages: list[Message]) -> None:
-        for message in messages:
-            ingest_report(ingestor, kind, decode, message, caller)
-
-    return Subscriber(source, topics, store)
 
 
 class _StoreFailed(Exception):

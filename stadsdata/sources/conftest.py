@@ -35,9 +35,10 @@ class SourcePlatform:
         thing = {"name": name, "description": name, "Datastreams": datastreams,
                  "Locations": [{"name": name, "description": name, "encodingType": "application/geo+json",
                                 "location": {"type": "Point", "coordinates": [6.09, 52.51]}}]}  # fmt: skip
-        self.client.post("/v1.1/Things", json=thing, headers=self.admin).raise_for_status()
-        found = self.client.get("/v1.1/Datastreams?$orderby=id&$select=id,name", headers=self.admin).json()["value"]
-        return [s["@iot.id"] for s in found if s["name"] in streams][-len(streams) :]
+        made = self.client.post("/v1.1/Things", json=thing, headers=self.admin)
+        made.raise_for_status()
+        found = self.client.get(f"{made.headers['location']}/Datastreams?$orderby=id&$select=id", headers=self.admin).json()["value"]
+        return [s["@iot.id"] for s in found]
 
     def held(self) -> list[dict[str, Any]]:
         """The quarantine's held messages, newest first."""

@@ -11,8 +11,11 @@ from typing import Any
 
 import jsonschema
 
+from stadsdata.access.policy import Caller
 from stadsdata.errors import BadRequest
-from stadsdata.ingest.devices import Decode
+from stadsdata.ingest.devices import Decode, ingest_report
+from stadsdata.ingest.mqtt_worker import Subscriber
+from stadsdata.ingest.pipeline import Ingestor, Message, Outcome
 
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 PRODUCTS = ("Observation",)  # what a kind may produce (issue 14 adds the mirrored entities)
@@ -129,6 +132,19 @@ class SourceKind:
         if not re.fullmatch(device.pattern, value):
             raise BadRequest(f"a {self.manifest.title} device is {device.description}", field="device")
         return value
+
+    def ingest(self, ingestor: Ingestor, message: Message, caller: Caller, quarantined: int | None = None) -> Outcome:
+        """Store the readings of one message of this kind (or quarantine it): `ingest/devices.py`."""
+        return ingest_report(ingestor, self.name, self.decode, message, caller, quarantined=quarantined)
+
+    def subscriber(self, ingestor: Ingestor, caller: Caller) -> Subscriber:
+        """What a `stadsdata ingest --source <kind>` worker does with the kind's MQTT topics."""
+
+        def store(messages: list[Message]) -> None:
+            for message in messages:
+                self.ingest(ingestor, message, caller)
+
+        return Subscriber(self.manifest.message_source, self.manifest.mqtt_topics, store)
 
     def check_config(self, config: dict[str, Any]) -> dict[str, Any]:
         """The configuration of one source of this kind, validated against the manifest's schema;

@@ -3,6 +3,7 @@ push, and the webhook of every source kind that has one (The Things Stack v3, Ch
 built from the kinds' manifests, `sources/`)."""
 
 # No `from __future__ import annotations`: FastAPI reads these annotations, `Who` is a parameter.
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -13,7 +14,6 @@ from stadsdata.api.management import models
 from stadsdata.api.management.endpoints import Endpoints
 from stadsdata.api.management.params import Cursor, Limit
 from stadsdata.errors import Conflict
-from stadsdata.ingest.devices import ingest_report
 from stadsdata.ingest.http_push import ingest_push
 from stadsdata.ingest.pipeline import Message, Outcome
 from stadsdata.management import lorawan_devices, push_sources, quarantine
@@ -30,6 +30,8 @@ def add_ingest_routes(router: APIRouter, tools: Endpoints, Who: Any, platform: P
     add_device_routes(router, tools, Who, platform)
     add_push_routes(router, tools, Who, platform)
     for kind in platform.source_kinds.values():
+        # a quarantined message of the kind (by webhook or MQTT) is replayed through the kind
+        platform.replays[kind.manifest.message_source] = partial(kind.ingest, platform.ingestor)
         if kind.manifest.webhook is not None:
             add_webhook(router, Who, platform, kind)
 
@@ -96,16 +98,6 @@ def add_device_routes(router: APIRouter, tools: Endpoints, Who: Any, platform: P
     def update_device(device_id: models.Id, body: models.LorawanFieldsChange, who: Who) -> dict[str, Any]:
         return run(who, lambda a: lorawan_devices.update_fields(a, device_id, body.fields), write=True)
 
-    for kind in kinds.values():  # a quarantined report of a device is replayed through its kind
-        platform.replays[kind.manifest.message_source] = _replay_report(platform, kind)
-
-
-def _replay_report(platform: Platform, kind: SourceKind) -> Any:
-    def replay(message: Message, caller: Any, quarantined: int) -> Outcome:
-        return ingest_report(platform.ingestor, kind.name, kind.decode, message, caller, quarantined=quarantined)
-
-    return replay
-
 
 def add_push_routes(router: APIRouter, tools: Endpoints, Who: Any, platform: Platform) -> None:  # noqa: N803
     run, listing, created = tools.run, tools.listing, tools.created
@@ -164,7 +156,7 @@ def add_webhook(router: APIRouter, Who: Any, platform: Platform, kind: SourceKin
 
     def receive(request: Request, who: Any, payload: bytes) -> JSONResponse:
         message = Message(kind.manifest.message_source, request.url.path, payload, subject=who.subject)
-        outcome = ingest_report(platform.ingestor, kind.name, kind.decode, message, who)
+        outcome = kind.ingest(platform.ingestor, message, who)
         status = 200 if outcome in (Outcome.STORED, Outcome.DUPLICATE, Outcome.NOT_DATA) else 202
         return JSONResponse({"outcome": outcome.value}, status_code=status)
 

@@ -16,7 +16,6 @@ from stadsdata.api.sta.routes import build_router
 from stadsdata.api.sta.service import StaService
 from stadsdata.platform import Platform
 from stadsdata.query.limits import QueryLimits
-from stadsdata.settings import Settings
 
 
 def sta_service(platform: Platform) -> StaService:
@@ -28,8 +27,9 @@ def sta_service(platform: Platform) -> StaService:
     )  # fmt: skip
 
 
-def embedded_broker(settings: Settings, creates: MqttCreates, platform: Platform) -> EmbeddedBroker | None:
+def embedded_broker(platform: Platform, creates: MqttCreates) -> EmbeddedBroker | None:
     """The embedded MQTT broker `serve` starts, unless it is off or an external broker is set."""
+    settings = platform.settings
     if not settings.mqtt_embedded or settings.mqtt_url:
         return None
     ports = [settings.mqtt_port] + ([settings.mqtt_alternative_port] if settings.mqtt_alternative_port else [])
@@ -42,19 +42,18 @@ class SensorThingsFace:
     def mount(self, app: FastAPI, platform: Platform) -> None:
         service = sta_service(platform)
         creates = MqttCreates(platform.ingestor, service, platform.service_root)
-        broker = embedded_broker(platform.settings, creates, platform)
+        broker = embedded_broker(platform, creates)
         app.state.sta = service
-        app.state.mqtt_port = None
-        platform.state["mqtt_broker_expected"] = broker is not None
+        app.state.mqtt_broker_expected = broker is not None
         app.include_router(build_router(service, platform.settings, platform.authenticator))
         platform.links |= {"sensorthings": "/v1.1", "sensorthings-1.0": "/v1.0"}
         for source in (WORKER_SOURCE, EMBEDDED_SOURCE):
-            platform.replays[source] = lambda message, caller, quarantined: creates.ingest(message, caller, quarantined=quarantined)
+            platform.replays[source] = creates.ingest
         if broker is not None:
 
             @asynccontextmanager
             async def running_broker(app: FastAPI) -> AsyncIterator[None]:
-                app.state.mqtt_port = platform.state["mqtt_port"] = await broker.start()
+                app.state.mqtt_port = await broker.start()
                 try:
                     yield
                 finally:

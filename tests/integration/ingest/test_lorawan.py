@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from stadsdata.access.authenticate import Authenticator
 from stadsdata.app import create_app
-from stadsdata.ingest.mqtt_worker import MqttWorker, Subscriber, subscriber_for_kind
+from stadsdata.ingest.mqtt_worker import MqttWorker, Subscriber
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 from tests.integration.ingest.conftest import make_keys, publisher, wait_until
@@ -43,9 +43,8 @@ def city(store: Store, tmp_path: Path) -> Iterator[dict[str, Any]]:
 
 def kind_subscriber(client: TestClient, caller: Any, name: str) -> Subscriber:
     """What `stadsdata ingest --source <name>` subscribes with."""
-    kind = client.app.state.platform.source_kinds[name]  # type: ignore[attr-defined]
-    manifest = kind.manifest
-    return subscriber_for_kind(client.app.state.ingestor, caller, name, manifest.message_source, manifest.mqtt_topics, kind.decode)  # type: ignore[attr-defined]
+    platform = client.app.state.platform  # type: ignore[attr-defined]
+    return platform.source_kinds[name].subscriber(platform.ingestor, caller)
 
 
 def observations(client: TestClient, stream: int, admin: dict[str, str]) -> list[dict[str, Any]]:

@@ -39,7 +39,7 @@ class MqttCreates:
             service_root=f"{self.service_root}/v{version}", caller=caller,
         )  # fmt: skip
 
-    def ingest(self, message: Message, caller: Caller, *, quarantined: int | None = None) -> Outcome:
+    def ingest(self, message: Message, caller: Caller, quarantined: int | None = None) -> Outcome:
         """Store a SensorThings create published on `message.topic` (or quarantine it). A replay
         of quarantine row `quarantined` updates that row's reason when it is refused again. A
         payload larger than the setting mqtt_max_payload_bytes is quarantined with its first
