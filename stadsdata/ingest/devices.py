@@ -7,6 +7,7 @@ field."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,8 @@ from stadsdata.access.policy import Caller
 from stadsdata.errors import BadRequest
 from stadsdata.ingest.pipeline import Ingestor, Message, Outcome
 from stadsdata.service.sink import Reading
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,11 @@ def ingest_report(
         report = decode(message.payload)
     except BadRequest as exc:
         ingestor.refuse(message, exc.detail, exc.field, quarantined=quarantined)
+        return Outcome.QUARANTINED
+    except Exception as exc:  # noqa: BLE001 - a kind's decoder that breaks on a message: kept, not a 500
+        log.exception("the %s decoder failed on a message on %s", kind, message.topic)
+        reason = f"the {kind} decoder could not read the message ({type(exc).__name__}: {exc})"
+        ingestor.refuse(message, reason, "body", quarantined=quarantined)
         return Outcome.QUARANTINED
     if report is None:
         return Outcome.NOT_DATA
