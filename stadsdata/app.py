@@ -27,6 +27,7 @@ from stadsdata.platform import Platform
 from stadsdata.service.core import Core
 from stadsdata.settings import Settings
 from stadsdata.sources.registry import source_kinds
+from stadsdata.sources.scheduler import Scheduler
 from stadsdata.store.base import Store
 from stadsdata.store.sqlite.backend import SqliteStore
 
@@ -78,6 +79,13 @@ def start_simulator(settings: Settings, store: Store, mqtt_port: int | None) -> 
     return simulator
 
 
+def start_scheduler(platform: Platform) -> Scheduler:
+    """The scheduler of the configured sources (connectors) in this process."""
+    scheduler = Scheduler(platform.source_parts, parallel=platform.settings.sources_parallel)
+    scheduler.start()
+    return scheduler
+
+
 def app_from_environment() -> FastAPI:
     """The app of one worker of `serve --workers N` (settings from the environment)."""
     return create_app(Settings())
@@ -105,9 +113,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                 for face_lifespan in platform.lifespans:  # e.g. the embedded MQTT broker
                     await started.enter_async_context(face_lifespan(app))
                 simulator = start_simulator(settings, store, app.state.mqtt_port) if settings.demo else None
+                scheduler = start_scheduler(platform) if settings.sources_run else None
+                app.state.scheduler = scheduler
                 try:
                     yield
                 finally:
+                    if scheduler is not None:
+                        await asyncio.to_thread(scheduler.stop)
                     if simulator is not None:
                         await asyncio.to_thread(simulator.stop)  # the broker on this loop must keep answering
         finally:
@@ -120,6 +132,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.state.core = platform.core
     app.state.platform = platform
     app.state.ingestor = platform.ingestor
+    app.state.scheduler = None  # the sources' scheduler, while the app runs
     app.state.mqtt_port = None  # the embedded broker's, once the SensorThings face started it
     app.state.mqtt_broker_expected = False
     problems.install(app)

@@ -22,6 +22,7 @@ from stadsdata.ingest.pipeline import Ingestor, Message, Outcome
 from stadsdata.service.core import Core
 from stadsdata.settings import Settings
 from stadsdata.sources.registry import SourceKinds
+from stadsdata.sources.runner import SourceParts
 from stadsdata.store.base import Store
 
 Replay = Callable[[Message, Caller, int], Outcome]  # (message, the replaying admin, quarantine row) -> outcome
@@ -40,6 +41,11 @@ class Platform:
     links: dict[str, str] = field(default_factory=dict)  # the root document's links, by name
     replays: dict[str, Replay] = field(default_factory=dict)  # by the `source` of quarantined messages
     lifespans: list[Lifespan] = field(default_factory=list)  # started in order, stopped in reverse
+
+    @property
+    def source_parts(self) -> SourceParts:
+        """What running the configured sources needs (`sources/scheduler.py`)."""
+        return SourceParts(self.store, self.core.entities, self.ingestor, self.source_kinds)
 
     def replay(self, message: Message, caller: Caller, quarantined: int) -> Outcome | None:
         """Replay a quarantined message through the face or source that took it (None: none does)."""

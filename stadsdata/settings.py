@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     example_sources: bool = Field(
         False, description="also offer the example source kinds for developers (their webhooks and `stadsdata ingest --source`)"
     )
+    sources_run: bool = Field(
+        True, description="run the configured sources (connectors) in `serve`; off when `stadsdata ingest --sources` workers run them"
+    )
+    sources_parallel: int = Field(4, ge=1, le=64, description="sources one process runs at the same time")
     mqtt_url: str | None = Field(
         None, description="external broker (mqtt://host:1883): no embedded broker; `stadsdata ingest` workers read from it"
     )

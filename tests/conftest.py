@@ -27,6 +27,8 @@ from stadsdata.store.sqlite.backend import SqliteStore
 os.environ.setdefault("STADSDATA_ACCESS_MODE", "open")
 # Apps under test start no MQTT broker unless a test asks for one (tests/integration/ingest).
 os.environ.setdefault("STADSDATA_MQTT_EMBEDDED", "false")
+# … and run no source scheduler (tests of sources run them when they ask: tests/integration/sources).
+os.environ.setdefault("STADSDATA_SOURCES_RUN", "false")
 
 BACKENDS = ["sqlite", "postgresql"]
 POSTGRES_URL = os.environ.get("STADSDATA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/stadsdata_test")

@@ -13,6 +13,7 @@ from stadsdata.access.pseudonyms import Pseudonymiser
 from stadsdata.model.entities import EntityType
 from stadsdata.service.context import write_context
 from stadsdata.service.create import create
+from stadsdata.service.update import patch
 from stadsdata.store.base import Store
 
 
@@ -27,3 +28,9 @@ class Entities:
         with self.store.write() as tx:
             self.access.check_write(caller, entity, "create")
             return create(write_context(self.access, caller, tx, pseudonymiser=self.pseudonymiser), entity, body)
+
+    def patch(self, caller: Caller, entity: EntityType, id: int, body: dict[str, Any]) -> None:
+        """Set the given properties of entity(id) (SensorThings PATCH: links replaced or added)."""
+        with self.store.write() as tx:
+            self.access.check_write(caller, entity, "update")
+            patch(write_context(self.access, caller, tx, pseudonymiser=self.pseudonymiser), entity, id, body)

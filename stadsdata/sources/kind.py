@@ -16,10 +16,22 @@ from stadsdata.errors import BadRequest
 from stadsdata.ingest.devices import Decode, ingest_report
 from stadsdata.ingest.mqtt_worker import Subscriber
 from stadsdata.ingest.pipeline import Ingestor, Message, Outcome
+from stadsdata.sources import schedule, secrets
+from stadsdata.sources.connector import Connector
+from stadsdata.sources.http import AUTH_SCHEMA, AUTH_SECRETS
 
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
-PRODUCTS = ("Observation",)  # what a kind may produce (issue 14 adds the mirrored entities)
-_MEMBERS = {"name", "version", "title", "description", "produces", "message_source", "example", "device", "webhook", "mqtt", "config"}
+PRODUCTS = ("Observation", "Thing", "Location", "Sensor", "ObservedProperty", "Datastream", "MultiDatastream", "FeatureOfInterest")
+_MEMBERS = {
+    "name", "version", "title", "description", "produces", "message_source", "example", "device", "webhook", "mqtt", "config", "pull",
+}  # fmt: skip
+# Members of every fetching kind's config (`sources/runner.py::http_for`), added to its schema.
+HTTP_MEMBERS: dict[str, Any] = {
+    "timeout_s": {"type": "number", "exclusiveMinimum": 0, "description": "seconds to wait for an answer (default 30)"},
+    "retries": {"type": "integer", "minimum": 0, "maximum": 10, "description": "tries again after a timeout, 429 or 5xx (default 3)"},
+    "retry_backoff_s": {"type": "number", "minimum": 0, "description": "first wait before trying again, doubling (default 1)"},
+    "rate_limit_per_s": {"type": "number", "exclusiveMinimum": 0, "description": "most requests per second to the source"},
+}
 
 
 class ManifestError(ValueError):
@@ -41,6 +53,15 @@ class DeviceIds:
 
 
 @dataclass(frozen=True)
+class Pull:
+    """A kind that fetches by itself (a connector): how often by default, its config's secrets."""
+
+    schedule: dict[str, Any]  # the default schedule of a new source, e.g. {"every": "PT10M"}
+    secrets: tuple[str, ...] = ()  # dotted paths of config members that are secrets (references)
+    auth: bool = False  # the config takes `auth` (header key, bearer, basic)
+
+
+@dataclass(frozen=True)
 class Manifest:
     name: str
     version: str
@@ -54,6 +75,7 @@ class Manifest:
     mqtt_topics: tuple[str, ...] = ()
     mqtt_shared: bool = True  # a broker that offers shared subscriptions (The Things Stack's does not)
     example: bool = False  # an example for developers: not offered to operators
+    pull: Pull | None = None
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -84,14 +106,19 @@ class Manifest:
         webhook = document.get("webhook")
         mqtt = document.get("mqtt", {})
         try:
+            pull = _pull(document["pull"]) if "pull" in document else None
+            if pull is not None:
+                config = _fetching_config(config, pull)
             return cls(
                 document["name"], document["version"], document["title"], document["description"], produces,
                 document.get("message_source", document["name"]), config, DeviceIds(**document.get("device", {"description": "its id"})),
                 Webhook(**webhook) if webhook else None, tuple(mqtt.get("topics", ())), bool(mqtt.get("shared", True)),
-                bool(document.get("example", False)),
+                bool(document.get("example", False)), pull,
             )  # fmt: skip
-        except TypeError as exc:
+        except (TypeError, ValueError) as exc:
             raise ManifestError(f"{where}: {exc}") from None
+        except BadRequest as exc:
+            raise ManifestError(f"{where}: pull.{exc.field}: {exc.detail}") from None
 
     def document(self) -> dict[str, Any]:
         """What the management API shows of the kind."""
@@ -103,22 +130,47 @@ class Manifest:
             out["webhook"] = {"path": f"/api/v1/{self.webhook.path}", "summary": self.webhook.summary}
         if self.mqtt_topics:
             out["mqtt"] = {"topics": list(self.mqtt_topics), "shared": self.mqtt_shared}
+        if self.pull is not None:
+            out["pull"] = {"schedule": self.pull.schedule, "secrets": list(self.pull.secrets)}
         return out
+
+
+def _pull(document: dict[str, Any]) -> Pull:
+    auth = bool(document.get("auth", False))
+    unknown = set(document) - {"schedule", "secrets", "auth"}
+    if unknown:
+        raise ValueError(f"pull: unknown member {sorted(unknown)[0]!r}")
+    return Pull(schedule.check(document.get("schedule", {"every": "PT10M"})), tuple(document.get("secrets", ())) + (AUTH_SECRETS if auth else ()), auth)
+
+
+def _fetching_config(config: dict[str, Any], pull: Pull) -> dict[str, Any]:
+    """A fetching kind's config schema with the members every such kind takes, and each secret
+    member as a reference (`secrets.py`)."""
+    out = {**config, "properties": {**HTTP_MEMBERS, **(config.get("properties") or {})}}
+    if pull.auth:
+        out["properties"]["auth"] = AUTH_SCHEMA
+    return secrets.with_references(out, pull.secrets)
 
 
 @dataclass(frozen=True)
 class SourceKind:
-    """A kind of source whose messages are device reports: `decode` turns a message's payload into a
-    `DeviceReport` (or None for a message without readings, e.g. a LoRaWAN join), raising
-    `BadRequest` naming the member for a malformed one."""
+    """A kind of source. One whose messages are device reports has `decode`: a message's payload
+    into a `DeviceReport` (or None for a message without readings, e.g. a LoRaWAN join), raising
+    `BadRequest` naming the member for a malformed one. One that fetches by itself has a
+    `connector` (`connector.py`) and a `[pull]` table in its manifest."""
 
     manifest: Manifest
-    decode: Decode
+    decode: Decode | None = None
+    connector: Connector | None = None
+
+    def __post_init__(self) -> None:
+        if (self.connector is None) != (self.manifest.pull is None):
+            raise ManifestError(f"source kind {self.manifest.name!r}: a kind with a connector has a [pull] table in its manifest, and only such a kind")
 
     @classmethod
-    def from_folder(cls, module_file: str, decode: Decode) -> SourceKind:
+    def from_folder(cls, module_file: str, decode: Decode | None = None, *, connector: Connector | None = None) -> SourceKind:
         """The kind of the folder of `module_file` (its `__init__.py`), with its `manifest.toml`."""
-        return cls(Manifest.load(Path(module_file).with_name("manifest.toml")), decode)
+        return cls(Manifest.load(Path(module_file).with_name("manifest.toml")), decode, connector)
 
     @property
     def name(self) -> str:
@@ -135,6 +187,7 @@ class SourceKind:
 
     def ingest(self, ingestor: Ingestor, message: Message, caller: Caller, quarantined: int | None = None) -> Outcome:
         """Store the readings of one message of this kind (or quarantine it): `ingest/devices.py`."""
+        assert self.decode is not None, f"source kind {self.name} does not take messages"
         return ingest_report(ingestor, self.name, self.decode, message, caller, quarantined=quarantined)
 
     def subscriber(self, ingestor: Ingestor, caller: Caller) -> Subscriber:
@@ -155,3 +208,7 @@ class SourceKind:
             raise BadRequest(f"{where or 'config'}: {error.message}", field=f"config.{where}" if where else "config")
         return config
 
+
+    def resolved_config(self, config: dict[str, Any]) -> dict[str, Any]:
+        """A stored config with its secrets read (`secrets.SecretMissing` when one is not there)."""
+        return secrets.resolved(config, self.manifest.pull.secrets if self.manifest.pull else ())

@@ -279,6 +279,74 @@ push_sources = Table(
     sqlite_autoincrement=True,
 )
 
+# Sources the platform fetches from by itself (stadsdata/sources/: a remote SensorThings server,
+# a web API, …): one row per configured source with its kind's config (secrets only as
+# references to the environment or a file), its schedule, its incremental state (`cursor`) and
+# the lease that lets one process at a time run it (`lease_until` in the past: free).
+SOURCE_STATES = ("active", "paused")
+sources = Table(
+    "sources",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False, unique=True),
+    Column("kind", Text, nullable=False),
+    Column("title", Text, nullable=False, server_default=""),
+    Column("config", JsonText, nullable=False),
+    Column("schedule", JsonText, nullable=False),  # {"every": seconds} or {"cron": "*/5 * * * *"}
+    Column("state", Text, nullable=False, server_default="active"),
+    Column("dataset_id", IdType, ForeignKey("datasets.id", ondelete="SET NULL")),  # where its streams go
+    Column("cursor", JsonText),  # the kind's incremental state, saved after each stored page
+    Column("resync_from", UtcTimestamp),  # the next run copies again from this time
+    Column("run_requested", Boolean, nullable=False, server_default=text("false")),
+    Column("next_run_at", UtcTimestamp, nullable=False),
+    Column("lease_owner", Text),
+    Column("lease_until", UtcTimestamp, nullable=False),
+    Column("failures", Integer, nullable=False, server_default="0"),  # runs failed in a row (back-off)
+    Column("last_run_id", IdType),
+    Column("last_success_at", UtcTimestamp),
+    Column("last_error", Text),
+    Column("newest_item_at", UtcTimestamp),  # the newest time among the items it brought (lag)
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("updated_at", UtcTimestamp, nullable=False),
+    Index("ix_sources_due", "state", "next_run_at"),
+    sqlite_autoincrement=True,
+)
+# One row per run of a source: when, what it read, stored, found stored before, quarantined.
+source_runs = Table(
+    "source_runs",
+    metadata,
+    _id(),
+    Column("source_id", IdType, ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("owner", Text, nullable=False),  # the process that ran it
+    Column("started_at", UtcTimestamp, nullable=False),
+    Column("finished_at", UtcTimestamp),
+    Column("status", Text, nullable=False),  # running, succeeded, partial (some items quarantined), failed, stopped
+    Column("items_read", Integer, nullable=False, server_default="0"),
+    Column("items_stored", Integer, nullable=False, server_default="0"),
+    Column("items_duplicate", Integer, nullable=False, server_default="0"),
+    Column("items_quarantined", Integer, nullable=False, server_default="0"),
+    Column("entities_created", Integer, nullable=False, server_default="0"),
+    Column("requests", Integer, nullable=False, server_default="0"),
+    Column("error", Text),
+    Index("ix_source_runs_source", "source_id", "id"),
+    sqlite_autoincrement=True,
+)
+# The entities a source mirrors (a remote Thing, a station, a parking facility): its key at the
+# source -> the local entity, with a digest of what was last written (changed: updated).
+source_entities = Table(
+    "source_entities",
+    metadata,
+    _id(),
+    Column("source_id", IdType, ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("entity", Text, nullable=False),  # 'Thing', 'Datastream', …
+    Column("remote_key", Text, nullable=False),
+    Column("local_id", IdType, nullable=False),
+    Column("digest", Text, nullable=False),
+    Column("run_id", IdType),  # the run that last wrote it
+    Index("ux_source_entities_key", "source_id", "entity", "remote_key", unique=True),
+    sqlite_autoincrement=True,
+)
+
 # One row per source message already stored (its idempotency key), so that a redelivery (MQTT
 # QoS 1 after a lost acknowledgement) does not store it twice.
 ingest_keys = Table(

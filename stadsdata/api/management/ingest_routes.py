@@ -30,6 +30,8 @@ def add_ingest_routes(router: APIRouter, tools: Endpoints, Who: Any, platform: P
     add_device_routes(router, tools, Who, platform)
     add_push_routes(router, tools, Who, platform)
     for kind in platform.source_kinds.values():
+        if kind.decode is None:  # a kind that fetches: no messages of its own to replay
+            continue
         # a quarantined message of the kind (by webhook or MQTT) is replayed through the kind
         platform.replays[kind.manifest.message_source] = partial(kind.ingest, platform.ingestor)
         if kind.manifest.webhook is not None:

@@ -145,6 +145,29 @@ class PushMappingChange(Body):
     mapping: dict[str, Any]
 
 
+class NewSource(Body):
+    name: str = Field(min_length=1, max_length=80, description="lower-case letters, digits, '.', '_', '-'; in /sources/{name}")
+    kind: str = Field(description="a kind that fetches (GET /api/v1/source-kinds: those with `pull`)")
+    title: str | None = Field(None, max_length=200)
+    config: dict[str, Any] = Field(default_factory=dict, description="the kind's config (its configSchema); secrets as {env: NAME} or {file: PATH}")
+    schedule: dict[str, Any] | None = Field(None, description='{"every": 600 or "PT10M"} or {"cron": "*/10 * * * *"}; default: the kind\'s')
+    dataset: str | None = Field(None, description="the dataset its Datastreams go in (their access level)")
+    test: bool = Field(True, description="try the connection before saving (400 when it fails)")
+
+
+class SourceChange(Body):
+    title: str | None = Field(None, max_length=200)
+    config: dict[str, Any] | None = None
+    schedule: dict[str, Any] | None = None
+    dataset: str | None = None
+    state: Literal["active", "paused"] | None = None
+    test: bool = Field(True, description="with a new config: try the connection before saving")
+
+
+class SourceRunRequest(Body):
+    resyncFrom: AwareDatetime | None = Field(None, description="copy again from this time (stored items are not doubled)")
+
+
 # -- dashboards of the web UI ---------------------------------------------------------------
 Text = dict[Literal["nl", "en"], str]
 Statistic = Literal["mean", "min", "max", "sum", "count"]

@@ -3,7 +3,7 @@ hands it to a function of `stadsdata/management/`, which decides and does the wo
 
 The routes of each resource are in a module named after it (`party_routes.py`,
 `account_routes.py`, `dataset_routes.py`, `sharing_routes.py`, `consent_routes.py`,
-`audit_routes.py`, `ingest_routes.py`, `data_routes.py`, `dashboard_routes.py`); this one puts
+`audit_routes.py`, `ingest_routes.py`, `source_routes.py`, `data_routes.py`, `dashboard_routes.py`); this one puts
 them on one router, in the order the OpenAPI document lists them."""
 
 # No `from __future__ import annotations` here: FastAPI reads the endpoints' annotations, and
@@ -29,6 +29,7 @@ from stadsdata.api.management.sharing_routes import (
     add_grant_routes,
     add_offer_routes,
 )
+from stadsdata.api.management.source_routes import add_source_routes
 from stadsdata.platform import Platform
 
 # Shown in the OpenAPI document; the Authenticator reads the headers itself.
@@ -56,6 +57,7 @@ def build_router(platform: Platform) -> APIRouter:
     add_consent_routes(router, tools, Who)
     add_audit_routes(router, tools, Who)
     add_ingest_routes(router, tools, Who, platform)
+    add_source_routes(router, tools, Who, platform)
     add_data_routes(router, tools, Who, platform.core.access)
     add_dashboard_routes(router, tools, Who)
     return router

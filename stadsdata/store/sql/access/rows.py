@@ -26,6 +26,9 @@ from stadsdata.store.schema import (
     parties,
     push_sources,
     quarantine,
+    source_entities,
+    source_runs,
+    sources,
     users,
 )
 from stadsdata.store.sql.access.changes import SqlRecords
@@ -34,12 +37,15 @@ MANAGED_TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         parties, users, api_keys, datasets, dataset_grants, consents, offers, agreements, access_requests, audit_events,
-        datastreams, multi_datastreams, quarantine, lorawan_devices, push_sources, dashboards,
+        datastreams, multi_datastreams, quarantine, lorawan_devices, push_sources, dashboards, sources, source_runs,
+        source_entities,
     )
 }  # fmt: skip
 _WRITABLE = frozenset(MANAGED_TABLES) - {"audit_events", "datastreams", "multi_datastreams"}  # the log is append-only
 _DELETABLE = frozenset({"dashboards"})  # everything else is ended or revoked, and kept
-_NOT_IN_SNAPSHOT = frozenset({"access_requests", "quarantine", "lorawan_devices", "push_sources", "dashboards"})  # changes there leave the snapshot valid
+_NOT_IN_SNAPSHOT = frozenset(
+    {"access_requests", "quarantine", "lorawan_devices", "push_sources", "dashboards", "sources", "source_runs", "source_entities"}
+)  # changes there leave the snapshot valid
 
 
 class SqlManagedRows(SqlRecords, ManagedRows):
@@ -95,4 +101,4 @@ def _conditions(table: Table, where: Mapping[str, Any]) -> list[ColumnElement[bo
     return out
 
 
-_OPS = {">=": lambda c, v: c >= v, "<": lambda c, v: c < v, "<=": lambda c, v: c <= v}
+_OPS = {">=": lambda c, v: c >= v, "<": lambda c, v: c < v, "<=": lambda c, v: c <= v, "!=": lambda c, v: c != v}
