@@ -26,13 +26,14 @@ from stadsdata.operations.metrics import Metrics
 from stadsdata.platform import Platform
 from stadsdata.service.core import Core
 from stadsdata.settings import Settings
-from stadsdata.sources.registry import source_kinds
+from stadsdata.sources.registry import SourceKinds, source_kinds
 from stadsdata.sources.scheduler import Scheduler
 from stadsdata.store.base import Store
 from stadsdata.store.sqlite.backend import SqliteStore
 
 if TYPE_CHECKING:
     from stadsdata.demo.simulator import Simulator
+    from stadsdata.demo.upstreams import Upstream
 
 
 def open_store(settings: Settings) -> Store:
@@ -79,6 +80,13 @@ def start_simulator(settings: Settings, store: Store, mqtt_port: int | None) -> 
     return simulator
 
 
+def start_demo_sources(store: Store, kinds: SourceKinds) -> list[Upstream]:
+    """The demo city's sources and the fake upstreams they read (`demo/upstreams.py`)."""
+    from stadsdata.demo.upstreams import start_demo_sources
+
+    return start_demo_sources(store, kinds)
+
+
 def start_scheduler(platform: Platform) -> Scheduler:
     """The scheduler of the configured sources (connectors) in this process."""
     scheduler = Scheduler(platform.source_parts, parallel=platform.settings.sources_parallel)
@@ -113,6 +121,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                 for face_lifespan in platform.lifespans:  # e.g. the embedded MQTT broker
                     await started.enter_async_context(face_lifespan(app))
                 simulator = start_simulator(settings, store, app.state.mqtt_port) if settings.demo else None
+                upstreams = start_demo_sources(store, platform.source_kinds) if settings.demo else []
                 scheduler = start_scheduler(platform) if settings.sources_run else None
                 app.state.scheduler = scheduler
                 try:
@@ -120,6 +129,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                 finally:
                     if scheduler is not None:
                         await asyncio.to_thread(scheduler.stop)
+                    for upstream in upstreams:
+                        await asyncio.to_thread(upstream.stop)
                     if simulator is not None:
                         await asyncio.to_thread(simulator.stop)  # the broker on this loop must keep answering
         finally:

@@ -1,6 +1,9 @@
 """`stadsdata ingest`: store what is published on an external MQTT broker (see
 stadsdata/ingest/mqtt_worker.py): SensorThings creates, or the messages of a source kind that
-receives over MQTT (`--source tts`). Run as many as needed; they share the messages."""
+receives over MQTT (`--source tts`). Run as many as needed; they share the messages. With
+`--sources` it runs the configured sources (connectors) on their schedules instead, so that the
+`serve` processes need not (STADSDATA_SOURCES_RUN=false there); several such workers share the
+sources by their leases."""
 
 from __future__ import annotations
 
@@ -36,6 +39,9 @@ def ingest(
     shared: Annotated[
         bool | None, typer.Option("--shared/--no-shared", help="shared subscription (default: on, except where the source kind's broker has none, e.g. tts)")
     ] = None,
+    sources: Annotated[
+        bool, typer.Option("--sources", help="run the configured sources (connectors) on their schedules instead of reading a broker")
+    ] = False,
 ) -> None:
     """Store what is published on an external MQTT broker: SensorThings creates, or a source kind's messages."""
     from stadsdata.app import open_store
@@ -44,6 +50,12 @@ def ingest(
 
     overrides = {"database": database, "mqtt_url": mqtt_url}
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    if sources:
+        from stadsdata.commands.sources import run_sources_worker
+
+        logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        run_sources_worker(settings)
+        return
     if not settings.mqtt_url:
         typer.echo("stadsdata ingest: no broker; give --mqtt-url mqtt://host:1883 (or STADSDATA_MQTT_URL)", err=True)
         raise typer.Exit(2)

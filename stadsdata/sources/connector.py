@@ -51,3 +51,13 @@ class Connector(Protocol):
     def check(self, probe: Probe) -> str: ...
 
     def run(self, run: Run) -> None: ...
+
+
+class DemoUpstream(Protocol):
+    """What a kind offers the demo city (`serve --demo`, `demo/upstreams.py`): a fake of its
+    upstream service with live data in the real format (an ASGI app the demo serves on a port of
+    its own on loopback), and the source that reads it."""
+
+    def app(self) -> Any: ...
+
+    def source(self, url: str) -> dict[str, Any]: ...

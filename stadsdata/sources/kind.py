@@ -17,7 +17,7 @@ from stadsdata.ingest.devices import Decode, ingest_report
 from stadsdata.ingest.mqtt_worker import Subscriber
 from stadsdata.ingest.pipeline import Ingestor, Message, Outcome
 from stadsdata.sources import schedule, secrets
-from stadsdata.sources.connector import Connector
+from stadsdata.sources.connector import Connector, DemoUpstream
 from stadsdata.sources.http import AUTH_SCHEMA, AUTH_SECRETS
 
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
@@ -162,15 +162,18 @@ class SourceKind:
     manifest: Manifest
     decode: Decode | None = None
     connector: Connector | None = None
+    demo: DemoUpstream | None = None  # a fake upstream with live data for the demo city
 
     def __post_init__(self) -> None:
         if (self.connector is None) != (self.manifest.pull is None):
             raise ManifestError(f"source kind {self.manifest.name!r}: a kind with a connector has a [pull] table in its manifest, and only such a kind")
 
     @classmethod
-    def from_folder(cls, module_file: str, decode: Decode | None = None, *, connector: Connector | None = None) -> SourceKind:
+    def from_folder(
+        cls, module_file: str, decode: Decode | None = None, *, connector: Connector | None = None, demo: DemoUpstream | None = None
+    ) -> SourceKind:
         """The kind of the folder of `module_file` (its `__init__.py`), with its `manifest.toml`."""
-        return cls(Manifest.load(Path(module_file).with_name("manifest.toml")), decode, connector)
+        return cls(Manifest.load(Path(module_file).with_name("manifest.toml")), decode, connector, demo)
 
     @property
     def name(self) -> str:

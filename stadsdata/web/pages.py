@@ -4,7 +4,7 @@ and `/api/v1` — as the visitor (the browser's session cookie), so a page never
 API would refuse, and every page names the API calls it is built from (its JSON twin).
 
 Pages: `/` map, `/sensors/{thing id}`, `/dashboards`, `/dashboards/{slug}`, `/login`,
-`/logout` (POST) (`sign_in.py`), `/my-data`. Signing in opens a session
+`/logout` (POST) (`sign_in.py`), `/my-data`, `/sources` (administrators). Signing in opens a session
 (`access/web_sessions.py`). A server that runs the demo city also serves its background map,
 `/demo/background.geojson` (`city_background.py`)."""
 
@@ -47,6 +47,7 @@ def build_pages(store: Store, settings: Settings, authenticator: Authenticator, 
     add_dashboard_pages(router, shell, store)
     add_sign_in_pages(router, shell, settings, authenticator)
     add_my_data_page(router, shell)
+    add_sources_page(router, shell)
     add_city_background(router, background)
     add_map_page(router, shell, api_index)
     return router
@@ -84,6 +85,13 @@ def add_my_data_page(router: APIRouter, shell: PageShell) -> None:
     @router.get("/my-data", response_class=HTMLResponse)
     def my_data_page(request: Request) -> Response:
         return shell.render(request, "my_data.html", "mydata")
+
+
+def add_sources_page(router: APIRouter, shell: PageShell) -> None:
+    @router.get("/sources", response_class=HTMLResponse)
+    def sources_page(request: Request) -> Response:
+        """The sources the platform fetches from (administrators; the data comes from /api/v1/sources)."""
+        return shell.render(request, "sources.html", "sources")
 
 
 def add_city_background(router: APIRouter, background: city_background.CityBackground) -> None:

@@ -1,13 +1,15 @@
 """The web UI in headless Chromium (Playwright driving Debian's `chromium`), against a real
 `stadsdata serve --demo` with 3 days of history and its simulator running: the map shows the
 demo sensors, clicking one on the map opens its chart, the language switch works, a dashboard
-renders, and a resident's withdrawn consent hides their sensor from the official who read it.
+renders, a resident's withdrawn consent hides their sensor from the official who read it, and
+an administrator watches, runs and pauses the demo city's sources.
 The screenshots in docs/screenshots/ are taken here: with `STADSDATA_BASEMAP=none` the maps show the
 demo city's own background (tests/browser/test_offline_map.py: the same when tiles do not load)."""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,13 +30,25 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     require_browser()
     directory = tmp_path_factory.mktemp("demo")
     env = {"STADSDATA_ACCESS_MODE": "enforced", "STADSDATA_DEMO_DAYS": "3", "STADSDATA_DEMO_INTERVAL_S": "1", "STADSDATA_BASEMAP": "none",
-           "STADSDATA_MQTT_EMBEDDED": "true", "STADSDATA_MQTT_PORT": str(free_port())}  # fmt: skip
+           "STADSDATA_MQTT_EMBEDDED": "true", "STADSDATA_MQTT_PORT": str(free_port()), "STADSDATA_SOURCES_RUN": "true"}  # fmt: skip
     log = directory / "serve.log"
     with running_server(str(directory / "demo.db"), "--demo", env=env, log=log, start_timeout=180, stop_timeout=30, must_stop=True) as base:
         # The accounts' passwords are printed once at start, and nowhere stored in clear.
         passwords = dict(re.findall(r"^\s+(beheerder|analist|jansen|laadnet)\s+(\S+)", log.read_text(), re.M))
         assert set(passwords) == {"beheerder", "analist", "jansen", "laadnet"}, log.read_text()
+        wait_for_first_source_run(base, ("beheerder", passwords["beheerder"]))
         yield {"base": base, "passwords": passwords}
+
+
+def wait_for_first_source_run(base: str, admin: tuple[str, str]) -> None:
+    """The demo source's first run (it mirrors 6 sensor kits): done before the map is counted."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        sources = httpx.get(f"{base}/api/v1/sources", auth=admin).json()["_embedded"]["sources"]
+        if sources and all(s["status"]["lastSuccessAt"] for s in sources):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the demo sources did not run: {sources}")
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +72,12 @@ def sign_in(page: Any, base: str, username: str, password: str) -> None:
 def test_the_map_shows_the_demo_sensors_and_a_click_opens_a_chart(demo_server: dict[str, Any], browser: Any) -> None:
     base = demo_server["base"]
     visible = httpx.get(f"{base}/v1.1/Things?$count=true&$top=0").json()["@iot.count"]
-    assert visible == 125  # 127 sites; the 2 residents' sensors are not for the anonymous
+    assert visible == 131  # 127 sites and 6 kits of the demo source; the 2 residents' sensors are not for the anonymous
     page = new_page(browser)
     page.goto(f"{base}/")
     page.wait_for_selector("body[data-map-ready]", state="attached", timeout=30_000)
     page.wait_for_selector("#map[data-background=city]", state="attached", timeout=10_000)  # basemap none: the city's own map
-    assert page.locator("#status").inner_text() == "125 sensoren"
+    assert page.locator("#status").inner_text() == "131 sensoren"
     assert int(page.eval_on_selector("body", "b => b.dataset.mapMarkers")) == visible
     assert page.locator(".sensor-cluster").count() > 0  # clustered
     page.select_option("#property", "PM10")
@@ -104,7 +118,7 @@ def test_the_language_switch(demo_server: dict[str, Any], browser: Any) -> None:
     page.wait_for_selector("html[lang=en]")
     assert page.get_by_role("heading", level=1).inner_text() == "Sensors in the city"
     page.wait_for_selector("body[data-map-ready]", state="attached", timeout=30_000)
-    assert page.locator("#status").inner_text() == "125 sensors"
+    assert page.locator("#status").inner_text() == "131 sensors"
     page.get_by_role("link", name="Dashboards").click()  # remembered on the next page
     assert page.get_by_role("heading", level=1).inner_text() == "Dashboards"
     assert page.locator("html").get_attribute("lang") == "en"
@@ -183,3 +197,40 @@ def test_an_admin_edits_a_dashboard_in_the_page(demo_server: dict[str, Any], bro
     stored = httpx.get(f"{base}/api/v1/dashboards/parkeren").json()
     assert stored["title"]["nl"] == "Parkeren in Veenhaven" and stored["panels"][0]["statistic"] == "max"
     assert admin.errors == []
+
+
+def test_an_admin_watches_runs_and_pauses_the_demo_sources(demo_server: dict[str, Any], browser: Any) -> None:
+    base, passwords = demo_server["base"], demo_server["passwords"]
+    visitor = new_page(browser)
+    visitor.goto(f"{base}/sources")
+    assert visitor.locator("#source-list").count() == 0  # administrators only
+    assert visitor.get_by_role("link", name="Bronnen", exact=True).count() == 0
+    admin = new_page(browser)
+    sign_in(admin, base, "beheerder", passwords["beheerder"])
+    admin.get_by_role("link", name="Bronnen", exact=True).click()
+    admin.wait_for_selector("body[data-sources-ready=true]", state="attached", timeout=30_000)
+    row = admin.locator("tr[data-source=samen-meten-veenhaven]")
+    deadline = time.monotonic() + 60
+    while "opgeslagen" not in row.locator("td.run").inner_text() and time.monotonic() < deadline:  # its first run
+        time.sleep(1)
+        admin.reload()
+        admin.wait_for_selector("body[data-sources-ready=true]", state="attached")
+    assert row.locator("td.run").inner_text().startswith("gelukt")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    admin.screenshot(path=str(SCREENSHOTS / "sources.png"), full_page=True)
+    row.get_by_role("button", name="Nu ophalen").click()
+    admin.wait_for_function("() => document.querySelector('#status').textContent.includes('zodra er plaats is')")
+    row.get_by_role("button", name="Pauzeren").click()
+    admin.wait_for_selector("tr[data-source=samen-meten-veenhaven][data-state=paused]", state="attached")
+    assert httpx.get(f"{base}/api/v1/sources/samen-meten-veenhaven", auth=("beheerder", passwords["beheerder"])).json()["state"] == "paused"
+    # A bad config is refused before anything is saved, naming the member.
+    admin.get_by_label("Naam", exact=True).fill("kapot")
+    admin.get_by_label("Configuratie", exact=False).fill('{"url": "ftp://nergens"}')
+    admin.get_by_role("button", name="Verbinding testen en opslaan").click()
+    admin.wait_for_function("() => document.querySelector('#status').textContent.startsWith('config.url')")
+    # The sensor page of a mirrored kit names the source that brought it.
+    kit = httpx.get(f"{base}/v1.1/Things?$filter=name eq 'SSK_VH01'&$select=id").json()["value"][0]["@iot.id"]
+    admin.goto(f"{base}/sensors/{kit}")
+    admin.wait_for_selector("#meta dt", timeout=30_000)
+    assert "samen-meten-veenhaven (run " in admin.locator("#meta").inner_text()
+    assert admin.errors == [] and visitor.errors == []

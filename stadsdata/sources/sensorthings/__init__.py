@@ -4,5 +4,6 @@ incrementally by phenomenonTime (`connector.py`)."""
 
 from stadsdata.sources.kind import SourceKind
 from stadsdata.sources.sensorthings.connector import RemoteSensorThings
+from stadsdata.sources.sensorthings.demo import SamenMetenDemo
 
-KIND = SourceKind.from_folder(__file__, connector=RemoteSensorThings())
+KIND = SourceKind.from_folder(__file__, connector=RemoteSensorThings(), demo=SamenMetenDemo())

@@ -49,6 +49,8 @@
     if (obs) rows.push([SD.t("sensor.latest"), `${SD.number(obs.result)} ${SD.unit(stream)} · ${SD.time(obs.phenomenonTime)}`]);
     const place = thing.Locations && thing.Locations[0];
     if (place && place.name) rows.push([SD.t("sensor.location"), place.name]);
+    const provenance = (stream.properties && stream.properties.provenance) || props.provenance;
+    if (provenance) rows.push([SD.t("sources.provenance"), SD.t("sources.provenance.value", provenance)]);
     dl.replaceChildren(...rows.flatMap(([k, v]) => [SD.el("dt", { text: k }), SD.el("dd", { text: v })]));
   }
 
