@@ -89,7 +89,7 @@ def start_demo_sources(store: Store, kinds: SourceKinds) -> list[Upstream]:
 
 def start_scheduler(platform: Platform) -> Scheduler:
     """The scheduler of the configured sources (connectors) in this process."""
-    scheduler = Scheduler(platform.source_parts, parallel=platform.settings.sources_parallel)
+    scheduler = Scheduler.configured(platform.source_parts, platform.settings)
     scheduler.start()
     return scheduler
 

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
         True, description="run the configured sources (connectors) in `serve`; off when `stadsdata ingest --sources` workers run them"
     )
     sources_parallel: int = Field(4, ge=1, le=64, description="sources one process runs at the same time")
+    sources_lease_s: float = Field(
+        300.0, ge=5, description="seconds a process holds a source it runs without a checkpoint; a dead process's source is taken over after this"
+    )
     mqtt_url: str | None = Field(
         None, description="external broker (mqtt://host:1883): no embedded broker; `stadsdata ingest` workers read from it"
     )

@@ -101,7 +101,7 @@ def run_source(name: str, database: DatabaseOption = None) -> None:
     settings = Settings(**({"database": database} if database else {}))
     store = open_store(settings)
     try:
-        run_id = Scheduler(platform_for(settings, store, policy_for(settings)).source_parts).run_now(name)
+        run_id = Scheduler.configured(platform_for(settings, store, policy_for(settings)).source_parts, settings).run_now(name)
     except LookupError as exc:
         _fail(str(exc))
     finally:
@@ -150,7 +150,7 @@ def run_sources_worker(settings: Any) -> None:
     from stadsdata.sources.scheduler import Scheduler
 
     store = open_store(settings)
-    scheduler = Scheduler(platform_for(settings, store, policy_for(settings)).source_parts, parallel=settings.sources_parallel)
+    scheduler = Scheduler.configured(platform_for(settings, store, policy_for(settings)).source_parts, settings)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from stadsdata.settings import Settings
 from stadsdata.sources.runner import SourceParts, run_source
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,11 @@ class Scheduler:
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._running: dict[int, Future[int]] = {}
+
+    @classmethod
+    def configured(cls, parts: SourceParts, settings: Settings) -> Scheduler:
+        """The scheduler the settings ask for (sources_parallel, sources_lease_s)."""
+        return cls(parts, parallel=settings.sources_parallel, lease_s=settings.sources_lease_s)
 
     # -- one pass -------------------------------------------------------------------------------
     def due(self, now: datetime) -> list[dict[str, Any]]:

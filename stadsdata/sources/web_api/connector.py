@@ -79,25 +79,24 @@ class Pass:
         self.run, self.mapping = run, mapping
         self.pager = Pager(mapping.config, mapping.records)
         cursor = dict(run.cursor)
+        newest = cursor.get("newest")
+        self.newest: datetime | None = parse_instant(newest, field="cursor.newest") if newest else None
+        self.start: dict[str, Any] = {}
         if run.since is not None:  # a re-sync from a time: a new pass from there
-            self.since, self.start, self.newest = format_instant(run.since), {}, None
+            self.since: str | None = format_instant(run.since)
         elif cursor.get("resume") is not None:
-            self.since, self.start, self.newest = cursor.get("since"), cursor["resume"], cursor.get("newest")
+            self.since, self.start = cursor.get("since"), cursor["resume"]
         else:
-            self.since, self.start, self.newest = cursor.get("newest") or _start_since(mapping.config), {}, cursor.get("newest")
+            self.since = newest or _start_since(mapping.config)
         self.sensor: int | None = None
 
     def go(self) -> None:
         max_pages = int(self.mapping.config.get("max_pages", DEFAULT_MAX_PAGES))
-        state: dict[str, Any] | None = self.start
         for page in self._pages(max_pages):
             self._store(page)
-            state = page.resume
-            self._checkpoint(state)
+            self._checkpoint(page.resume)
             if self.run.stopping:
                 return
-        if state is self.start and state:  # nothing read (a bad first page): try there again next time
-            self._checkpoint(state)
 
     def _pages(self, max_pages: int) -> Iterator[Page]:
         try:
@@ -106,10 +105,12 @@ class Pass:
             self.run.bad_page(exc)
 
     def _checkpoint(self, resume: dict[str, Any] | None) -> None:
-        if resume is None:  # the pass is done: the next one asks from the newest time seen
-            cursor = {"newest": self.newest, "since": self.newest}
+        """Save where the pass goes on; after its last page, the next pass asks from the newest time."""
+        newest = format_instant(self.newest) if self.newest is not None else None
+        if resume is None:
+            cursor = {"newest": newest, "since": newest}
         else:
-            cursor = {"newest": self.newest, "since": self.since, "resume": resume}
+            cursor = {"newest": newest, "since": self.since, "resume": resume}
         self.run.checkpoint({k: v for k, v in cursor.items() if v is not None})
 
     # -- one page ---------------------------------------------------------------------------------------
@@ -149,8 +150,8 @@ class Pass:
             return None
         for reading in readings:
             time = reading.phenomenon_time
-            if isinstance(time, datetime) and (self.newest is None or format_instant(time) > self.newest):
-                self.newest = format_instant(time)
+            if isinstance(time, datetime) and (self.newest is None or time > self.newest):
+                self.newest = time
         return Item(raw, where, readings)
 
     def _readings(self, mapped: MappedRecord) -> list[Reading]:
