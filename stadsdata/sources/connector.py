@@ -2,6 +2,9 @@
 
 A connector is an object with two methods:
 
+- `validate(config)` (optional): what the config's JSON Schema cannot say (a mapping's paths
+  compile, a time zone exists); `BadRequest` naming the member (`config.<member>`). Called when
+  a source is saved, before the connection test.
 - `check(probe)`: try the connection with a source's config — one small request — and say what
   it found ("38 Things match"); raise `SourceError` (`AuthFailed` for refused credentials).
   The platform calls it before a source is saved.

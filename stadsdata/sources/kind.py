@@ -209,6 +209,9 @@ class SourceKind:
         if error is not None:
             where = ".".join(str(p) for p in error.absolute_path)
             raise BadRequest(f"{where or 'config'}: {error.message}", field=f"config.{where}" if where else "config")
+        validate = getattr(self.connector, "validate", None)  # what a schema cannot say (a connector's own check)
+        if validate is not None:
+            validate(config)
         return config
 
 

@@ -11,6 +11,8 @@ from stadsdata.sources.web_api.mapping import config_schema
 
 _MANIFEST = Path(__file__).with_name("manifest.toml")
 KIND = SourceKind(
-    Manifest.parse(tomllib.loads(_MANIFEST.read_text(encoding="utf-8")) | {"config": config_schema()}, where=str(_MANIFEST)),
+    Manifest.parse(
+        tomllib.loads(_MANIFEST.read_text(encoding="utf-8")) | {"config": config_schema()}, where=str(_MANIFEST)
+    ),
     connector=WebApi(),
 )

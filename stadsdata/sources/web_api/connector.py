@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import orjson
 
@@ -41,6 +42,10 @@ DEFAULT_MAX_PAGES = 100
 class WebApi:
     """The connector of kind `web-api`."""
 
+    def validate(self, config: dict[str, Any]) -> None:
+        """The preset merged and the mapping compiled (BadRequest naming `config.<member>`)."""
+        compile_mapping(config)
+
     def check(self, probe: Probe) -> str:
         """Fetch the first page and say how many records the mapping finds there (and whether the
         first selected one maps); BadRequest naming the member for a bad mapping."""
@@ -51,11 +56,13 @@ class WebApi:
         except BadPage as exc:
             raise SourceError(f"the first page ({exc.url}) cannot be read: {exc.reason}") from None
         selected = [r for r in page.records if mapping.selected(r)]
-        found = f"{len(page.records)} records on the first page" + (f", {len(selected)} selected by where" if mapping.conditions else "")
+        found = f"{len(page.records)} records on the first page" + (
+            f", {len(selected)} selected by where" if mapping.conditions else ""
+        )
         if not selected:
             return found
         record = selected[0]
-        problem = _follow(probe.http, mapping, record) if mapping.follows else None
+        problem = _follow(probe.http, mapping, record, page.url) if mapping.follows else None
         if problem is not None:
             return f"{found}; the first one's link cannot be read: {problem[0]}"
         try:
@@ -80,7 +87,6 @@ class Pass:
         self.pager = Pager(mapping.config, mapping.records)
         cursor = dict(run.cursor)
         newest = cursor.get("newest")
-        self.newest: datetime | None = parse_instant(newest, field="cursor.newest") if newest else None
         self.start: dict[str, Any] = {}
         if run.since is not None:  # a re-sync from a time: a new pass from there
             self.since: str | None = format_instant(run.since)
@@ -88,19 +94,23 @@ class Pass:
             self.since, self.start = cursor.get("since"), cursor["resume"]
         else:
             self.since = newest or _start_since(mapping.config)
-        self.sensor: int | None = None
+        self.writer = RecordWriter(run, mapping, newest=parse_instant(newest, field="cursor.newest") if newest else None)
+
+    @property
+    def newest(self) -> datetime | None:
+        return self.writer.newest
 
     def go(self) -> None:
         max_pages = int(self.mapping.config.get("max_pages", DEFAULT_MAX_PAGES))
         for page in self._pages(max_pages):
             self._store(page)
-            self._checkpoint(page.resume)
-            if self.run.stopping:
-                return
+            self._checkpoint(page.resume)  # raises Stopped when the run must end here
 
     def _pages(self, max_pages: int) -> Iterator[Page]:
         try:
-            yield from pages(self.pager, self.run.http, self.start, _since_param(self.mapping.config, self.since), max_pages)
+            yield from pages(
+                self.pager, self.run.http, self.start, _since_param(self.mapping.config, self.since), max_pages
+            )
         except BadPage as exc:  # quarantined; the pass stops here and the next run tries this page again
             self.run.bad_page(exc)
 
@@ -116,37 +126,53 @@ class Pass:
     # -- one page ---------------------------------------------------------------------------------------
     def _store(self, page: Page) -> None:
         items = []
-        for index, record in enumerate(page.records):
-            if self.run.stopping:
-                break
-            item = self._item(record, f"{page.url}#{index}")
+        for index, record in enumerate(page.records):  # a page is read whole: its checkpoint says the next one
+            item = self.writer.item(record, f"{page.url}#{index}")
             if item is not None:
                 items.append(item)
         self.run.store(items)
 
-    def _item(self, record: Any, where: str) -> Item | None:
+class RecordWriter:
+    """Records of one run through the mapping: each selected record's links followed, its Thing,
+    Location and Datastreams mirrored, its readings made — or the record quarantined with its
+    bytes and the reason. Also used by the `file` kind (`sources/file/`)."""
+
+    def __init__(self, run: Run, mapping: Mapping, *, newest: datetime | None = None) -> None:
+        self.run, self.mapping = run, mapping
+        self.newest = newest  # the newest phenomenonTime of the readings made
+        self.sensor: int | None = None
+
+    def item(self, record: Any, where: str, raw: bytes | None = None) -> Item | None:
         """The record's readings (its Thing mirrored), or None when it is not selected or was
         quarantined."""
         if isinstance(record, CsvRow) and record.problem is not None:
-            self.run.quarantine(record.raw, f"a CSV row that does not fit the header: {record.problem}", where=where, field="row")
+            self.run.quarantine(
+                record.raw, f"a CSV row that does not fit the header: {record.problem}", where=where, field="row"
+            )
             return None
         if not self.mapping.selected(record):
             return None
-        problem = _follow(self.run.http, self.mapping, record)
-        raw = record.raw if isinstance(record, CsvRow) else orjson.dumps(record)
+        problem = _follow(self.run.http, self.mapping, record, where)
+        raw = raw or (record.raw if isinstance(record, CsvRow) else orjson.dumps(record))
         if problem is not None:
-            self.run.quarantine(problem[1] or raw, f"a followed link cannot be read: {problem[0]}", where=where, field="follow")
+            self.run.quarantine(
+                problem[1] or raw, f"a followed link cannot be read: {problem[0]}", where=where, field="follow"
+            )
             return None
         try:
             mapped = map_record(self.mapping, _plain(record))
             readings = self._readings(mapped)
         except Unmappable as exc:
-            self.run.quarantine(raw, f"a record that cannot be mapped: {exc.member}: {exc.reason}", where=where, field=exc.member)
+            self.run.quarantine(
+                raw, f"a record that cannot be mapped: {exc.member}: {exc.reason}", where=where, field=exc.member
+            )
             return None
         except ProblemError as exc:  # an entity refused (e.g. a geometry out of range)
             if exc.status >= 500:
                 raise
-            self.run.quarantine(raw, f"a record whose entities are refused: {exc.detail}", where=where, field=exc.field or "thing")
+            self.run.quarantine(
+                raw, f"a record whose entities are refused: {exc.detail}", where=where, field=exc.field or "thing"
+            )
             return None
         for reading in readings:
             time = reading.phenomenon_time
@@ -191,10 +217,13 @@ class Pass:
         return self.sensor
 
 
+
 # -- helpers ---------------------------------------------------------------------------------------------
-def _follow(http: Http, mapping: Mapping, record: Any) -> tuple[str, bytes | None] | None:
-    """Add each followed document to the record (as member `as`); (why not, the bad answer's
-    bytes) for the first link that cannot be read."""
+def _follow(http: Http, mapping: Mapping, record: Any, base: str) -> tuple[str, bytes | None] | None:
+    """Add each followed document to the record (as member `as`; a relative URL is read against
+    the page's, `base`); (why not, the bad answer's bytes) for the first link that cannot be read."""
+    if mapping.follows and not isinstance(record, dict):
+        return "a record that is not a JSON object cannot take the documents of its links", None
     for follow in mapping.follows:
         url = follow.url.first(record)
         if url is None:
@@ -202,7 +231,7 @@ def _follow(http: Http, mapping: Mapping, record: Any) -> tuple[str, bytes | Non
                 continue
             return f"{follow.member}: no URL at {follow.url.text}", None
         try:
-            document, _, _ = http.json(str(url))
+            document, _, _ = http.json(urljoin(base, str(url)))
         except BadPage as exc:
             return f"{follow.member}: {exc.url}: {exc.reason}", exc.raw
         except SourceError as exc:  # a link that answers 401/403/404/5xx: this record only, the run goes on

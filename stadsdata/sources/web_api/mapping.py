@@ -27,7 +27,11 @@ from stadsdata.sources.web_api.paths import Path, compile_path
 FOLDER = FilePath(__file__).parent
 PRESETS = FOLDER / "presets"
 OGC_OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
-OBSERVATION_TYPES = {"number": OGC_OM + "OM_Measurement", "text": OGC_OM + "OM_CategoryObservation", "boolean": OGC_OM + "OM_TruthObservation"}
+OBSERVATION_TYPES = {
+    "number": OGC_OM + "OM_Measurement",
+    "text": OGC_OM + "OM_CategoryObservation",
+    "boolean": OGC_OM + "OM_TruthObservation",
+}
 GEOMETRIES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 _NOT_MAPPING = ("auth", *HTTP_MEMBERS)  # members of every fetching kind, not of the mapping
@@ -81,7 +85,9 @@ def effective_config(config: dict[str, Any]) -> dict[str, Any]:
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path)
         preset = f" (with preset {config['preset']!r})" if config.get("preset") else ""
-        raise BadRequest(f"{where or 'config'}: {error.message}{preset}", field=f"config.{where}" if where else "config")
+        raise BadRequest(
+            f"{where or 'config'}: {error.message}{preset}", field=f"config.{where}" if where else "config"
+        )
     return out
 
 
@@ -197,8 +203,12 @@ def compile_mapping(config: dict[str, Any]) -> Mapping:
     time = _time(config["time"], "time", path) if "time" in config else None
     streams = tuple(_stream(i, s, path) for i, s in enumerate(config["datastreams"]))
     if time is None and any(s.time is None for s in streams):
-        raise BadRequest("time: the phenomenonTime's path is required (at the record or at each Datastream)", field="config.time")
-    conditions = tuple(Condition(path(c["path"], f"where.{i}.path"), f"where.{i}", c) for i, c in enumerate(config.get("where", [])))
+        raise BadRequest(
+            "time: the phenomenonTime's path is required (at the record or at each Datastream)", field="config.time"
+        )
+    conditions = tuple(
+        Condition(path(c["path"], f"where.{i}.path"), f"where.{i}", c) for i, c in enumerate(config.get("where", []))
+    )
     follows = tuple(
         Follow(path(f["url"], f"follow.{i}.url"), f["as"], bool(f.get("optional", False)), f"follow.{i}")
         for i, f in enumerate(config.get("follow", []))
@@ -223,11 +233,15 @@ def _check_csv(config: dict[str, Any], csv: bool) -> None:
     refused = [("config.records", "records" in config), ("config.follow", bool(config.get("follow"))),
                ("config.paging.style", paging.get("style") == "cursor")]  # fmt: skip
     refused += [(f"config.paging.{n}", n in paging) for n in ("last_page", "total", "next")]
-    refused += [(f"config.datastreams.{i}.for_each", "for_each" in s) for i, s in enumerate(config.get("datastreams", []))]
+    refused += [
+        (f"config.datastreams.{i}.for_each", "for_each" in s) for i, s in enumerate(config.get("datastreams", []))
+    ]
     refused += [("config.location", any("geometry" in loc for loc in _as_list(config.get("location"))))]
     for member, wrong in refused:
         if wrong:
-            raise BadRequest(f"{member.removeprefix('config.')}: not for CSV (a CSV row has no nested documents)", field=member)
+            raise BadRequest(
+                f"{member.removeprefix('config.')}: not for CSV (a CSV row has no nested documents)", field=member
+            )
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -252,7 +266,9 @@ def _time(spec: dict[str, Any], member: str, path: Any) -> TimeSpec:
                              field=f"config.{member}.timezone") from None  # fmt: skip
     fmt = spec.get("format", "iso8601")
     if fmt not in ("iso8601", "epoch_s", "epoch_ms") and "%" not in fmt:
-        raise BadRequest(f"{member}.format: iso8601, epoch_s, epoch_ms or a strptime pattern with %", field=f"config.{member}.format")
+        raise BadRequest(
+            f"{member}.format: iso8601, epoch_s, epoch_ms or a strptime pattern with %", field=f"config.{member}.format"
+        )
     return TimeSpec(path(spec["path"], f"{member}.path"), member, fmt, zone)
 
 
@@ -262,7 +278,9 @@ def _stream(index: int, spec: dict[str, Any], path: Any) -> StreamSpec:
     for_each = path(spec["for_each"], f"{member}.for_each") if "for_each" in spec else None
     templates = tuple((t, path(t, f"{member}.name")) for t in _TEMPLATE.findall(spec["name"]))
     if for_each is None and templates:
-        raise BadRequest(f"{member}.name: {{path}} in a name is for Datastreams with for_each", field=f"config.{member}.name")
+        raise BadRequest(
+            f"{member}.name: {{path}} in a name is for Datastreams with for_each", field=f"config.{member}.name"
+        )
     observed = spec["observed_property"]
     return StreamSpec(
         index, spec["name"], spec.get("key", spec["name"]), path(spec["result"], f"{member}.result"), kind,

@@ -45,7 +45,11 @@ class Pager:
         self.style: str = self.paging["style"]
         self.csv = config.get("format") == "csv"
         self.records = records
-        self.paths = {n: compile_path(self.paging[n], f"config.paging.{n}") for n in ("last_page", "total", "next", "cursor") if n in self.paging}
+        self.paths = {
+            n: compile_path(self.paging[n], f"config.paging.{n}")
+            for n in ("last_page", "total", "next", "cursor")
+            if n in self.paging
+        }
 
     # -- requests ---------------------------------------------------------------------------------
     def request(self, state: dict[str, Any], since: str | None) -> tuple[str, dict[str, Any] | None]:
@@ -73,7 +77,11 @@ class Pager:
         response = http.get(url, params)
         where = str(response.url)
         body = unpacked(response.content, where)
-        document = read_csv(body, where, self.config.get("csv") or {}, response) if self.csv else read_json(body, where, response)
+        document = (
+            read_csv(body, where, self.config.get("csv") or {}, response)
+            if self.csv
+            else read_json(body, where, response)
+        )
         records = self._records(document)
         if records is None:
             raise BadPage(where, f"no records at {self.records.text if self.records else '$'} in the answer", body)
@@ -87,7 +95,9 @@ class Pager:
         return self.records.elements(document)
 
     # -- the next page ------------------------------------------------------------------------------
-    def _next(self, state: dict[str, Any], document: Any, records: list[Any], response: httpx.Response, where: str) -> dict[str, Any] | None:
+    def _next(
+        self, state: dict[str, Any], document: Any, records: list[Any], response: httpx.Response, where: str
+    ) -> dict[str, Any] | None:
         if self.style == "page":
             number = state.get("page", self.paging.get("start", 1))
             last = self._value("last_page", document)

@@ -38,8 +38,16 @@ def map_record(mapping: Mapping, record: Any) -> MappedRecord:
     name = _text(mapping.thing_name.first(record), "thing.name", mapping.thing_name.text)
     description = mapping.thing_description.first(record) if mapping.thing_description is not None else None
     properties = {n: v for n, p in mapping.thing_properties.items() if (v := p.first(record)) is not None}
-    thing = {"name": name, "description": str(description) if description is not None else name, "properties": properties}
-    identity = "/".join(_text(p.first(record), f"key.{i}", p.text) for i, p in enumerate(mapping.key)) if mapping.key else thing_key
+    thing = {
+        "name": name,
+        "description": str(description) if description is not None else name,
+        "properties": properties,
+    }
+    identity = (
+        "/".join(_text(p.first(record), f"key.{i}", p.text) for i, p in enumerate(mapping.key))
+        if mapping.key
+        else thing_key
+    )
     parameters = {n: v for n, p in mapping.parameters.items() if (v := p.first(record)) is not None}
     out = MappedRecord(thing_key, thing, _location(mapping, record), parameters)
     record_time = mapping.time.read(record) if mapping.time is not None else None
@@ -72,7 +80,9 @@ def _readings(spec: StreamSpec, record: Any, record_time: datetime | None, ident
     return out
 
 
-def _reading(spec: StreamSpec, value: Any, record_time: datetime | None, identity: str, stream_key: str, name: str) -> MappedReading | None:
+def _reading(
+    spec: StreamSpec, value: Any, record_time: datetime | None, identity: str, stream_key: str, name: str
+) -> MappedReading | None:
     raw = spec.result.first(value)
     if raw is None:
         if spec.optional:
@@ -104,7 +114,10 @@ def _location(mapping: Mapping, record: Any) -> dict[str, Any] | None:
         if lon is None or lat is None:
             continue
         try:
-            return {"type": "Point", "coordinates": [coordinate(lon, "lon", -180, 180), coordinate(lat, "lat", -90, 90)]}
+            return {
+                "type": "Point",
+                "coordinates": [coordinate(lon, "lon", -180, 180), coordinate(lat, "lat", -90, 90)],
+            }
         except ValueError as exc:
             raise Unmappable(f"the coordinates at {paths['lon'].text}, {paths['lat'].text}: {exc}", member) from None
     raise Unmappable("no location: none of the location paths finds a value", "location")
