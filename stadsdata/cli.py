@@ -19,6 +19,7 @@ from stadsdata.commands.access import (
 )
 from stadsdata.commands.db import db_app
 from stadsdata.commands.demo import demo, prepare_demo
+from stadsdata.commands.file_import import import_file
 from stadsdata.commands.ingest import ingest
 from stadsdata.commands.sources import sources_app
 from stadsdata.settings import Settings
@@ -37,6 +38,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(sources_app, name="sources")
 app.command()(ingest)
 app.command()(demo)
+app.command("import")(import_file)
 
 
 @app.callback()

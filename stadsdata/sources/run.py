@@ -6,10 +6,11 @@ quarantine), every stored item marked with the source and the run that brought i
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,7 +36,7 @@ class Stopped(SourceError):
 
 @dataclass
 class Counts:
-    items_read: int = 0
+    items_read: int = 0  # what the source sent: stored, found stored before, or quarantined
     items_stored: int = 0
     items_duplicate: int = 0
     items_quarantined: int = 0
@@ -62,7 +63,9 @@ class Run(Probe):
     lease_until: datetime = field(default_factory=lambda: datetime.now(UTC))
     counts: Counts = field(default_factory=Counts)
     newest: datetime | None = None
+    progress: Callable[[int, int | None], None] | None = None  # (done, total) of a run watched (`stadsdata import`)
     _mirrored: dict[tuple[str, str], tuple[int, str, int]] = field(default_factory=dict)
+    _bodies: dict[tuple[str, str], tuple[int, dict[str, Any]]] = field(default_factory=dict)  # written or found this run
 
     @property
     def provenance(self) -> dict[str, Any]:
@@ -79,11 +82,15 @@ class Run(Probe):
         first time, updated when `body` changed since (its properties and links; inline related
         entities are created only with the entity), as it is otherwise."""
         assert self.entities is not None and self.ingestor is not None
+        seen = self._bodies.get((entity, key))
+        if seen is not None and seen[1] == body:  # the same as earlier in this run: nothing to do
+            return seen[0]
         if entity not in self.produces:
             raise SourceError(f"the kind of source {self.name!r} does not declare that it produces {entity} (manifest 'produces')")
         digest = hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
         known = self._known(entity, key)
         if known is not None and known[1] == digest:
+            self._bodies[entity, key] = (known[0], copy.deepcopy(body))
             return known[0]
         kind = ENTITY_TYPES[entity]
         properties = {**(body.get("properties") or {}), "provenance": self.provenance}
@@ -113,6 +120,7 @@ class Run(Probe):
                 local_id, row_id = known[0], known[2]
                 tx.access.update_row("source_entities", row_id, {"digest": digest, "run_id": self.run_id})
         self._mirrored[entity, key] = (local_id, digest, row_id)
+        self._bodies[entity, key] = (local_id, copy.deepcopy(body))
         return local_id
 
     def mirrored(self, entity: str) -> dict[str, int]:
@@ -187,8 +195,14 @@ class Run(Probe):
     def quarantine(self, raw: bytes, reason: str, *, where: str, field: str | None = None) -> None:
         """Keep an item (or page) the connector cannot read, with the reason; the run goes on."""
         assert self.ingestor is not None
+        self.counts.items_read += 1
         self.counts.items_quarantined += 1
         self.ingestor.quarantine(self._message(raw, where), reason, field)
+
+    def report(self, done: int, total: int | None = None) -> None:
+        """Say how far the run is (records done of `total`), for whoever watches it."""
+        if self.progress is not None:
+            self.progress(done, total)
 
     def bad_page(self, page: BadPage) -> None:
         self.quarantine(page.raw, page.reason, where=page.url, field="body")

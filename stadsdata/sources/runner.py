@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -69,8 +70,12 @@ def check_connection(kind: SourceKind, name: str, config: dict[str, Any]) -> str
         http.close()
 
 
-def run_source(parts: SourceParts, source: dict[str, Any], *, owner: str, lease_until: datetime, lease_s: float, stop: threading.Event) -> int:
-    """Run `source` (its row, leased by `owner`) once; the id of the run row."""
+def run_source(
+    parts: SourceParts, source: dict[str, Any], *, owner: str, lease_until: datetime, lease_s: float, stop: threading.Event,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> int:  # fmt: skip
+    """Run `source` (its row, leased by `owner`) once; the id of the run row. `progress` hears how
+    far the connector is, where it says (`Run.report`)."""
     started = datetime.now(UTC)
     with parts.store.write() as tx:
         run_id = tx.access.insert_row("source_runs", {"source_id": source["id"], "owner": owner, "started_at": started, "status": "running"})
@@ -85,7 +90,7 @@ def run_source(parts: SourceParts, source: dict[str, Any], *, owner: str, lease_
             source["name"], config, http_for(config, stop), source_id=source["id"], run_id=run_id, owner=owner,
             cursor=dict(source["cursor"] or {}), since=source["resync_from"], produces=kind.manifest.produces,
             dataset_id=source["dataset_id"], entities=parts.entities, ingestor=parts.ingestor, caller=source_caller(source["name"]),
-            stop=stop, lease_s=lease_s, lease_until=lease_until,
+            stop=stop, lease_s=lease_s, lease_until=lease_until, progress=progress,
         )  # fmt: skip
         try:
             kind.connector.run(run)

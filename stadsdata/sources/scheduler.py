@@ -12,6 +12,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,7 +72,7 @@ class Scheduler:
                 ran.append(run_source(self.parts, source, owner=self.owner, lease_until=until, lease_s=self.lease_s, stop=self.stop_event))
         return ran
 
-    def run_now(self, name: str) -> int | None:
+    def run_now(self, name: str, progress: Callable[[int, int | None], None] | None = None) -> int | None:
         """Run source `name` now in this thread, unless another process runs it (then None)."""
         with self.parts.store.read_only() as tx:
             rows = tx.access.rows("sources", {"name": name}, limit=1)
@@ -80,7 +81,9 @@ class Scheduler:
         until = self.claim(rows[0], datetime.now(UTC))
         if until is None:
             return None
-        return run_source(self.parts, rows[0], owner=self.owner, lease_until=until, lease_s=self.lease_s, stop=self.stop_event)
+        return run_source(
+            self.parts, rows[0], owner=self.owner, lease_until=until, lease_s=self.lease_s, stop=self.stop_event, progress=progress
+        )
 
     # -- in the background ----------------------------------------------------------------------------
     def start(self) -> None:

@@ -19,7 +19,7 @@ that page again)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -137,10 +137,13 @@ class RecordWriter:
     Location and Datastreams mirrored, its readings made — or the record quarantined with its
     bytes and the reason. Also used by the `file` kind (`sources/file/`)."""
 
-    def __init__(self, run: Run, mapping: Mapping, *, newest: datetime | None = None) -> None:
+    def __init__(
+        self, run: Run, mapping: Mapping, *, newest: datetime | None = None, location: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    ) -> None:  # fmt: skip
         self.run, self.mapping = run, mapping
         self.newest = newest  # the newest phenomenonTime of the readings made
         self.sensor: int | None = None
+        self.location = location  # what becomes of a mapped location first (e.g. another reference system made WGS 84)
 
     def item(self, record: Any, where: str, raw: bytes | None = None) -> Item | None:
         """The record's readings (its Thing mirrored), or None when it is not selected or was
@@ -161,6 +164,8 @@ class RecordWriter:
             return None
         try:
             mapped = map_record(self.mapping, _plain(record))
+            if self.location is not None and mapped.location is not None:
+                mapped.location = self.location(mapped.location)
             readings = self._readings(mapped)
         except Unmappable as exc:
             self.run.quarantine(
@@ -210,9 +215,10 @@ class RecordWriter:
     def _sensor(self) -> int:
         if self.sensor is None:
             given = self.mapping.sensor
-            name = given.get("name") or f"web API source {self.run.name}"
-            body = {"name": name, "description": given.get("description") or f"the web API {self.mapping.config['url']}",
-                    "encodingType": "text/plain", "metadata": given.get("metadata") or self.mapping.config["url"]}  # fmt: skip
+            origin = self.run.config.get("url") or self.run.config.get("path") or self.run.name
+            name = given.get("name") or f"source {self.run.name}"
+            body = {"name": name, "description": given.get("description") or f"the records of {origin}",
+                    "encodingType": "text/plain", "metadata": given.get("metadata") or origin}  # fmt: skip
             self.sensor = self.run.mirror("Sensor", "sensor", body)
         return self.sensor
 

@@ -75,13 +75,14 @@ def merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def effective_config(config: dict[str, Any]) -> dict[str, Any]:
+def effective_config(config: dict[str, Any], *, schema: dict[str, Any] | None = None) -> dict[str, Any]:
     """The config a run uses: its preset (if any) merged under it, checked against the schema
-    (BadRequest naming the member, as `config.<member>`)."""
+    (this kind's, unless another kind that maps records gives its own; BadRequest naming the
+    member, as `config.<member>`)."""
     own = {k: v for k, v in config.items() if k != "preset"}
     out = merged(load_preset(config["preset"]), own) if config.get("preset") else own
     mapping = {k: v for k, v in out.items() if k not in _NOT_MAPPING}
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(config_schema()).iter_errors(mapping))
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema or config_schema()).iter_errors(mapping))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path)
         preset = f" (with preset {config['preset']!r})" if config.get("preset") else ""
@@ -179,15 +180,17 @@ class Mapping:
     conditions: tuple[Condition, ...] = ()
     follows: tuple[Follow, ...] = ()
     sensor: dict[str, Any] = field(default_factory=dict)
+    projected: bool = False  # lon/lat paths hold x/y of another reference system: not range-checked here (the caller converts)
 
     def selected(self, record: Any) -> bool:
         return all(c.holds(record) for c in self.conditions)
 
 
-def compile_mapping(config: dict[str, Any]) -> Mapping:
-    """The mapping of a source's config (preset merged, checked, paths compiled); BadRequest naming
-    the member (`config.<member>`) of the first thing wrong."""
-    config = effective_config(config)
+def compile_mapping(config: dict[str, Any], *, schema: dict[str, Any] | None = None, projected: bool = False) -> Mapping:
+    """The mapping of a source's config (preset merged, checked against `schema` — default this
+    kind's —, paths compiled); BadRequest naming the member (`config.<member>`) of the first thing
+    wrong."""
+    config = effective_config(config, schema=schema)
     csv = config.get("format") == "csv"
 
     def path(spec: Any, member: str) -> Path:
@@ -221,7 +224,7 @@ def compile_mapping(config: dict[str, Any]) -> Mapping:
         tuple(path(p, f"key.{i}") for i, p in enumerate(config["key"])) if isinstance(config.get("key"), list)
         else (path(config["key"], "key"),) if "key" in config else (),
         {n: path(p, f"parameters.{n}") for n, p in (config.get("parameters") or {}).items()}, streams, conditions, follows,
-        config.get("sensor") or {},
+        config.get("sensor") or {}, projected,
     )  # fmt: skip
 
 

@@ -3,6 +3,7 @@ readings — pure, no I/O. `Unmappable` names the member of the mapping that fai
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -113,10 +114,11 @@ def _location(mapping: Mapping, record: Any) -> dict[str, Any] | None:
         lon, lat = paths["lon"].first(record), paths["lat"].first(record)
         if lon is None or lat is None:
             continue
+        limit = math.inf if mapping.projected else 1.0  # projected: x/y, converted by the caller
         try:
             return {
                 "type": "Point",
-                "coordinates": [coordinate(lon, "lon", -180, 180), coordinate(lat, "lat", -90, 90)],
+                "coordinates": [coordinate(lon, "lon", -180 * limit, 180 * limit), coordinate(lat, "lat", -90 * limit, 90 * limit)],
             }
         except ValueError as exc:
             raise Unmappable(f"the coordinates at {paths['lon'].text}, {paths['lat'].text}: {exc}", member) from None

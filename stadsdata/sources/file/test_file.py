@@ -1,0 +1,152 @@
+"""The file kind end to end: a municipality's CSV export (RD New coordinates, Dutch CSV), an Excel
+sheet, a GeoJSON with a legacy `crs`, a GeoPackage — through `stadsdata import` and as a source of
+the API; importing again stores nothing twice; bad rows are quarantined with their bytes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+import shapely
+import yaml
+from typer.testing import CliRunner
+
+from stadsdata.cli import app as cli
+from stadsdata.sources.conftest import SourcePlatform
+
+RECORDED = Path(__file__).with_name("recorded")
+MAPPING = yaml.safe_load((RECORDED / "grondwater.mapping.yaml").read_text())
+
+
+def _observations(platform: SourcePlatform) -> list[dict[str, Any]]:
+    return platform.get("/v1.1/Observations?$orderby=id&$expand=Datastream($select=name)&$top=1000")["value"]
+
+
+def test_a_csv_export_with_rd_coordinates_through_the_api(source_platform: SourcePlatform, tmp_path: Path) -> None:
+    file = tmp_path / "grondwater.csv"
+    shutil.copy(RECORDED / "grondwater.csv", file)
+    made = source_platform.add_source({"name": "peilbuizen", "kind": "file", "config": {**MAPPING, "path": str(file)}})
+    assert made["connectionTest"] == "grondwater.csv: csv, 5 rows; the first record is Thing 'Peilbuis Spoolde' with 1 readings"
+
+    run = source_platform.run("peilbuizen")
+
+    assert (run["status"], run["itemsRead"], run["itemsStored"], run["itemsQuarantined"]) == ("partial", 5, 3, 2)
+    things = source_platform.get("/v1.1/Things?$orderby=name&$expand=Locations")["value"]
+    assert [t["name"] for t in things] == ["Peilbuis Kamperpoort", "Peilbuis Spoolde"]
+    lon, lat = things[1]["Locations"][0]["location"]["coordinates"]
+    assert (round(lon, 3), round(lat, 3)) == (6.096, 52.524)  # RD (203120, 504310): Zwolle
+    stored = _observations(source_platform)
+    assert [(o["phenomenonTime"], o["result"]) for o in stored] == [
+        ("2026-11-29T23:00:00Z", -42), ("2026-11-30T23:00:00Z", -40), ("2026-11-29T23:00:00Z", -55)]  # fmt: skip
+    held = {h["topic"]: h for h in source_platform.held()}
+    assert "stand_cm_nap" in held["grondwater.csv:5"]["reason"] and "onbekend" in held["grondwater.csv:5"]["payload"]
+    assert "8 values for 7 columns" in held["grondwater.csv:6"]["reason"]
+
+    again = source_platform.run("peilbuizen")  # the same file: not read again
+    assert (again["status"], again["itemsRead"], again["itemsStored"]) == ("succeeded", 0, 0)
+    with file.open("a") as handle:
+        handle.write("PB-001;Peilbuis Spoolde;203120;504310;2026-12-02;08:00;-38\n")
+    changed = source_platform.run("peilbuizen")  # read from the start: only the new row is new
+    assert (changed["itemsRead"], changed["itemsStored"], changed["itemsDuplicate"]) == (6, 1, 3)
+    assert len(_observations(source_platform)) == 4
+
+
+def test_stadsdata_import_with_a_progress_bar_dry_run_and_no_doubles(tmp_path: Path) -> None:
+    database = str(tmp_path / "import.db")
+    runner = CliRunner()
+    file, mapping = RECORDED / "grondwater.csv", RECORDED / "grondwater.mapping.yaml"
+
+    dry = runner.invoke(cli, ["import", str(file), "--mapping", str(mapping), "--dry-run", "--database", database])
+    assert dry.exit_code == 0, dry.output
+    report = json.loads(dry.output)
+    assert (report["records"], report["readings"], report["unmappable"], report["things"]) == (5, 3, 2, 2)
+    assert report["first_problems"][0].startswith("grondwater.csv:5: datastreams.0.result")
+
+    first = runner.invoke(cli, ["import", str(file), "--mapping", str(mapping), "--database", database])
+    assert first.exit_code == 0, first.output
+    assert "importing" in first.output
+    assert "grondwater.csv: 5 rows read, 3 readings stored, 0 already there, 2 quarantined; 8 entities made (source import-grondwater" in first.output
+    second = runner.invoke(cli, ["import", str(file), "--mapping", str(mapping), "--database", database, "--name", "import-grondwater"])
+    assert "0 rows read, 0 readings stored" in second.output
+    shown = json.loads(runner.invoke(cli, ["sources", "show", "import-grondwater", "--database", database]).output)
+    assert shown["state"] == "paused" and shown["kind"] == "file"
+
+
+def test_a_bad_mapping_or_file_is_refused_naming_the_member(tmp_path: Path) -> None:
+    runner = CliRunner()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({**MAPPING, "crs": "EPSG:999999"}))
+    refused = runner.invoke(cli, ["import", str(RECORDED / "grondwater.csv"), "--mapping", str(bad), "--database", str(tmp_path / "x.db")])
+    assert refused.exit_code == 1 and "config.crs" in refused.output
+    bad.write_text(yaml.safe_dump({**MAPPING, "datastreams": [{"name": "x", "result": "stand_cm_nap"}]}))
+    refused = runner.invoke(cli, ["import", str(RECORDED / "grondwater.csv"), "--mapping", str(bad), "--database", str(tmp_path / "x.db")])
+    assert refused.exit_code == 1 and "config.datastreams.0" in refused.output
+    unknown = tmp_path / "register.dbf"
+    unknown.write_text("?")
+    refused = runner.invoke(cli, ["import", str(unknown), "--mapping", str(RECORDED / "grondwater.mapping.yaml"), "--database", str(tmp_path / "x.db")])
+    assert refused.exit_code == 1 and "cannot tell the format from '.dbf'" in refused.output
+
+
+def test_an_excel_sheet(source_platform: SourcePlatform, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.create_sheet("metingen")
+    sheet.append(["meter", "omschrijving", "lon", "lat", "moment", "kWh"])
+    sheet.append(["M-1", "Stadhuis", 6.0917, 52.5125, "2026-12-01T08:00:00Z", 1234.5])
+    sheet.append(["M-1", "Stadhuis", 6.0917, 52.5125, "2026-12-02T08:00:00Z", 1250.0])
+    book.save(tmp_path / "meters.xlsx")
+    config = {"path": str(tmp_path / "meters.xlsx"), "sheet": "metingen", "thing": {"key": "meter", "name": "omschrijving"},
+              "location": {"lon": "lon", "lat": "lat"}, "time": {"path": "moment"}, "key": ["meter", "moment"],
+              "datastreams": [{"name": "energie", "result": "kWh", "unit": {"name": "kilowatt hour", "symbol": "kWh"},
+                              "observed_property": {"name": "energy"}}]}  # fmt: skip
+    source_platform.add_source({"name": "meters", "kind": "file", "config": config})
+    run = source_platform.run("meters")
+    assert (run["status"], run["itemsStored"]) == ("succeeded", 2)
+    assert [o["result"] for o in _observations(source_platform)] == [1234.5, 1250.0]
+
+
+def test_a_geojson_with_a_legacy_crs_and_a_geopackage(source_platform: SourcePlatform, tmp_path: Path) -> None:
+    features = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
+                "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [203120, 504310]},
+                              "properties": {"id": "boom-1", "soort": "Linde", "hoogte_m": 14.5, "gemeten": "2026-11-01T10:00:00Z"}}]}  # fmt: skip
+    (tmp_path / "bomen.geojson").write_text(json.dumps(features))
+    mapping = {"thing": {"key": "properties.id", "name": "properties.soort"}, "location": {"geometry": "geometry"},
+               "time": {"path": "properties.gemeten"},
+               "datastreams": [{"name": "hoogte", "result": "properties.hoogte_m", "unit": {"name": "metre", "symbol": "m"},
+                                "observed_property": {"name": "tree height"}}]}  # fmt: skip
+    source_platform.add_source({"name": "bomen", "kind": "file", "config": {**mapping, "path": str(tmp_path / "bomen.geojson")}})
+    assert source_platform.run("bomen")["itemsStored"] == 1
+    _geopackage(tmp_path / "bomen.gpkg", [("boom-2", "Eik", 9.0, "2026-11-01T10:00:00Z", (202480, 503050))])
+    gpkg = {"thing": {"key": "id", "name": "soort"}, "location": {"geometry": "geometry"}, "time": {"path": "gemeten"},
+            "datastreams": [{"name": "hoogte", "result": "hoogte_m", "unit": {"name": "metre", "symbol": "m"}, "observed_property": {"name": "tree height"}}]}  # fmt: skip
+    source_platform.add_source({"name": "bomen-gpkg", "kind": "file", "config": {**gpkg, "path": str(tmp_path / "bomen.gpkg")}})
+    assert source_platform.run("bomen-gpkg")["itemsStored"] == 1
+    things = {t["name"]: t for t in source_platform.get("/v1.1/Things?$expand=Locations")["value"]}
+    for name, (lon, lat) in (("Linde", (6.096, 52.524)), ("Eik", (6.087, 52.512))):
+        coordinates = things[name]["Locations"][0]["location"]["coordinates"]
+        assert (round(coordinates[0], 3), round(coordinates[1], 3)) == pytest.approx((lon, lat), abs=0.002)
+
+
+def _geopackage(path: Path, rows: list[tuple[str, str, float, str, tuple[float, float]]]) -> None:
+    """A minimal GeoPackage (OGC 12-128r18): its spatial reference, contents and one feature table in RD New."""
+    conn = sqlite3.connect(path)
+    conn.executescript("""
+        CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT, srs_id INTEGER PRIMARY KEY, organization TEXT, organization_coordsys_id INTEGER, definition TEXT, description TEXT);
+        INSERT INTO gpkg_spatial_ref_sys VALUES ('Amersfoort / RD New', 28992, 'EPSG', 28992, 'undefined', NULL);
+        CREATE TABLE gpkg_contents (table_name TEXT PRIMARY KEY, data_type TEXT, identifier TEXT, srs_id INTEGER);
+        INSERT INTO gpkg_contents VALUES ('bomen', 'features', 'bomen', 28992);
+        CREATE TABLE gpkg_geometry_columns (table_name TEXT, column_name TEXT, geometry_type_name TEXT, srs_id INTEGER, z INTEGER, m INTEGER);
+        INSERT INTO gpkg_geometry_columns VALUES ('bomen', 'geom', 'POINT', 28992, 0, 0);
+        CREATE TABLE bomen (fid INTEGER PRIMARY KEY, geom BLOB, id TEXT, soort TEXT, hoogte_m REAL, gemeten TEXT);
+    """)
+    for key, kind, height, time, point in rows:
+        blob = b"GP" + bytes([0, 0b00000001]) + struct.pack("<i", 28992) + shapely.to_wkb(shapely.Point(point))  # no envelope, little-endian
+        conn.execute("INSERT INTO bomen (geom, id, soort, hoogte_m, gemeten) VALUES (?, ?, ?, ?, ?)", (blob, key, kind, height, time))
+    conn.commit()
+    conn.close()
