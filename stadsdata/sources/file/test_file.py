@@ -1,6 +1,7 @@
-"""The file kind end to end: a municipality's CSV export (RD New coordinates, Dutch CSV), an Excel
-sheet, a GeoJSON with a legacy `crs`, a GeoPackage — through `stadsdata import` and as a source of
-the API; importing again stores nothing twice; bad rows are quarantined with their bytes."""
+"""The file kind end to end, as a source of the API: a municipality's CSV export (RD New
+coordinates, Dutch CSV), an Excel sheet, a GeoJSON with a legacy `crs`, a GeoPackage; reading the
+same file again stores nothing twice; bad rows are quarantined with their bytes. (`stadsdata
+import`: tests/integration/sources/test_file_import.py.)"""
 
 from __future__ import annotations
 
@@ -14,9 +15,7 @@ from typing import Any
 import pytest
 import shapely
 import yaml
-from typer.testing import CliRunner
 
-from stadsdata.cli import app as cli
 from stadsdata.sources.conftest import SourcePlatform
 
 RECORDED = Path(__file__).with_name("recorded")
@@ -54,42 +53,6 @@ def test_a_csv_export_with_rd_coordinates_through_the_api(source_platform: Sourc
     changed = source_platform.run("peilbuizen")  # read from the start: only the new row is new
     assert (changed["itemsRead"], changed["itemsStored"], changed["itemsDuplicate"]) == (6, 1, 3)
     assert len(_observations(source_platform)) == 4
-
-
-def test_stadsdata_import_with_a_progress_bar_dry_run_and_no_doubles(tmp_path: Path) -> None:
-    database = str(tmp_path / "import.db")
-    runner = CliRunner()
-    file, mapping = RECORDED / "grondwater.csv", RECORDED / "grondwater.mapping.yaml"
-
-    dry = runner.invoke(cli, ["import", str(file), "--mapping", str(mapping), "--dry-run", "--database", database])
-    assert dry.exit_code == 0, dry.output
-    report = json.loads(dry.output)
-    assert (report["records"], report["readings"], report["unmappable"], report["things"]) == (5, 3, 2, 2)
-    assert report["first_problems"][0].startswith("grondwater.csv:5: datastreams.0.result")
-
-    first = runner.invoke(cli, ["import", str(file), "--mapping", str(mapping), "--database", database])
-    assert first.exit_code == 0, first.output
-    assert "importing" in first.output
-    assert "grondwater.csv: 5 rows read, 3 readings stored, 0 already there, 2 quarantined; 8 entities made (source import-grondwater" in first.output
-    second = runner.invoke(cli, ["import", str(file), "--mapping", str(mapping), "--database", database, "--name", "import-grondwater"])
-    assert "0 rows read, 0 readings stored" in second.output
-    shown = json.loads(runner.invoke(cli, ["sources", "show", "import-grondwater", "--database", database]).output)
-    assert shown["state"] == "paused" and shown["kind"] == "file"
-
-
-def test_a_bad_mapping_or_file_is_refused_naming_the_member(tmp_path: Path) -> None:
-    runner = CliRunner()
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(yaml.safe_dump({**MAPPING, "crs": "EPSG:999999"}))
-    refused = runner.invoke(cli, ["import", str(RECORDED / "grondwater.csv"), "--mapping", str(bad), "--database", str(tmp_path / "x.db")])
-    assert refused.exit_code == 1 and "config.crs" in refused.output
-    bad.write_text(yaml.safe_dump({**MAPPING, "datastreams": [{"name": "x", "result": "stand_cm_nap"}]}))
-    refused = runner.invoke(cli, ["import", str(RECORDED / "grondwater.csv"), "--mapping", str(bad), "--database", str(tmp_path / "x.db")])
-    assert refused.exit_code == 1 and "config.datastreams.0" in refused.output
-    unknown = tmp_path / "register.dbf"
-    unknown.write_text("?")
-    refused = runner.invoke(cli, ["import", str(unknown), "--mapping", str(RECORDED / "grondwater.mapping.yaml"), "--database", str(tmp_path / "x.db")])
-    assert refused.exit_code == 1 and "cannot tell the format from '.dbf'" in refused.output
 
 
 def test_an_excel_sheet(source_platform: SourcePlatform, tmp_path: Path) -> None:

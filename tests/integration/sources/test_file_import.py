@@ -1,0 +1,51 @@
+"""`stadsdata import FILE --mapping M`: a dry run that stores nothing, an import with a progress
+bar and a summary, the same file again (nothing twice), a bad mapping or file refused by name."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from stadsdata.cli import app as cli
+
+RECORDED = Path(__file__).parents[3] / "stadsdata" / "sources" / "file" / "recorded"
+MAPPING = yaml.safe_load((RECORDED / "grondwater.mapping.yaml").read_text())
+
+
+def test_stadsdata_import_with_a_progress_bar_dry_run_and_no_doubles(tmp_path: Path) -> None:
+    database = str(tmp_path / "import.db")
+    runner = CliRunner()
+    file, mapping = RECORDED / "grondwater.csv", RECORDED / "grondwater.mapping.yaml"
+
+    dry = runner.invoke(cli, ["import", str(file), "--mapping", str(mapping), "--dry-run", "--database", database])
+    assert dry.exit_code == 0, dry.output
+    report = json.loads(dry.output)
+    assert (report["records"], report["readings"], report["unmappable"], report["things"]) == (5, 3, 2, 2)
+    assert report["first_problems"][0].startswith("grondwater.csv:5: datastreams.0.result")
+
+    first = runner.invoke(cli, ["import", str(file), "--mapping", str(mapping), "--database", database])
+    assert first.exit_code == 0, first.output
+    assert "importing" in first.output
+    assert "grondwater.csv: 5 rows read, 3 readings stored, 0 already there, 2 quarantined; 8 entities made (source import-grondwater" in first.output
+    second = runner.invoke(cli, ["import", str(file), "--mapping", str(mapping), "--database", database, "--name", "import-grondwater"])
+    assert "0 rows read, 0 readings stored" in second.output
+    shown = json.loads(runner.invoke(cli, ["sources", "show", "import-grondwater", "--database", database]).output)
+    assert shown["state"] == "paused" and shown["kind"] == "file"
+
+
+def test_a_bad_mapping_or_file_is_refused_naming_the_member(tmp_path: Path) -> None:
+    runner = CliRunner()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({**MAPPING, "crs": "EPSG:999999"}))
+    refused = runner.invoke(cli, ["import", str(RECORDED / "grondwater.csv"), "--mapping", str(bad), "--database", str(tmp_path / "x.db")])
+    assert refused.exit_code == 1 and "config.crs" in refused.output
+    bad.write_text(yaml.safe_dump({**MAPPING, "datastreams": [{"name": "x", "result": "stand_cm_nap"}]}))
+    refused = runner.invoke(cli, ["import", str(RECORDED / "grondwater.csv"), "--mapping", str(bad), "--database", str(tmp_path / "x.db")])
+    assert refused.exit_code == 1 and "config.datastreams.0" in refused.output
+    unknown = tmp_path / "register.dbf"
+    unknown.write_text("?")
+    refused = runner.invoke(cli, ["import", str(unknown), "--mapping", str(RECORDED / "grondwater.mapping.yaml"), "--database", str(tmp_path / "x.db")])
+    assert refused.exit_code == 1 and "cannot tell the format from '.dbf'" in refused.output
