@@ -3,8 +3,8 @@ mapping (`sources/web_api/`: `thing`, `location`, `time`, `key`, `datastreams`, 
 CSV and Excel the paths are column names, for GeoJSON and GeoPackage JSONPaths into the feature
 or row), mirrored and stored in batches, a checkpoint after each.
 
-State (`run.cursor`): the file's SHA-256 and the records done. The same file again goes on where
-the last run stopped — after a finished run that is the end: nothing is read twice. A changed file
+State (`run.cursor`): the file's SHA-256, the records done and whether the run got to the end.
+The same file again goes on where the last run stopped (after a finished run: nothing is read). A changed file
 is read from the start; every reading's key (the record's identity, the Datastream, the time)
 makes what was stored before a duplicate, not a double."""
 
@@ -102,7 +102,10 @@ class FileConnector:
             raise SourceError(str(exc)) from None
         except BadRequest as exc:
             raise SourceError(f"the mapping is wrong: {exc.detail}") from None
-        done = int(run.cursor.get("records", 0)) if run.cursor.get("sha256") == digest and run.since is None else 0
+        unchanged = run.cursor.get("sha256") == digest and run.since is None
+        if unchanged and run.cursor.get("finished"):
+            return  # read to the end before: nothing new
+        done = int(run.cursor.get("records", 0)) if unchanged else 0
         total = readers.count_rows(path, fmt)
         writer = RecordWriter(run, mapping, location=_to_wgs84(run.config.get("crs")))
         batch, position, items = int(run.config.get("batch", DEFAULT_BATCH)), 0, []
@@ -119,11 +122,11 @@ class FileConnector:
                     items = []
         except readers.FileError as exc:
             raise SourceError(str(exc)) from None
-        self._save(run, items, digest, max(position, done), total)
+        self._save(run, items, digest, max(position, done), total, finished=True)
 
-    def _save(self, run: Run, items: list[Any], digest: str, position: int, total: int | None) -> None:
+    def _save(self, run: Run, items: list[Any], digest: str, position: int, total: int | None, *, finished: bool = False) -> None:
         run.store(items)
-        run.checkpoint({"sha256": digest, "records": position})
+        run.checkpoint({"sha256": digest, "records": position} | ({"finished": True} if finished else {}))
         run.report(position, total)
 
 
