@@ -61,7 +61,7 @@ class Settings(BaseSettings):
         None, ge=1, le=65535, description="port to use when mqtt_port is taken (else: run without the embedded broker)"
     )
     faces: str = Field(
-        "all", description="the faces to serve: 'all', or names separated by commas (sensorthings, management, web, installed ones)"
+        "all", description="the faces to serve: 'all', or names separated by commas (sensorthings, management, ocpi, web, installed ones)"
     )
     example_sources: bool = Field(
         False, description="also offer the example source kinds for developers (their webhooks and `stadsdata ingest --source`)"

@@ -347,6 +347,51 @@ source_entities = Table(
     sqlite_autoincrement=True,
 )
 
+# -- OCPI 2.2.1 receiver (api/ocpi/) --------------------------------------------------------------
+# The CPOs registered for OCPI (api/ocpi/): their party, the hashes of the registration token A
+# (pending) and of the token C they call with (registered), and what their credentials said.
+ocpi_parties = Table(
+    "ocpi_parties",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False, unique=True),
+    Column("country_code", Text, nullable=False),
+    Column("party_id", Text, nullable=False),
+    Column("status", Text, nullable=False, server_default="pending"),  # pending, registered, unregistered
+    Column("dataset_id", IdType, ForeignKey("datasets.id", ondelete="SET NULL")),  # where its streams go
+    Column("token_a_hash", Text),  # SHA-256 of the one-time registration token
+    Column("token_c_hash", Text),  # SHA-256 of the token it calls with
+    Column("token_b", Text),  # the CPO's token for calling it back (sent back to it: not hashed)
+    Column("versions_url", Text),
+    Column("version", Text),
+    Column("roles", JsonText),  # the CredentialsRoles of its credentials
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("updated_at", UtcTimestamp, nullable=False),
+    Column("registered_at", UtcTimestamp),
+    Index("ux_ocpi_parties_party", "country_code", "party_id", unique=True),
+    Index("ux_ocpi_parties_token_a", "token_a_hash", unique=True),
+    Index("ux_ocpi_parties_token_c", "token_c_hash", unique=True),
+    sqlite_autoincrement=True,
+)
+# What each CPO pushed: its Locations, Sessions, CDRs, Tariffs (as last received; personal members
+# pseudonymised), and the local entities they map to (Thing, Datastreams, Sensor, ObservedProperties).
+ocpi_objects = Table(
+    "ocpi_objects",
+    metadata,
+    _id(),
+    Column("registration_id", IdType, ForeignKey("ocpi_parties.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", Text, nullable=False),  # location, stream, entity, session, cdr, tariff
+    Column("object_key", Text, nullable=False),  # 'NL-EXA/LOC1', 'NL-EXA/LOC1/3256/status', …
+    Column("local_id", IdType),
+    Column("document", JsonText),
+    Column("last_updated", UtcTimestamp),
+    Column("status", Text, nullable=False, server_default="active"),  # active, deleted (tariffs)
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("updated_at", UtcTimestamp, nullable=False),
+    Index("ux_ocpi_objects_key", "registration_id", "kind", "object_key", unique=True),
+    sqlite_autoincrement=True,
+)
+
 # One row per source message already stored (its idempotency key), so that a redelivery (MQTT
 # QoS 1 after a lost acknowledgement) does not store it twice.
 ingest_keys = Table(

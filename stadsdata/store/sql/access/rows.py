@@ -22,6 +22,8 @@ from stadsdata.store.schema import (
     datastreams,
     lorawan_devices,
     multi_datastreams,
+    ocpi_objects,
+    ocpi_parties,
     offers,
     parties,
     push_sources,
@@ -38,13 +40,14 @@ MANAGED_TABLES: dict[str, Table] = {
     for t in (
         parties, users, api_keys, datasets, dataset_grants, consents, offers, agreements, access_requests, audit_events,
         datastreams, multi_datastreams, quarantine, lorawan_devices, push_sources, dashboards, sources, source_runs,
-        source_entities,
+        source_entities, ocpi_parties, ocpi_objects,
     )
 }  # fmt: skip
 _WRITABLE = frozenset(MANAGED_TABLES) - {"audit_events", "datastreams", "multi_datastreams"}  # the log is append-only
 _DELETABLE = frozenset({"dashboards"})  # everything else is ended or revoked, and kept
 _NOT_IN_SNAPSHOT = frozenset(
-    {"access_requests", "quarantine", "lorawan_devices", "push_sources", "dashboards", "sources", "source_runs", "source_entities"}
+    {"access_requests", "quarantine", "lorawan_devices", "push_sources", "dashboards", "sources", "source_runs", "source_entities",
+     "ocpi_parties", "ocpi_objects"}
 )  # changes there leave the snapshot valid
 
 
