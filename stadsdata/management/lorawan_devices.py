@@ -15,10 +15,11 @@ from stadsdata.sources.registry import SourceKinds
 
 def device_id(kinds: SourceKinds, network: str, device: str) -> str:
     """The device's id as the kind's reports carry it (e.g. a ChirpStack DevEUI in lower case);
-    BadRequest for a kind that is not there or an id not of its form."""
+    BadRequest for a kind that is not there or takes no device reports, or an id not of its form."""
     kind = kinds.get(network)
-    if kind is None:
-        raise BadRequest(f"no source kind {network!r}; the kinds are {', '.join(sorted(kinds))}", field="network")
+    if kind is None or kind.decode is None:
+        reporting = sorted(name for name, k in kinds.items() if k.decode is not None)
+        raise BadRequest(f"no source kind {network!r} of devices; the kinds are {', '.join(reporting)}", field="network")
     return kind.device_id(device)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from stadsdata.sources.kind import Manifest, SourceKind
 from stadsdata.sources.web_api.connector import WebApi
+from stadsdata.sources.web_api.demo import SpdpDemo
 from stadsdata.sources.web_api.mapping import config_schema
 
 _MANIFEST = Path(__file__).with_name("manifest.toml")
@@ -15,4 +16,5 @@ KIND = SourceKind(
         tomllib.loads(_MANIFEST.read_text(encoding="utf-8")) | {"config": config_schema()}, where=str(_MANIFEST)
     ),
     connector=WebApi(),
+    demo=SpdpDemo(),
 )

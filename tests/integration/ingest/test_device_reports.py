@@ -38,5 +38,7 @@ def test_a_device_mapping_names_a_registered_kind_and_its_id_form(store: Store, 
         unknown = client.post("/api/v1/lorawan-devices", json={"network": "sigfox", "device": "x", "fields": {"a": 1}})
         assert unknown.status_code == 400 and unknown.headers["content-type"] == "application/problem+json"
         assert unknown.json()["field"] == "network" and "the kinds are chirpstack, tts" in unknown.json()["detail"]
+        fetching = client.post("/api/v1/lorawan-devices", json={"network": "sensorthings", "device": "x", "fields": {"a": 1}})
+        assert fetching.status_code == 400 and fetching.json()["field"] == "network"  # a kind that fetches has no devices
         not_a_deveui = client.post("/api/v1/lorawan-devices", json={"network": "chirpstack", "device": "peilbuis-12", "fields": {"a": 1}})
         assert not_a_deveui.status_code == 400 and not_a_deveui.json()["field"] == "device"
