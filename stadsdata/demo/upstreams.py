@@ -48,10 +48,14 @@ def start_demo_sources(store: Store, kinds: SourceKinds) -> list[Upstream]:
     for kind in kinds.values():
         if kind.demo is None:
             continue
-        upstream = Upstream(kind.demo.app())
-        upstream.start()
-        started.append(upstream)
-        body = kind.demo.source(upstream.url)
+        app = kind.demo.app()
+        url = None
+        if app is not None:
+            upstream = Upstream(app)
+            upstream.start()
+            started.append(upstream)
+            url = upstream.url
+        body = kind.demo.source(url)
         with store.write() as tx:
             if body.get("dataset") and not tx.access.rows("datasets", {"name": body["dataset"]}, limit=1):
                 body["dataset"] = None  # not the demo city's database
@@ -61,5 +65,5 @@ def start_demo_sources(store: Store, kinds: SourceKinds) -> list[Upstream]:
             else:
                 _, source = sources.checked(kinds, body)
                 sources.create_source(actor, source, dataset=body.get("dataset"))
-        log.info("demo: source %s reads %s at %s", body["name"], kind.name, upstream.url)
+        log.info("demo: source %s reads %s%s", body["name"], kind.name, f" at {url}" if url else "")
     return started

@@ -59,8 +59,9 @@ class Connector(Protocol):
 class DemoUpstream(Protocol):
     """What a kind offers the demo city (`serve --demo`, `demo/upstreams.py`): a fake of its
     upstream service with live data in the real format (an ASGI app the demo serves on a port of
-    its own on loopback), and the source that reads it."""
+    its own on loopback; None for a kind that reads no service, e.g. files), and the source that
+    reads it (at `url`, None without a service)."""
 
     def app(self) -> Any: ...
 
-    def source(self, url: str) -> dict[str, Any]: ...
+    def source(self, url: str | None) -> dict[str, Any]: ...

@@ -7,10 +7,12 @@ import tomllib
 from pathlib import Path
 
 from stadsdata.sources.file.connector import FileConnector, config_schema
+from stadsdata.sources.file.demo import TreeRegisterDemo
 from stadsdata.sources.kind import Manifest, SourceKind
 
 _MANIFEST = Path(__file__).with_name("manifest.toml")
 KIND = SourceKind(
     Manifest.parse(tomllib.loads(_MANIFEST.read_text(encoding="utf-8")) | {"config": config_schema()}, where=str(_MANIFEST)),
     connector=FileConnector(),
+    demo=TreeRegisterDemo(),
 )

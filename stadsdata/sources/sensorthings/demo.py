@@ -86,7 +86,7 @@ class SamenMetenDemo:
             Route("/v1.0/Things", things), Route("/v1.0/Datastreams({stream:int})/Observations", observations),
         ])  # fmt: skip
 
-    def source(self, url: str) -> dict[str, Any]:
+    def source(self, url: str | None) -> dict[str, Any]:
         return {
             "name": "samen-meten-veenhaven", "kind": "sensorthings", "title": "Samen Meten: citizen air sensors (demo upstream)",
             "config": {"url": f"{url}/v1.0", "page_size": 200}, "schedule": {"every": "PT1M"}, "dataset": "luchtkwaliteit",  # the demo city's air quality dataset

@@ -79,7 +79,7 @@ class SpdpDemo:
             Route("/parkingdata/v2/dynamic/{identifier}", dynamic),
         ])  # fmt: skip
 
-    def source(self, url: str) -> dict[str, Any]:
+    def source(self, url: str | None) -> dict[str, Any]:
         return {
             "name": "parkeerdata-veenhaven", "kind": "web-api", "title": "National parking data index (SPDP v2): P+R and garages (demo upstream)",
             "config": {"preset": "spdp-v2", "url": f"{url}/parkingdata/v2"}, "schedule": {"every": "PT1M"}, "dataset": "parkeren",

@@ -18,10 +18,10 @@ def test_each_demo_upstream_is_read_by_its_source(tmp_path: Path) -> None:
     store = open_store(settings)
     platform = platform_for(settings, store, policy_for(settings))
     with store.write() as tx:
-        for name in ("luchtkwaliteit", "parkeren"):
+        for name in ("luchtkwaliteit", "parkeren", "openbare-ruimte"):
             tx.access.add_dataset(name, name, "public", None, "", datetime.now(UTC))
     offering = sorted(k.name for k in platform.source_kinds.values() if k.demo is not None)
-    assert {"sensorthings", "web-api"} <= set(offering)
+    assert {"sensorthings", "web-api", "file"} <= set(offering)
     upstreams = start_demo_sources(store, platform.source_kinds)
     try:
         with store.read_only() as tx:
