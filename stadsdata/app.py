@@ -32,6 +32,7 @@ from stadsdata.store.base import Store
 from stadsdata.store.sqlite.backend import SqliteStore
 
 if TYPE_CHECKING:
+    from stadsdata.demo.charge_point_operator import DemoChargePointOperator
     from stadsdata.demo.simulator import Simulator
     from stadsdata.demo.upstreams import Upstream
 
@@ -71,13 +72,19 @@ def oidc_mapping(settings: Settings) -> OidcMapping | None:
     return OidcMapping(verifier, settings.oidc_party_claim, settings.oidc_admin_role, settings.oidc_writer_role)
 
 
-def start_simulator(settings: Settings, store: Store, mqtt_port: int | None) -> Simulator:
-    """The demo simulator (`serve --demo`), reporting to this server over MQTT and HTTP."""
+def start_simulator(settings: Settings, store: Store, mqtt_port: int | None, *, ocpi: bool) -> list[Simulator | DemoChargePointOperator]:
+    """The demo simulator (`serve --demo`), reporting to this server over MQTT and HTTP, and (with
+    the OCPI face) the demo city's charge point operator, pushing over OCPI."""
+    from stadsdata.demo.charge_point_operator import DemoChargePointOperator
     from stadsdata.demo.simulator import Simulator, demo_key
 
-    simulator = Simulator(store, f"http://127.0.0.1:{settings.port}", demo_key(store), mqtt_port, interval_s=settings.demo_interval_s)
-    simulator.start()
-    return simulator
+    base, key = f"http://127.0.0.1:{settings.port}", demo_key(store)
+    running: list[Simulator | DemoChargePointOperator] = [Simulator(store, base, key, mqtt_port, interval_s=settings.demo_interval_s)]
+    if ocpi:
+        running.append(DemoChargePointOperator(base, key, interval_s=max(settings.demo_interval_s, 30.0)))
+    for part in running:
+        part.start()
+    return running
 
 
 def start_demo_sources(store: Store, kinds: SourceKinds) -> list[Upstream]:
@@ -120,7 +127,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
             async with AsyncExitStack() as started:
                 for face_lifespan in platform.lifespans:  # e.g. the embedded MQTT broker
                     await started.enter_async_context(face_lifespan(app))
-                simulator = start_simulator(settings, store, app.state.mqtt_port) if settings.demo else None
+                simulators = start_simulator(settings, store, app.state.mqtt_port, ocpi="ocpi" in platform.links) if settings.demo else []
                 upstreams = start_demo_sources(store, platform.source_kinds) if settings.demo else []
                 scheduler = start_scheduler(platform) if settings.sources_run else None
                 app.state.scheduler = scheduler
@@ -131,7 +138,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                         await asyncio.to_thread(scheduler.stop)
                     for upstream in upstreams:
                         await asyncio.to_thread(upstream.stop)
-                    if simulator is not None:
+                    for simulator in simulators:
                         await asyncio.to_thread(simulator.stop)  # the broker on this loop must keep answering
         finally:
             store.close()

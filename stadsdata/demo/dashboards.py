@@ -45,6 +45,10 @@ DASHBOARDS: dict[str, dict[str, Any]] = {
              "observedProperty": "Energy per charging session", "statistic": "sum"},
             {"type": "chart", "title": _t("Energie per sessie, afgelopen maand", "Energy per session, last month"),
              "observedProperty": "Energy per charging session", "limit": 5, "days": 30},
+            # LaadNet's charge points that report over OCPI 2.2.1 (demo/charge_point_operator.py)
+            {"type": "kpi", "title": _t("Laadpunten via OCPI", "Charge points over OCPI"), "observedProperty": "EVSE status", "statistic": "count"},
+            {"type": "chart", "title": _t("Energie per sessie via OCPI (CDR's), afgelopen 2 dagen", "Energy per session over OCPI (CDRs), last 2 days"),
+             "observedProperty": "energy delivered", "limit": 6, "days": 2},
         ],
     },
     "openbare-ruimte": {
