@@ -15,10 +15,13 @@ import httpx
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from stadsdata.access.api_keys import generate_api_key
 from stadsdata.app import create_app
 from stadsdata.settings import Settings
+from stadsdata.store.base import Store
+from stadsdata.store.schema import metadata
 
 RECORDED = Path(__file__).parent / "recorded"
 FACE = "stadsdata.api.ocpi.face:FACE"
@@ -85,16 +88,27 @@ class OcpiPlatform:
         assert found.status_code == 200, found.text
         return found.json()
 
+    def dump(self) -> str:
+        """Every row of every table of the database, as text (to look for what must not be there)."""
+        store = self.client.app.state.store  # type: ignore[attr-defined]
+        with store.engine.connect() as conn:
+            return "\n".join(repr(tuple(row)) for table in metadata.sorted_tables for row in conn.execute(select(table)))
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        with self.client.app.state.store.read_only() as tx:  # type: ignore[attr-defined]
+            return tx.access.rows(table, limit=1000)
+
     def held(self) -> list[dict[str, Any]]:
         return self.get("/api/v1/quarantine?status=held")["_embedded"]["quarantine"]  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-def ocpi(tmp_path: Path) -> Iterator[OcpiPlatform]:
+def ocpi(store: Store, tmp_path: Path) -> Iterator[OcpiPlatform]:
+    """The platform with the OCPI face on each backend (the `store` fixture of tests/conftest.py)."""
     settings = Settings(
         database=str(tmp_path / "ocpi.db"), access_mode="enforced", mqtt_embedded=False, sources_run=False
     )
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings, store=store)) as client:
         key = generate_api_key()
         with client.app.state.store.write() as tx:  # type: ignore[attr-defined]
             tx.access.add_api_key(

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 from tests.integration.ocpi.conftest import Cpo, OcpiPlatform, recorded
@@ -29,7 +27,7 @@ def _observations(ocpi: OcpiPlatform, stream_name_part: str) -> list[dict[str, A
 
 
 # -- the credentials handshake ----------------------------------------------------------------------
-def test_the_handshake_exchanges_token_a_for_token_c(ocpi: OcpiPlatform, tmp_path: Path) -> None:
+def test_the_handshake_exchanges_token_a_for_token_c(ocpi: OcpiPlatform) -> None:
     registered = ocpi.register_cpo()
     token_a = registered["registrationToken"]
     assert registered["status"] == "pending" and registered["ourVersionsUrl"].endswith("/ocpi/versions")
@@ -62,9 +60,9 @@ def test_the_handshake_exchanges_token_a_for_token_c(ocpi: OcpiPlatform, tmp_pat
     party = ocpi.get(f"/api/v1/ocpi/parties/{registered['id']}")
     assert party["status"] == "registered" and party["versionsUrl"] == "https://ocpi.cpo.example.nl/ocpi/versions/"
     assert "registrationToken" not in party
-    with sqlite3.connect(tmp_path / "ocpi.db") as db:  # tokens at rest: only their hashes
-        row = db.execute("SELECT token_a_hash, token_c_hash, token_b FROM ocpi_parties").fetchone()
-        dump = "\n".join(db.iterdump())
+    [stored] = ocpi.rows("ocpi_parties")  # tokens at rest: only their hashes
+    dump = ocpi.dump()
+    row = (stored["token_a_hash"], stored["token_c_hash"], stored["token_b"])
     assert row == (None, hashlib.sha256(token_c.encode()).hexdigest(), "ebf3b399-779f-4497-9b9d-ac6ad3cc44d2")
     assert token_c not in dump and token_a not in dump
 
@@ -193,7 +191,7 @@ def test_an_object_of_another_party_is_a_404(ocpi: OcpiPlatform) -> None:
 
 
 # -- Sessions and CDRs: personal identifiers pseudonymised ------------------------------------------
-def test_sessions_and_cdrs_are_stored_with_the_charge_card_pseudonymised(ocpi: OcpiPlatform, tmp_path: Path) -> None:
+def test_sessions_and_cdrs_are_stored_with_the_charge_card_pseudonymised(ocpi: OcpiPlatform) -> None:
     cpo = ocpi.connected_cpo()
     assert cpo.call("PUT", LOCATION, recorded("location_put_request.json")).status_code == 201
     session = recorded("session_put_request.json")
@@ -242,8 +240,7 @@ def test_sessions_and_cdrs_are_stored_with_the_charge_card_pseudonymised(ocpi: O
     assert parameters["cdr_token"]["uid"] == cdr["cdr_token"]["uid"]
     assert parameters["cdr_token"]["contract_id"] == card["contract_id"]  # the same contract, the same pseudonym
 
-    with sqlite3.connect(tmp_path / "ocpi.db") as db:
-        dump = "\n".join(db.iterdump())
+    dump = ocpi.dump()
     for personal in ("123abc", "012345678", "NL-SDA-C12345678-S"):
         assert personal not in dump
 
