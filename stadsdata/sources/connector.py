@@ -16,7 +16,10 @@ A connector is an object with two methods:
   that page again as duplicates on the next run: nothing twice, nothing missed.
 
 An item the connector cannot read (`BadPage`, or a value it cannot map) goes to
-`run.quarantine(...)` with its raw bytes and the reason, and the run goes on."""
+`run.quarantine(...)` with its raw bytes and the reason, and the run goes on. A connector that
+can read such an item again has `replay(run, raw, where)` (optional): after the cause is fixed
+(the mapping, a missing Location), an administrator replays the quarantined item
+(`PATCH /api/v1/quarantine/{id}`) and it is stored — or kept with the new reason."""
 
 from __future__ import annotations
 

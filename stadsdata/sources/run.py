@@ -64,6 +64,7 @@ class Run(Probe):
     counts: Counts = field(default_factory=Counts)
     newest: datetime | None = None
     progress: Callable[[int, int | None], None] | None = None  # (done, total) of a run watched (`stadsdata import`)
+    replaying: int | None = None  # the quarantine row of the item replayed (a refusal gives it the new reason)
     _mirrored: dict[tuple[str, str], tuple[int, str, int]] = field(default_factory=dict)
     _bodies: dict[tuple[str, str], tuple[int, dict[str, Any]]] = field(default_factory=dict)  # written or found this run
 
@@ -161,6 +162,9 @@ class Run(Probe):
             readings.extend(item.readings)
         if not readings:
             return
+        if self.replaying is not None:
+            self._store_one_by_one(items)
+            return
         try:
             stored = self.ingestor.sink.write(self._caller(), readings)
         except ProblemError as exc:
@@ -176,7 +180,9 @@ class Run(Probe):
         for item in items:
             if not item.readings:
                 continue
-            outcome = self.ingestor.ingest_readings(self._message(item.raw, item.where), self._caller(), item.readings)
+            outcome = self.ingestor.ingest_readings(
+                self._message(item.raw, item.where), self._caller(), item.readings, quarantined=self.replaying
+            )
             if outcome is Outcome.QUARANTINED:
                 self.counts.items_quarantined += 1
             elif outcome is Outcome.DUPLICATE:
@@ -197,7 +203,7 @@ class Run(Probe):
         assert self.ingestor is not None
         self.counts.items_read += 1
         self.counts.items_quarantined += 1
-        self.ingestor.quarantine(self._message(raw, where), reason, field)
+        self.ingestor.refuse(self._message(raw, where), reason, field, quarantined=self.replaying)
 
     def report(self, done: int, total: int | None = None) -> None:
         """Say how far the run is (records done of `total`), for whoever watches it."""

@@ -12,15 +12,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stadsdata.access.policy import Caller
-from stadsdata.errors import BadRequest
-from stadsdata.ingest.pipeline import Ingestor
+from stadsdata.errors import BadRequest, Conflict
+from stadsdata.ingest.pipeline import Ingestor, Message, Outcome
 from stadsdata.service.entities import Entities
 from stadsdata.sources import schedule
 from stadsdata.sources.connector import Probe
 from stadsdata.sources.http import AuthFailed, BadPage, Http, SourceError
 from stadsdata.sources.kind import SourceKind
 from stadsdata.sources.registry import SourceKinds
-from stadsdata.sources.run import Run, Stopped
+from stadsdata.sources.run import MESSAGE_SOURCE, Run, Stopped
 from stadsdata.sources.secrets import SecretMissing
 from stadsdata.store.base import Store
 
@@ -135,3 +135,47 @@ def finish(
         tx.access.update_row("source_runs", run_id, {"finished_at": now, "status": status, "error": error, "requests": requests, **counts})
         tx.access.update_row("sources", source["id"], values, where={"lease_owner": owner})
     log.info("source %s: run %s %s (%s)%s", source["name"], run_id, status, counts, f": {error}" if error else "")
+
+
+def replay_item(parts: SourceParts, message: Message, caller: Caller, quarantined: int) -> Outcome:
+    """Read a quarantined item of a fetching source again (its connector's `replay`), as a run of
+    its own (provenance: that run); Outcome.QUARANTINED with the new reason when it is refused
+    again. A source that is gone, or a kind that cannot replay, is a Conflict."""
+    name = message.source.removeprefix(MESSAGE_SOURCE)
+    with parts.store.read_only() as tx:
+        rows = tx.access.rows("sources", {"name": name}, limit=1)
+    if not rows:
+        raise Conflict(f"the source {name!r} of this item is not there any more", field="source")
+    source = rows[0]
+    kind = parts.kinds.get(source["kind"])
+    replay = getattr(kind.connector, "replay", None) if kind is not None else None
+    if kind is None or replay is None:
+        raise Conflict(f"a {source['kind']} source cannot read an item again: re-sync the source instead", field="source")
+    started = datetime.now(UTC)
+    with parts.store.write() as tx:
+        run_id = tx.access.insert_row("source_runs", {"source_id": source["id"], "owner": f"replay by {caller.subject}", "started_at": started, "status": "running"})
+    config = kind.resolved_config(source["config"])
+    run = Run(
+        source["name"], config, http_for(config, threading.Event()), source_id=source["id"], run_id=run_id, owner="replay",
+        cursor=dict(source["cursor"] or {}), produces=kind.manifest.produces, dataset_id=source["dataset_id"], entities=parts.entities,
+        ingestor=parts.ingestor, caller=source_caller(source["name"]), replaying=quarantined,
+    )  # fmt: skip
+    error = None
+    try:
+        replay(run, message.payload, message.topic)
+    except (SourceError, BadPage, ValueError) as exc:  # not readable again (a page, not a record; a link that fails): held
+        error = f"this item cannot be read again ({type(exc).__name__}: {exc}); re-sync the source from its time instead"
+        parts.ingestor.refuse(message, error, "source", quarantined=quarantined)
+        run.counts.items_quarantined += 1
+    finally:
+        run.http.close()
+    counts = run.counts
+    status = "partial" if counts.items_quarantined else "succeeded"
+    with parts.store.write() as tx:
+        tx.access.update_row("source_runs", run_id, {"finished_at": datetime.now(UTC), "status": status, "error": error,
+                                                     "requests": run.http.requests, **counts.__dict__})  # fmt: skip
+    if counts.items_quarantined:
+        return Outcome.QUARANTINED
+    if counts.items_stored:
+        return Outcome.STORED
+    return Outcome.DUPLICATE if counts.items_duplicate else Outcome.NOT_DATA

@@ -11,6 +11,7 @@ makes what was stored before a duplicate, not a double."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
@@ -90,6 +91,19 @@ class FileConnector:
             return f"{found}; the first record cannot be mapped ({exc.member}: {exc.reason})"
         return f"{found}; the first record is Thing {mapped.thing['name']!r} with {len(mapped.readings)} readings"
 
+    def replay(self, run: Run, raw: bytes, where: str) -> None:
+        """A quarantined record again, through the mapping as it is now."""
+        from stadsdata.sources.web_api.connector import RecordWriter, record_of
+
+        try:
+            mapping = mapping_of(run.config)
+        except BadRequest as exc:
+            raise SourceError(f"the mapping is wrong: {exc.detail}") from None
+        record = record_of(raw, _csv_mapping(mapping, run.config, raw))
+        item = RecordWriter(run, mapping, location=_to_wgs84(run.config.get("crs"))).item(record, where, raw)
+        if item is not None:
+            run.store([item])
+
     def run(self, run: Run) -> None:
         from stadsdata.sources.web_api.connector import RecordWriter
 
@@ -128,6 +142,17 @@ class FileConnector:
         run.store(items)
         run.checkpoint({"sha256": digest, "records": position} | ({"finished": True} if finished else {}))
         run.report(position, total)
+
+
+def _csv_mapping(mapping: Mapping, config: dict[str, Any], raw: bytes) -> Mapping:
+    """The mapping with the delimiter a quarantined row was kept with (the file's: given, or the
+    one its header line has most of) and UTF-8 (how rows are kept)."""
+    if not mapping.csv:
+        return mapping
+    given = (config.get("csv") or {}).get("delimiter")
+    header = raw.decode("utf-8").split("\n", 1)[0]
+    options = {"delimiter": given or max(",;\t|", key=header.count), "quotechar": (config.get("csv") or {}).get("quotechar", '"')}
+    return dataclasses.replace(mapping, config={**mapping.config, "csv": options})
 
 
 def _records(config: dict[str, Any], path: Path, fmt: str) -> Any:

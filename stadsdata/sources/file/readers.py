@@ -3,12 +3,14 @@ held in memory, except GeoJSON, which is one JSON document): each as (record, it
 kept in the quarantine, where it is: '<file>:<row>').
 
 - CSV: a dict of column -> text per row (the header row names the columns; a row of another
-  width says so, and is quarantined); the delimiter is the one of `, ; tab |` the header line has most of, unless given; the encoding is UTF-8
+  width says so, and is quarantined; its raw bytes are the header line and the row, re-written
+  as UTF-8 CSV); the delimiter is the one of `, ; tab |` the header line has most of, unless given; the encoding is UTF-8
   (with or without BOM) unless given.
 - Excel (xlsx, openpyxl in read-only mode): a dict of column -> value per row of a sheet (the
   first unless named); numbers, dates and texts as Excel keeps them.
 - GeoJSON: each Feature of a FeatureCollection as it is (`properties.<name>`, `geometry`); a
-  legacy `crs` member (e.g. urn:ogc:def:crs:EPSG::28992) is honoured: geometries made WGS 84.
+  legacy `crs` member (e.g. urn:ogc:def:crs:EPSG::28992) is honoured: geometries made WGS 84 (the
+  raw bytes kept of a feature are then those of the converted feature).
 - GeoPackage (a SQLite file): a dict of column -> value per row of a feature table (the first
   unless named), its geometry (GeoPackage binary: header + WKB, read with shapely) as GeoJSON in
   `geometry`, made WGS 84 from the table's reference system (`crs.py`)."""
@@ -87,8 +89,8 @@ def _csv(path: Path, delimiter: str | None, encoding: str) -> Iterator[Record]:
         for row in reader:
             if not row:
                 continue
-            raw = io.StringIO()
-            csv.writer(raw, delimiter=delimiter).writerow(row)
+            raw = io.StringIO()  # the header line and the row, as the web-api kind keeps CSV rows
+            csv.writer(raw, delimiter=delimiter, lineterminator="\n").writerows([header, row])
             record = CsvRow(zip(header, row, strict=False))
             record.raw = raw.getvalue().encode()
             if len(row) != len(header):
@@ -130,10 +132,9 @@ def _geojson(path: Path) -> Iterator[Record]:
         raise FileError(f"{path.name} is not a GeoJSON FeatureCollection (no 'features' array)")
     named = (document.get("crs") or {}).get("properties", {}).get("name") if isinstance(document.get("crs"), dict) else None
     for number, feature in enumerate(features):
-        raw = orjson.dumps(feature)
         if named and isinstance(feature, dict) and isinstance(feature.get("geometry"), dict):
             feature = {**feature, "geometry": crs.to_wgs84(feature["geometry"], named)}
-        yield feature, raw, f"{path.name}:features[{number}]"
+        yield feature, orjson.dumps(feature), f"{path.name}:features[{number}]"
 
 
 def _gpkg(path: Path, layer: str | None) -> Iterator[Record]:

@@ -113,3 +113,27 @@ def _geopackage(path: Path, rows: list[tuple[str, str, float, str, tuple[float, 
         conn.execute("INSERT INTO bomen (geom, id, soort, hoogte_m, gemeten) VALUES (?, ?, ?, ?, ?)", (blob, key, kind, height, time))
     conn.commit()
     conn.close()
+
+
+def test_a_quarantined_row_is_stored_on_replay_once_the_mapping_is_fixed(source_platform: SourcePlatform, tmp_path: Path) -> None:
+    file = tmp_path / "grondwater.csv"
+    shutil.copy(RECORDED / "grondwater.csv", file)
+    mapping = {**MAPPING, "datastreams": [{**MAPPING["datastreams"][0], "result": "stand"}]}  # a column that is not there
+    source_platform.add_source({"name": "peilbuizen", "kind": "file", "config": {**mapping, "path": str(file)}, "test": False})
+    assert source_platform.run("peilbuizen")["itemsQuarantined"] == 5
+    held = {h["topic"]: h for h in source_platform.held()}
+    assert held["grondwater.csv:2"]["payload"].startswith("peilbuis;naam;")  # the header line kept with the row
+
+    admin = source_platform.admin
+    again = source_platform.client.patch(f"/api/v1/quarantine/{held['grondwater.csv:2']['id']}", json={"status": "replayed"}, headers=admin)
+    assert again.status_code == 200 and again.json()["outcome"] == "quarantined"  # refused again: still held, the reason anew
+    assert source_platform.client.patch("/api/v1/sources/peilbuizen", json={"config": {**MAPPING, "path": str(file)}}, headers=admin).status_code == 200
+    replayed = source_platform.client.patch(f"/api/v1/quarantine/{held['grondwater.csv:2']['id']}", json={"status": "replayed"}, headers=admin)
+    assert replayed.json()["outcome"] == "stored" and replayed.json()["status"] == "replayed"
+    [observation] = _observations(source_platform)
+    assert (observation["result"], observation["phenomenonTime"]) == (-42, "2026-11-29T23:00:00Z")
+    bad = source_platform.client.patch(f"/api/v1/quarantine/{held['grondwater.csv:5']['id']}", json={"status": "replayed"}, headers=admin)
+    assert bad.json()["outcome"] == "quarantined" and "stand_cm_nap" in bad.json()["reason"]  # 'onbekend' is still no number
+    runs = source_platform.client.get("/api/v1/sources/peilbuizen/runs", headers=admin).json()["_embedded"]["runs"]
+    assert runs[1]["owner"].startswith("replay by ") and runs[1]["itemsStored"] == 1  # a replay is a run of its own (provenance)
+    assert observation["parameters"]["provenance"] == {"source": "peilbuizen", "run": runs[1]["id"]}

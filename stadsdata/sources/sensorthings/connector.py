@@ -56,6 +56,30 @@ class RemoteSensorThings:
         cursor["removed_datastreams"] = gone
         run.checkpoint(cursor)
 
+    def replay(self, run: Run, raw: bytes, where: str) -> None:
+        """A quarantined Observation (its page's URL names the remote Datastream) or Thing again."""
+        try:
+            document = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            run.quarantine(raw, "not a JSON entity (a page that could not be read): re-sync the source instead", where=where, field="body")
+            return
+        if "/Datastreams(" not in where:  # a Thing of the Things pass
+            try:
+                _mirror_thing(run, document)
+            except (BadRequest, KeyError, TypeError, ValueError) as exc:
+                run.quarantine(raw, f"a Thing that cannot be mirrored: {getattr(exc, 'detail', exc)}", where=where, field="Thing")
+            return
+        remote = where.split("/Datastreams(", 1)[1].split(")", 1)[0].strip("'").replace("''", "'")
+        local = run.mirrored("Datastream").get(remote)
+        if local is None:
+            run.quarantine(raw, f"the remote Datastream {remote} is not mirrored (yet): run the source first", where=where, field="Datastream")
+            return
+        item, problem = _item(remote, local, document, where)
+        if problem is not None:
+            run.quarantine(raw, problem, where=where, field="Observation")
+        else:
+            run.store([item])
+
     # -- entities ---------------------------------------------------------------------------------
     def _mirror_things(self, run: Run) -> dict[str, int]:
         """Mirror the selected Things; their Datastreams' remote id -> local id."""

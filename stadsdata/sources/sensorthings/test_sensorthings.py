@@ -223,3 +223,21 @@ def test_server_errors_are_tried_again(source_platform: SourcePlatform, remote: 
     run = source_platform.run("samenmeten")
 
     assert run["status"] == "succeeded" and run["itemsStored"] == 1
+
+
+def test_replaying_a_quarantined_item_reads_it_again(source_platform: SourcePlatform, remote: FakeSensorThings) -> None:
+    remote.observations["101"].append({"@iot.id": 1, "phenomenonTime": "yesterday", "result": 4.0})
+    remote.fail["/v1.0/Datastreams(102)/Observations"] = Response("<html>502</html>", status=200, content_type="text/html")
+    source_platform.add_source(source(remote))
+    source_platform.run("samenmeten")
+    held = {("html" if "html" in h["payload"] else "observation"): h for h in source_platform.held()}
+
+    def replay(row: dict[str, Any]) -> dict[str, Any]:
+        answer = source_platform.client.patch(f"/api/v1/quarantine/{row['id']}", json={"status": "replayed"}, headers=source_platform.admin)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    still = replay(held["observation"])
+    assert (still["outcome"], still["status"]) == ("quarantined", "held") and "phenomenonTime" in still["reason"]
+    page = replay(held["html"])
+    assert page["outcome"] == "quarantined" and "re-sync the source" in page["reason"]

@@ -19,6 +19,8 @@ that page again)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -70,6 +72,16 @@ class WebApi:
         except Unmappable as exc:
             return f"{found}; the first one cannot be mapped ({exc.member}: {exc.reason})"
         return f"{found}; the first one is Thing {mapped.thing['name']!r} with {len(mapped.readings)} readings"
+
+    def replay(self, run: Run, raw: bytes, where: str) -> None:
+        """A quarantined record again, through the mapping as it is now (its links followed again)."""
+        try:
+            mapping = compile_mapping(run.config)
+        except BadRequest as exc:
+            raise SourceError(f"the mapping is wrong: {exc.detail}") from None
+        item = RecordWriter(run, mapping).item(record_of(raw, mapping), where, raw)
+        if item is not None:
+            run.store([item])
 
     def run(self, run: Run) -> None:
         try:
@@ -222,6 +234,20 @@ class RecordWriter:
             self.sensor = self.run.mirror("Sensor", "sensor", body)
         return self.sensor
 
+
+
+def record_of(raw: bytes, mapping: Mapping) -> Any:
+    """A record as it was quarantined: a JSON record, or a CSV row with its header line."""
+    if not mapping.csv:
+        return orjson.loads(raw)
+    options = mapping.config.get("csv") or {}
+    lines = list(csv.reader(io.StringIO(raw.decode("utf-8")), delimiter=options.get("delimiter", ","), quotechar=options.get("quotechar", '"')))
+    header, values = (lines + [[], []])[:2]
+    row = CsvRow(zip(header, values, strict=False))
+    row.raw = raw
+    if len(values) != len(header):
+        row.problem = f"{len(values)} values, the header {len(header)} columns"
+    return row
 
 
 # -- helpers ---------------------------------------------------------------------------------------------

@@ -285,6 +285,15 @@ def test_a_record_that_cannot_be_mapped_is_quarantined_and_the_others_stored(
     missing = next(h for h in source_platform.held() if "no result at no2" in h["reason"])
     assert json.loads(missing["payload"])["station"] == "S2"  # the record's bytes
 
+    # the mapping fixed (a second place to find the result), the record replayed: stored
+    config = source(httpserver)["config"]
+    config["datastreams"][0]["result"] = ["no2", "lat"]
+    changed = source_platform.client.patch("/api/v1/sources/air", json={"config": config}, headers=source_platform.admin)
+    assert changed.status_code == 200, changed.text
+    replayed = source_platform.client.patch(f"/api/v1/quarantine/{missing['id']}", json={"status": "replayed"}, headers=source_platform.admin)
+    assert replayed.json()["outcome"] == "stored"
+    assert "Station 2 / no2" in [r[0] for r in stored(source_platform)]
+
 
 def test_an_html_error_page_is_quarantined_and_the_next_run_goes_on_there(
     source_platform: SourcePlatform, httpserver: HTTPServer
