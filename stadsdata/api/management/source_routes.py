@@ -2,6 +2,7 @@
 /api/v1/sources, one source, its runs, run now / re-sync, pause and resume (PATCH state)."""
 
 # No `from __future__ import annotations`: FastAPI reads these annotations, `Who` is a parameter.
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,12 +14,15 @@ from stadsdata.api.management.endpoints import Endpoints
 from stadsdata.api.management.params import Cursor, Limit
 from stadsdata.management import sources
 from stadsdata.platform import Platform
-from stadsdata.sources.runner import check_connection
+from stadsdata.sources.run import MESSAGE_SOURCE
+from stadsdata.sources.runner import check_connection, replay_item
 
 
 def add_source_routes(router: APIRouter, tools: Endpoints, Who: Any, platform: Platform) -> None:  # noqa: N803 - a type
     run, listing, created = tools.run, tools.listing, tools.created
     kinds = platform.source_kinds
+    # a quarantined item of a fetching source ('source:<name>') is read again by its connector
+    platform.replays[MESSAGE_SOURCE] = partial(replay_item, platform.source_parts)
 
     @router.get("/sources", tags=["sources"], summary="The sources the platform fetches from, with their status (admins)")
     def list_sources(request: Request, who: Who, limit: Limit = 100, cursor: Cursor = None) -> JSONResponse:
