@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from limits import RateLimitItem, parse
@@ -70,6 +71,9 @@ class Settings(BaseSettings):
         True, description="run the configured sources (connectors) in `serve`; off when `stadsdata ingest --sources` workers run them"
     )
     sources_parallel: int = Field(4, ge=1, le=64, description="sources one process runs at the same time")
+    files_dir: str | None = Field(
+        None, description="where files uploaded for file sources are kept (default: 'stadsdata-files' beside the SQLite file, or in the working folder)"
+    )
     sources_lease_s: float = Field(
         300.0, ge=5, description="seconds a process holds a source it runs without a checkpoint; a dead process's source is taken over after this"
     )
@@ -129,6 +133,15 @@ class Settings(BaseSettings):
     @property
     def is_postgres(self) -> bool:
         return self.database.startswith(("postgresql://", "postgres://", "postgresql+psycopg://"))
+
+    @property
+    def uploads_dir(self) -> str:
+        """The folder of uploaded files (`files_dir`, else beside the SQLite file or in the working folder)."""
+        if self.files_dir:
+            return self.files_dir
+        if self.is_postgres:
+            return "stadsdata-files"
+        return str(Path(self.sqlite_path).resolve().parent / "stadsdata-files")
 
     @property
     def sqlite_path(self) -> str:

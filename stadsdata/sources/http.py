@@ -87,12 +87,12 @@ class Http:
         self.client.close()
 
     def get(self, url: str, params: dict[str, Any] | None = None) -> httpx.Response:
-        """The answer to GET url; retried on timeouts, connection errors, 429 and 5xx; AuthFailed on
+        """The answer to GET url (its own query kept, `params` added); retried on timeouts, connection errors, 429 and 5xx; AuthFailed on
         401/403; SourceError on other 4xx or when the retries are used up."""
         for attempt in range(self.retries + 1):
             self._wait_turn()
             try:
-                response = self.client.get(url, params=params)
+                response = self.client.get(url, params=_merged(url, params))
             except httpx.TransportError as exc:
                 problem, wait = f"{type(exc).__name__}: {exc or 'no answer'}", None
             else:
@@ -129,6 +129,13 @@ class Http:
                 if wait > 0:
                     time.sleep(wait)
                 self._last = time.monotonic()
+
+
+def _merged(url: str, params: dict[str, Any] | None) -> Any:
+    """The query of `url` with `params` added (httpx would replace the URL's query with them)."""
+    if not params:
+        return None
+    return httpx.URL(url).copy_merge_params(params).params
 
 
 def _retry_after(response: httpx.Response) -> float | None:

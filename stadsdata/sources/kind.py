@@ -59,6 +59,7 @@ class Pull:
     schedule: dict[str, Any]  # the default schedule of a new source, e.g. {"every": "PT10M"}
     secrets: tuple[str, ...] = ()  # dotted paths of config members that are secrets (references)
     auth: bool = False  # the config takes `auth` (header key, bearer, basic)
+    defaults: dict[str, Any] = field(default_factory=dict)  # config members a run takes when a source's config has none (e.g. rate_limit_per_s)
 
 
 @dataclass(frozen=True)
@@ -131,16 +132,17 @@ class Manifest:
         if self.mqtt_topics:
             out["mqtt"] = {"topics": list(self.mqtt_topics), "shared": self.mqtt_shared}
         if self.pull is not None:
-            out["pull"] = {"schedule": self.pull.schedule, "secrets": list(self.pull.secrets)}
+            out["pull"] = {"schedule": self.pull.schedule, "secrets": list(self.pull.secrets), "defaults": self.pull.defaults}
         return out
 
 
 def _pull(document: dict[str, Any]) -> Pull:
     auth = bool(document.get("auth", False))
-    unknown = set(document) - {"schedule", "secrets", "auth"}
+    unknown = set(document) - {"schedule", "secrets", "auth", "defaults"}
     if unknown:
         raise ValueError(f"pull: unknown member {sorted(unknown)[0]!r}")
-    return Pull(schedule.check(document.get("schedule", {"every": "PT10M"})), tuple(document.get("secrets", ())) + (AUTH_SECRETS if auth else ()), auth)
+    secrets_ = tuple(document.get("secrets", ())) + (AUTH_SECRETS if auth else ())
+    return Pull(schedule.check(document.get("schedule", {"every": "PT10M"})), secrets_, auth, dict(document.get("defaults", {})))
 
 
 def _fetching_config(config: dict[str, Any], pull: Pull) -> dict[str, Any]:
@@ -216,5 +218,7 @@ class SourceKind:
 
 
     def resolved_config(self, config: dict[str, Any]) -> dict[str, Any]:
-        """A stored config with its secrets read (`secrets.SecretMissing` when one is not there)."""
-        return secrets.resolved(config, self.manifest.pull.secrets if self.manifest.pull else ())
+        """A stored config as a run takes it: the manifest's `[pull] defaults` under it, its secrets
+        read (`secrets.SecretMissing` when one is not there)."""
+        pull = self.manifest.pull
+        return secrets.resolved({**(pull.defaults if pull else {}), **config}, pull.secrets if pull else ())

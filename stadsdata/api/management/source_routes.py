@@ -1,18 +1,19 @@
 """Management endpoints of the sources the platform fetches from (`management/sources.py`):
-/api/v1/sources, one source, its runs, run now / re-sync, pause and resume (PATCH state)."""
+/api/v1/sources, one source, its runs, run now / re-sync, pause and resume (PATCH state), and
+/api/v1/source-files (a file uploaded for a source of kind `file`)."""
 
 # No `from __future__ import annotations`: FastAPI reads these annotations, `Who` is a parameter.
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from stadsdata.api.management import models
 from stadsdata.api.management.endpoints import Endpoints
 from stadsdata.api.management.params import Cursor, Limit
-from stadsdata.management import sources
+from stadsdata.management import source_files, sources
 from stadsdata.platform import Platform
 from stadsdata.sources.run import MESSAGE_SOURCE
 from stadsdata.sources.runner import check_connection, replay_item
@@ -50,6 +51,13 @@ def add_source_routes(router: APIRouter, tools: Endpoints, Who: Any, platform: P
             tested = await run_in_threadpool(check_connection, kind, name, kind.check_config(changes["config"] or {}))
         out = run(who, lambda a: sources.update_source(a, kinds, name, changes), write=True)
         return out | ({"connectionTest": tested} if tested is not None else {})
+
+    @router.post("/source-files", tags=["sources"], status_code=201, summary="Upload a file for a source of kind `file` (admins); its path for the config")
+    async def upload_source_file(request: Request, who: Who, name: Annotated[str, Query(min_length=1, max_length=200)]) -> JSONResponse:
+        run(who, lambda a: a.require_admin("upload files for sources"))
+        body = await request.body()  # at most max_body_bytes: larger files with `stadsdata import` or a path on the server
+        kept = await run_in_threadpool(source_files.keep, platform.settings.uploads_dir, name, body)
+        return JSONResponse(kept, status_code=201)
 
     @router.post("/sources/{name}/run", tags=["sources"], status_code=202, summary="Run now (or re-sync from a time) at the next free moment")
     def request_run(name: str, who: Who, body: models.SourceRunRequest | None = None) -> dict[str, Any]:

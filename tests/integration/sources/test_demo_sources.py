@@ -21,7 +21,7 @@ def test_each_demo_upstream_is_read_by_its_source(tmp_path: Path) -> None:
         for name in ("luchtkwaliteit", "parkeren", "openbare-ruimte"):
             tx.access.add_dataset(name, name, "public", None, "", datetime.now(UTC))
     offering = sorted(k.name for k in platform.source_kinds.values() if k.demo is not None)
-    assert {"sensorthings", "web-api", "file"} <= set(offering)
+    assert {"sensorthings", "web-api", "file", "luchtmeetnet"} <= set(offering)
     upstreams = start_demo_sources(store, platform.source_kinds)
     try:
         with store.read_only() as tx:

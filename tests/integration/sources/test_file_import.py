@@ -49,3 +49,34 @@ def test_a_bad_mapping_or_file_is_refused_naming_the_member(tmp_path: Path) -> N
     unknown.write_text("?")
     refused = runner.invoke(cli, ["import", str(unknown), "--mapping", str(RECORDED / "grondwater.mapping.yaml"), "--database", str(tmp_path / "x.db")])
     assert refused.exit_code == 1 and "cannot tell the format from '.dbf'" in refused.output
+
+
+def test_a_file_uploaded_for_a_source(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from fastapi.testclient import TestClient
+
+    from stadsdata.access.api_keys import generate_api_key
+    from stadsdata.app import create_app
+    from stadsdata.settings import Settings
+    from stadsdata.sources.scheduler import Scheduler
+
+    settings = Settings(database=str(tmp_path / "up.db"), access_mode="enforced", files_dir=str(tmp_path / "files"))
+    with TestClient(create_app(settings)) as client:
+        key = generate_api_key()
+        with client.app.state.store.write() as tx:  # type: ignore[attr-defined]
+            tx.access.add_api_key(key.prefix, key.key_hash, "admin", None, is_admin=True, can_write=True, expires_at=None, now=datetime.now(UTC))
+        admin = {"X-API-Key": key.secret_key}
+        body = (RECORDED / "grondwater.csv").read_bytes()
+        assert client.post("/api/v1/source-files?name=grondwater.csv", content=body).status_code == 401
+        refused = client.post("/api/v1/source-files?name=register.exe", content=body, headers=admin)
+        assert refused.status_code == 400 and refused.json()["field"] == "name"
+        kept = client.post("/api/v1/source-files?name=../../grondwater.csv", content=body, headers=admin)
+        assert kept.status_code == 201, kept.text
+        path = Path(kept.json()["path"])
+        assert path.parent == (tmp_path / "files" / "uploads").resolve() and path.read_bytes() == body  # not outside the folder
+        made = client.post("/api/v1/sources", json={"name": "peilbuizen", "kind": "file", "config": {**MAPPING, "path": str(path)}}, headers=admin)
+        assert made.status_code == 201, made.text
+        run_id = Scheduler(client.app.state.platform.source_parts).run_now("peilbuizen")  # type: ignore[attr-defined]
+        run = next(r for r in client.get("/api/v1/sources/peilbuizen/runs", headers=admin).json()["_embedded"]["runs"] if r["id"] == run_id)
+        assert (run["itemsStored"], run["itemsQuarantined"]) == (3, 2)

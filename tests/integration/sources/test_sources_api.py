@@ -101,6 +101,7 @@ def test_change_pause_resume_run_now_and_resync(client: TestClient, keys: dict[s
 def test_the_kinds_that_fetch_are_listed_with_their_schedule(client: TestClient) -> None:
     kinds = {k["name"]: k for k in client.get("/api/v1/source-kinds").json()["_embedded"]["sourceKinds"]}
     remote = kinds["sensorthings"]
-    assert remote["pull"] == {"schedule": {"every": "PT10M"}, "secrets": ["auth.value", "auth.token", "auth.password"]}
+    assert remote["pull"] == {"schedule": {"every": "PT10M"}, "secrets": ["auth.value", "auth.token", "auth.password"], "defaults": {}}
+    assert kinds["luchtmeetnet"]["pull"]["defaults"] == {"rate_limit_per_s": 0.3333}
     assert {"url", "auth", "timeout_s", "retries", "rate_limit_per_s"} <= set(remote["configSchema"]["properties"])
     assert "pull" not in kinds["tts"]

@@ -72,8 +72,20 @@
   function showKind() {
     const kind = kinds.find((k) => k.name === kindSelect.value);
     if (!kind) return;
+    document.getElementById("source-file-field").hidden = kind.name !== "file";
     document.getElementById("source-kind-description").textContent = kind.description;
     document.getElementById("source-schema").textContent = JSON.stringify(kind.configSchema, null, 2);
+  }
+
+  // The file of a `file` source, kept on the server (POST /api/v1/source-files): its path goes in the config.
+  async function upload(file) {
+    const response = await fetch(`${SD.root}/api/v1/source-files?name=${encodeURIComponent(file.name)}`, {
+      method: "POST", body: file, credentials: "same-origin",
+      headers: { "Content-Type": "application/octet-stream", "X-Requested-With": "stadsdata", Accept: "application/json" },
+    });
+    const data = await response.json();
+    if (!response.ok) throw new SD.ApiError(response.status, data);
+    return data;
   }
 
   form.addEventListener("submit", async (event) => {
@@ -90,6 +102,8 @@
       return;
     }
     try {
+      const file = document.getElementById("source-file").files[0];
+      if (source.kind === "file" && file) source.config.path = (await upload(file)).path;
       const made = await SD.api("/api/v1/sources", { method: "POST", body: source });
       SD.status(SD.t("sources.saved", { name: made.name, test: made.connectionTest || "–" }));
       form.reset();
