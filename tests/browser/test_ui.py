@@ -72,12 +72,12 @@ def sign_in(page: Any, base: str, username: str, password: str) -> None:
 def test_the_map_shows_the_demo_sensors_and_a_click_opens_a_chart(demo_server: dict[str, Any], browser: Any) -> None:
     base = demo_server["base"]
     visible = httpx.get(f"{base}/v1.1/Things?$count=true&$top=0").json()["@iot.count"]
-    assert visible == 174  # 127 sites; of the demo sources 6 kits, 3 parking facilities, 40 trees; the 2 residents' sensors are not for the anonymous
+    assert visible == 175  # 127 sites; of the demo sources 6 kits, 3 parking facilities, 40 trees, 1 Luchtmeetnet station; the 2 residents' sensors are not for the anonymous
     page = new_page(browser)
     page.goto(f"{base}/")
     page.wait_for_selector("body[data-map-ready]", state="attached", timeout=30_000)
     page.wait_for_selector("#map[data-background=city]", state="attached", timeout=10_000)  # basemap none: the city's own map
-    assert page.locator("#status").inner_text() == "174 sensoren"
+    assert page.locator("#status").inner_text() == "175 sensoren"
     assert int(page.eval_on_selector("body", "b => b.dataset.mapMarkers")) == visible
     assert page.locator(".sensor-cluster").count() > 0  # clustered
     page.select_option("#property", "PM10")
@@ -118,7 +118,7 @@ def test_the_language_switch(demo_server: dict[str, Any], browser: Any) -> None:
     page.wait_for_selector("html[lang=en]")
     assert page.get_by_role("heading", level=1).inner_text() == "Sensors in the city"
     page.wait_for_selector("body[data-map-ready]", state="attached", timeout=30_000)
-    assert page.locator("#status").inner_text() == "174 sensors"
+    assert page.locator("#status").inner_text() == "175 sensors"
     page.get_by_role("link", name="Dashboards").click()  # remembered on the next page
     assert page.get_by_role("heading", level=1).inner_text() == "Dashboards"
     assert page.locator("html").get_attribute("lang") == "en"
