@@ -4,6 +4,7 @@ newest revision; revisions live in `versions/`. Databases created before migrati
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -27,6 +28,7 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+@functools.cache  # the scripts of this installation do not change while it runs
 def head_revision() -> str:
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent))
@@ -37,8 +39,11 @@ def head_revision() -> str:
 
 def upgrade(connection: Connection, revision: str = "head") -> str:
     """Upgrade the database on `connection` to `revision` (the newest by default); returns it."""
+    current = current_revision(connection)
+    if revision == "head" and current == head_revision():
+        return current  # nothing to do: no need to load alembic's environment and the scripts
     config = _config(connection)
-    if current_revision(connection) is None and inspect(connection).has_table("observations"):
+    if current is None and inspect(connection).has_table("observations"):
         command.stamp(config, BASELINE)  # created by an earlier version with the baseline schema
     command.upgrade(config, revision)
     revision = current_revision(connection)
