@@ -19,7 +19,6 @@ from stadsdata.sources.registry import SourceKinds
 from stadsdata.sources.run import MESSAGE_SOURCE
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
-_QUARANTINE_COUNTED = 10_000  # held items counted exactly up to here
 
 
 def fetching_kind(kinds: SourceKinds, name: Any) -> SourceKind:
@@ -127,14 +126,14 @@ def run_view(row: dict[str, Any]) -> dict[str, Any]:
 
 def source_view(actor: Actor, row: dict[str, Any]) -> dict[str, Any]:
     last_run = actor.records.rows("source_runs", {"id": row["last_run_id"]}, limit=1) if row["last_run_id"] else []
-    held = actor.records.rows("quarantine", {"source": f"{MESSAGE_SOURCE}{row['name']}", "status": "held"}, limit=_QUARANTINE_COUNTED)
+    held = actor.records.count_rows("quarantine", {"source": f"{MESSAGE_SOURCE}{row['name']}", "status": "held"})
     dataset = actor.records.rows("datasets", {"id": row["dataset_id"]}, limit=1) if row["dataset_id"] else []
     newest = row["newest_item_at"]
     status = {
         "running": row["lease_owner"] is not None and row["lease_until"] > actor.now,
         "runRequested": row["run_requested"], "nextRunAt": iso(row["next_run_at"]), "lastSuccessAt": iso(row["last_success_at"]),
         "newestItemAt": iso(newest), "lagSeconds": round((actor.now - newest).total_seconds()) if newest else None,
-        "lastError": row["last_error"], "failuresInARow": row["failures"], "quarantinedHeld": len(held),
+        "lastError": row["last_error"], "failuresInARow": row["failures"], "quarantinedHeld": held,
         "resyncFrom": iso(row["resync_from"]), "lastRun": run_view(last_run[0]) if last_run else None,
     }  # fmt: skip
     return {

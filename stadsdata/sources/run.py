@@ -62,7 +62,8 @@ class Run(Probe):
     lease_s: float = 300.0
     lease_until: datetime = field(default_factory=lambda: datetime.now(UTC))
     counts: Counts = field(default_factory=Counts)
-    newest: datetime | None = None
+    newest: datetime | None = None  # the newest time among the readings of this run
+    newest_saved: datetime | None = None  # the source's `newest_item_at` as stored
     progress: Callable[[int, int | None], None] | None = None  # (done, total) of a run watched (`stadsdata import`)
     replaying: int | None = None  # the quarantine row of the item replayed (a refusal gives it the new reason)
     _mirrored: dict[tuple[str, str], tuple[int, str, int]] = field(default_factory=dict)
@@ -223,16 +224,15 @@ class Run(Probe):
         assert self.ingestor is not None
         now = datetime.now(UTC)
         values: dict[str, Any] = {"cursor": cursor, "lease_until": now + timedelta(seconds=self.lease_s), "updated_at": now}
+        if self.newest is not None and (self.newest_saved is None or self.newest > self.newest_saved):
+            values["newest_item_at"] = self.newest
         with self.ingestor.store.write() as tx:
-            row = tx.access.rows("sources", {"id": self.source_id}, limit=1)
-            newest = row[0]["newest_item_at"] if row else None
-            if self.newest is not None and (newest is None or self.newest > newest):
-                values["newest_item_at"] = self.newest
             held = tx.access.update_row("sources", self.source_id, values, where={"lease_owner": self.owner})
         if not held:
             raise Stopped(f"another process took the lease of source {self.name!r}; this run stops")
         self.cursor = cursor
         self.lease_until = values["lease_until"]
+        self.newest_saved = values.get("newest_item_at", self.newest_saved)
         if self.stopping:
             raise Stopped("the server is stopping; the run goes on from this point next time")
 

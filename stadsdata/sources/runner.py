@@ -90,7 +90,7 @@ def run_source(
             source["name"], config, http_for(config, stop), source_id=source["id"], run_id=run_id, owner=owner,
             cursor=dict(source["cursor"] or {}), since=source["resync_from"], produces=kind.manifest.produces,
             dataset_id=source["dataset_id"], entities=parts.entities, ingestor=parts.ingestor, caller=source_caller(source["name"]),
-            stop=stop, lease_s=lease_s, lease_until=lease_until, progress=progress,
+            stop=stop, lease_s=lease_s, lease_until=lease_until, progress=progress, newest_saved=source["newest_item_at"],
         )  # fmt: skip
         try:
             kind.connector.run(run)

@@ -306,7 +306,11 @@ class ManagedRows(ABC):
     ) -> list[dict[str, Any]]:
         """Rows of one table (`MANAGED_TABLES`) in id order (or newest first), after the id
         `cursor`. `where` maps a column to a value, a list or set of values (IN), or an
-        (operator, value) tuple with operator one of '>=', '<', '<='."""
+        (operator, value) tuple with operator one of '>=', '<', '<=', '!='."""
+
+    @abstractmethod
+    def count_rows(self, table: str, where: Mapping[str, Any] | None = None) -> int:
+        """How many rows of one table match `where` (as in `rows`)."""
 
     @abstractmethod
     def insert_row(self, table: str, values: Mapping[str, Any]) -> int: ...

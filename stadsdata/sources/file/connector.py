@@ -151,7 +151,7 @@ def _csv_mapping(mapping: Mapping, config: dict[str, Any], raw: bytes) -> Mappin
         return mapping
     given = (config.get("csv") or {}).get("delimiter")
     header = raw.decode("utf-8").split("\n", 1)[0]
-    options = {"delimiter": given or max(",;\t|", key=header.count), "quotechar": (config.get("csv") or {}).get("quotechar", '"')}
+    options = {"delimiter": given or readers.delimiter_of(header), "quotechar": (config.get("csv") or {}).get("quotechar", '"')}
     return dataclasses.replace(mapping, config={**mapping.config, "csv": options})
 
 

@@ -76,12 +76,17 @@ def count_rows(path: Path, fmt: str) -> int | None:
         return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1)
 
 
+def delimiter_of(header_line: str) -> str:
+    """The one of `, ; tab |` a CSV header line has most of."""
+    return max(",;\t|", key=header_line.count)
+
+
 def _csv(path: Path, delimiter: str | None, encoding: str) -> Iterator[Record]:
     with path.open(encoding=encoding, newline="") as handle:
         header_line = handle.readline()
         handle.seek(0)
-        if delimiter is None:  # the one of , ; tab | that the header line has most of
-            delimiter = max(",;\t|", key=header_line.count)
+        if delimiter is None:
+            delimiter = delimiter_of(header_line)
         reader = csv.reader(handle, delimiter=delimiter)
         header = next(reader, None)
         if header is None:

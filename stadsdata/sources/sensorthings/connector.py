@@ -130,8 +130,7 @@ def _mirror_thing(run: Run, thing: dict[str, Any]) -> dict[str, int]:
     for stream in thing.get("Datastreams") or []:
         sensor = run.mirror("Sensor", _key(stream["Sensor"]), _pick(stream["Sensor"], "name", "description", "encodingType", "metadata", "properties"))
         observed = run.mirror("ObservedProperty", _key(stream["ObservedProperty"]), _pick(stream["ObservedProperty"], "name", "definition", "description", "properties"))
-        body = _pick(stream, "name", "description", "unitOfMeasurement", "observationType", "properties", "observedArea", "phenomenonTime", "resultTime")
-        body.pop("observedArea", None), body.pop("phenomenonTime", None), body.pop("resultTime", None)  # computed here from the copies
+        body = _pick(stream, "name", "description", "unitOfMeasurement", "observationType", "properties")  # extents: computed here
         body.setdefault("observationType", MEASUREMENT)
         body |= {"Thing": {"@iot.id": thing_id}, "Sensor": {"@iot.id": sensor}, "ObservedProperty": {"@iot.id": observed}}
         streams[_key(stream)] = run.mirror("Datastream", _key(stream), body)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, insert, select, update
+from sqlalchemy import ColumnElement, Table, delete, func, insert, select, update
 
 from stadsdata.store.base import ManagedRows
 from stadsdata.store.schema import (
@@ -66,6 +66,10 @@ class SqlManagedRows(SqlRecords, ManagedRows):
             stmt = stmt.where(t.c.id < cursor if newest_first else t.c.id > cursor)
         stmt = stmt.order_by(t.c.id.desc() if newest_first else t.c.id).limit(limit)
         return [dict(row) for row in self.conn.execute(stmt).mappings()]
+
+    def count_rows(self, table: str, where: Mapping[str, Any] | None = None) -> int:
+        t = MANAGED_TABLES[table]
+        return int(self.conn.execute(select(func.count()).select_from(t).where(*_conditions(t, where or {}))).scalar() or 0)
 
     def insert_row(self, table: str, values: Mapping[str, Any]) -> int:
         if table not in _WRITABLE:
