@@ -93,6 +93,8 @@ class Http:
             self._wait_turn()
             try:
                 response = self.client.get(url, params=_merged(url, params))
+            except httpx.InvalidURL as exc:  # the config's URL: trying again does not help
+                raise SourceError(f"{_short(url)} is not a URL that can be asked: {exc}") from None
             except httpx.TransportError as exc:
                 problem, wait = f"{type(exc).__name__}: {exc or 'no answer'}", None
             else:

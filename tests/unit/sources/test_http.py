@@ -70,3 +70,9 @@ def test_the_rate_limit_spaces_requests(httpserver: HTTPServer, waits: list[floa
 def test_basic_and_bearer_credentials_are_sent() -> None:
     assert http.auth_headers({"type": "bearer", "token": "t0k"}) == {"Authorization": "Bearer t0k"}
     assert http.auth_headers({"type": "basic", "username": "a", "password": "b"}) == {"Authorization": "Basic YTpi"}
+
+
+def test_a_url_that_cannot_be_asked_fails_at_once(waits: list[float]) -> None:
+    with pytest.raises(SourceError, match="is not a URL that can be asked"):
+        Http(retries=3).get("http://[::1/data")
+    assert waits == []
