@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +20,7 @@ from stadsdata.access.oidc import OidcVerifier
 from stadsdata.access.policy import AccessPolicy, OpenAccess
 from stadsdata.access.pseudonyms import Pseudonymiser, load_key
 from stadsdata.api import middleware, problems
+from stadsdata.catalog.areas import Area, load_areas
 from stadsdata.ingest.pipeline import Ingestor
 from stadsdata.operations.health import readiness
 from stadsdata.operations.metrics import Metrics
@@ -113,7 +114,21 @@ def platform_for(settings: Settings, store: Store, access: AccessPolicy) -> Plat
         settings, store, core, Authenticator(store, oidc_mapping(settings)),
         Ingestor(store, core.observations, max_payload_bytes=settings.mqtt_max_payload_bytes),
         source_kinds(examples=settings.example_sources), settings.public_base_url or f"http://{settings.host}:{settings.port}",
+        areas=catalog_areas(settings),
     )  # fmt: skip
+
+
+def catalog_areas(settings: Settings) -> Callable[[], list[Area]]:
+    """The catalog's named areas: the file of setting `catalog_areas` (read now: a bad file stops
+    the start with its reason), else in the demo its districts (computed when first asked)."""
+    if settings.catalog_areas:
+        areas = load_areas(settings.catalog_areas)
+        return lambda: areas
+    if settings.demo:
+        from stadsdata.demo.catalog import districts
+
+        return districts
+    return list
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None, access: AccessPolicy | None = None) -> FastAPI:

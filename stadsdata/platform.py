@@ -18,6 +18,8 @@ from fastapi import FastAPI
 
 from stadsdata.access.authenticate import Authenticator
 from stadsdata.access.policy import Caller
+from stadsdata.catalog.areas import Area
+from stadsdata.catalog.catalog import Catalog
 from stadsdata.ingest.pipeline import Ingestor, Message, Outcome
 from stadsdata.service.core import Core
 from stadsdata.settings import Settings
@@ -41,6 +43,12 @@ class Platform:
     links: dict[str, str] = field(default_factory=dict)  # the root document's links, by name
     replays: dict[str, Replay] = field(default_factory=dict)  # by the `source` of quarantined messages
     lifespans: list[Lifespan] = field(default_factory=list)  # started in order, stopped in reverse
+    areas: Callable[[], list[Area]] = list  # the catalog's named areas (`catalog/areas.py`)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The data catalog, as each caller is shown it (`catalog/`)."""
+        return Catalog(self.store, self.core.access, self.areas)
 
     @property
     def source_parts(self) -> SourceParts:

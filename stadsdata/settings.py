@@ -94,6 +94,12 @@ class Settings(BaseSettings):
     max_expand_depth: int = Field(16, ge=1, le=100, description="deepest nesting of `$expand` inside an `$expand`")
     max_filter_depth: int = Field(200, ge=2, le=1000, description="most levels of a `$filter`/`$orderby` expression")
     max_filter_nodes: int = Field(2000, ge=2, description="most parts (operators, functions, paths, literals) of one expression")
+    download_chunk_rows: int = Field(
+        10_000, ge=1, le=1_000_000, description="observations a download reads (and audits) per chunk, each in a short transaction of its own"
+    )
+    download_max_rows: int = Field(
+        1_000_000, ge=1, description="most observations in a download in a format its readers load whole (GeoJSON); more: 400"
+    )
     log_level: str = Field("info", description="uvicorn log level")
     basemap: str = Field(
         "osm",
@@ -101,6 +107,10 @@ class Settings(BaseSettings):
         "'none' (no tiles: the demo city's own background, else a plain one), or a tile URL template https://…/{z}/{x}/{y}.png",
     )
     basemap_attribution: str | None = Field(None, description="attribution shown with a basemap given as a URL template")
+    catalog_areas: str = Field(
+        "", description="a GeoJSON FeatureCollection file of the named areas the catalog's area facet counts by (each Feature with "
+        "a `name`), e.g. the municipality's districts; empty: none (the demo: its districts)",
+    )
     demo: bool = Field(False, description="`serve`: fill an empty database with the demo city and keep it live with the simulator")
     demo_days: int = Field(30, ge=1, le=366, description="days of history the demo city starts with")
     demo_interval_s: float = Field(5.0, gt=0, description="seconds between the demo simulator's rounds of readings")

@@ -79,6 +79,12 @@ class DatasetAccess(AccessPolicy):
                 areas[dataset] = basis.area
         return frozenset(visible), self.default_level == "public", areas
 
+    def readable_datasets(self, caller: Caller, tx: Transaction) -> frozenset[int] | None:
+        if caller.is_admin:
+            return None
+        visible, _, areas = self.visible_datasets(caller, tx.access.snapshot(datetime.now(UTC)))
+        return visible | frozenset(areas)
+
     def read_scope(self, caller: Caller, tx: Transaction) -> ScopeFn:
         if caller.is_admin:
             return unrestricted

@@ -50,6 +50,11 @@ class AccessPolicy(ABC):
         MultiDatastream (`stream`)."""
 
 
+    def readable_datasets(self, caller: Caller, tx: Transaction) -> frozenset[int] | None:
+        """The datasets (ids) whose data the caller may read, whole or in part (an agreement
+        limited to an area); None: every dataset. What the catalog describes a dataset's data for."""
+        return None
+
     def audit_events(
         self, caller: Caller, tx: Transaction, results: list[tuple[EntityType, list[Record]]], request: str
     ) -> list[AuditEvent]:

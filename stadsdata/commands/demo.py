@@ -15,11 +15,15 @@ from stadsdata.settings import Settings
 def prepare_demo(store: Any, core: Any, echo: Callable[[str], None], *, days: int = 30) -> bool:
     """Seed the demo city once (an empty database), then give its accounts new passwords.
     False (and nothing done) when the database holds other data: the demo is not mixed in."""
+    from stadsdata.demo.catalog import describe_datasets
+    from stadsdata.demo.register import register_devices
     from stadsdata.demo.seed import ACCOUNTS, is_seeded, reset_demo_accounts, seed
     from stadsdata.model.entities import THING
 
     if is_seeded(store):
         echo("stadsdata demo: the demo city is already in this database")
+        describe_datasets(store)  # a demo database from before the catalog gets the catalog's metadata …
+        register_devices(store, core)  # … and its sensor register
     elif _has_things(store, THING):
         echo("stadsdata demo: this database already holds other data; the demo city is not added (use a new database file)")
         return False

@@ -18,7 +18,9 @@ from stadsdata.access.odrl import parse_policy
 from stadsdata.access.passwords import hash_password
 from stadsdata.access.policy import Caller
 from stadsdata.demo import city
+from stadsdata.demo.catalog import describe_datasets
 from stadsdata.demo.dashboards import DASHBOARDS
+from stadsdata.demo.register import register_devices
 from stadsdata.demo.signals import in_gap
 from stadsdata.model.entities import DATASTREAM, FEATURE_OF_INTEREST, THING
 from stadsdata.query.ast import QueryOptions
@@ -72,6 +74,8 @@ def seed(store: Store, core: Core, *, days: int = 30, end: datetime | None = Non
             tx.access.insert_row("dashboards", {"slug": slug, "document": document, "created_at": now, "updated_at": now})
         tx.access.insert_row("push_sources", {"name": PUSH_SOURCE, "mapping": _push_mapping(sites, streams), "created_at": now})
 
+    describe_datasets(store)
+    register_devices(store, core)  # the sensor register's entries (`demo/register.py`)
     total = _history(store, sites, streams, features, start, end, say)
     return SeedReport(len(sites), len(streams), total, start, end)
 

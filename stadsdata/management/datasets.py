@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -43,7 +44,7 @@ def dataset_named(actor: Actor, name: str) -> dict[str, Any]:
 
 def create_dataset(
     actor: Actor, *, name: str, title: str, description: str, access_level: str, owner_party_id: int | None,
-    personal_fields: list[str] | None = None,
+    personal_fields: list[str] | None = None, metadata: dict[str, Any] | None = None, unlisted: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
     """Admins add datasets for anyone; others for their own party or one below it."""
     actor.require_credentials()
@@ -59,21 +60,33 @@ def create_dataset(
         "datasets",
         {
             "name": name, "title": title, "description": description, "access_level": access_level, "owner_party_id": owner,
-            "personal_fields": paths or None, "created_at": actor.now,
+            "personal_fields": paths or None, "created_at": actor.now, "metadata": metadata or None, "unlisted": unlisted,
+            "modified_at": actor.now,
         },
     )  # fmt: skip
     return get_dataset(actor, dataset_id)
 
 
-def update_dataset(actor: Actor, dataset_id: int, changes: dict[str, Any]) -> dict[str, Any]:
-    """Change title, description or access level (the last takes effect on the next request)."""
+MergeMetadata = Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]]
+
+
+def update_dataset(actor: Actor, dataset_id: int, changes: dict[str, Any], merge_metadata: MergeMetadata | None = None) -> dict[str, Any]:
+    """Change title, description, access level (it takes effect on the next request), the
+    pseudonymised fields, whether it is listed, or its catalog metadata: `merge_metadata` applies
+    and checks a change of that (`catalog/metadata.py::merged`)."""
     actor.dataset(dataset_id, manage=True)
-    columns = {"title": "title", "description": "description", "accessLevel": "access_level", "personalFields": "personal_fields"}
+    columns = {"title": "title", "description": "description", "accessLevel": "access_level", "personalFields": "personal_fields",
+               "unlisted": "unlisted"}  # fmt: skip
     values = {columns[k]: v for k, v in changes.items() if k in columns and v is not None}
     if "personal_fields" in values:
         values["personal_fields"] = check_paths(values["personal_fields"], field="personalFields") or None
+    if changes.get("metadata") is not None:
+        if merge_metadata is None:
+            raise BadRequest("metadata cannot be changed here", field="metadata")
+        current = actor.records.rows("datasets", {"id": dataset_id}, limit=1)[0]["metadata"]
+        values["metadata"] = merge_metadata(current, changes["metadata"]) or None
     if values:
-        actor.records.update_row("datasets", dataset_id, values)
+        actor.records.update_row("datasets", dataset_id, values | {"modified_at": actor.now})
     return get_dataset(actor, dataset_id)
 
 

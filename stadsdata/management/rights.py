@@ -110,15 +110,24 @@ class Actor:
         owner = self.snapshot.datasets.get(dataset_id, ("", None))[1]
         return self.is_admin or (self.caller.can_write and owner is not None and owner in self.chain)
 
+    @cached_property
+    def unlisted(self) -> set[int]:
+        """The datasets their owners keep out of the catalogue listing."""
+        return {r["id"] for r in self.records.rows("datasets", {"unlisted": True}, limit=10**9)}
+
     def sees_dataset(self, dataset_id: int) -> bool:
-        """In the catalogue for this caller: public and restricted datasets (their metadata, so
-        that parties can ask for access), and non-public ones the caller may read."""
+        """In the catalogue for this caller (the listing rule of `catalog/entries.py`): every
+        dataset's metadata, so that parties know it exists and whom to ask — except one its owner
+        keeps unlisted and a resident's — and every dataset the caller may read or manages."""
         if dataset_id not in self.snapshot.datasets:
             return False
         level, owner = self.snapshot.datasets[dataset_id]
-        if self.is_admin or level in ("public", "restricted"):
+        if self.is_admin or self.manages_dataset(dataset_id):
             return True
-        return access_basis(dataset_id, level, owner, self.chain, self.snapshot, self.now) is not None
+        if access_basis(dataset_id, level, owner, self.chain, self.snapshot, self.now) is not None:
+            return True
+        resident = owner is not None and self.snapshot.kinds.get(owner) == "resident"
+        return not resident and dataset_id not in self.unlisted
 
     def dataset(self, dataset_id: int, *, manage: bool = False) -> None:
         """404 unless the caller sees the dataset; 403 when `manage` and it does not manage it."""

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from stadsdata.model.entities import EntityType
 from stadsdata.query.ast import Expr, QueryOptions
@@ -77,6 +77,20 @@ class LatestValue:
     observed_property: str
     phenomenon_time: datetime | None  # None: no observation yet
     result: Any
+
+
+@dataclass(frozen=True)
+class StreamExtent:
+    """A stream's place in the catalog, from the per-stream summary the store keeps current:
+    its dataset, description, how many observations and over what time and area."""
+
+    id: int
+    dataset_id: int | None
+    description: str
+    observation_count: int
+    start: datetime | None  # phenomenon time extent
+    end: datetime | None
+    bbox: tuple[float, float, float, float] | None  # of its observations' features (minx, miny, maxx, maxy)
 
 
 @dataclass
@@ -243,6 +257,11 @@ class DatasetRecords(ABC):
     def stream_datasets(self, stream: str, ids: Sequence[int]) -> dict[int, int | None]:
         """Dataset id (or None) of each existing Datastream / MultiDatastream (`stream`) in `ids`."""
 
+    @abstractmethod
+    def stream_extents(self, stream: str, ids: Sequence[int]) -> dict[int, StreamExtent]:
+        """The catalog summary of each existing Datastream / MultiDatastream (`stream`) in `ids`
+        (no access decision: the caller asks only for streams the caller may read)."""
+
 
 class SharingRecords(ABC):
     """How a dataset is shared: grants, residents' consents, ODRL offers and agreements."""
@@ -329,6 +348,18 @@ class AccessRecords(AccessSnapshots, PartyRecords, DatasetRecords, SharingRecord
     (`Transaction.access`). No decisions are made here (`stadsdata/access/`, `management/`)."""
 
 
+class ObservationChunkRow(NamedTuple):
+    """One observation as a download reads it (`Transaction.observation_chunk`): its stream's id,
+    its own id, phenomenon time (start and end: equal for an instant), result time and result."""
+
+    stream_id: int
+    id: int
+    phenomenon_time_start: datetime
+    phenomenon_time_end: datetime
+    result_time: datetime | None
+    result: Any
+
+
 class Transaction(ABC):
     """A unit of work. All writes go through one; reads inside it see its writes."""
 
@@ -409,6 +440,18 @@ class Transaction(ABC):
     @abstractmethod
     def insert_generated_feature(self, values: Record, location_id: int) -> int:
         """Insert a FeatureOfInterest generated from a Location, remembering the Location."""
+
+    @abstractmethod
+    def observation_chunk(
+        self, stream: str, stream_ids: Sequence[int], start: datetime | None, end: datetime | None,
+        after: tuple[int, datetime, int] | None, limit: int,
+    ) -> list[ObservationChunkRow]:
+        """Up to `limit` observations of the Datastreams (`stream` 'Datastream') or
+        MultiDatastreams in `stream_ids` whose phenomenon time starts in [start, end) (None: open),
+        in (stream id, phenomenon time start, id) order, after the key `after` — (stream id,
+        phenomenon time start, id) of the last row of the previous chunk: keyset paging, so that a
+        download of any size reads chunk by chunk, each in a short transaction of its own. No
+        access decision: the caller passes only streams the caller may read."""
 
 
 class Store(ABC):

@@ -74,6 +74,8 @@ parties = Table(
     Column("kind", Text, nullable=False),
     Column("parent_id", IdType, ForeignKey("parties.id", ondelete="SET NULL"), index=True),  # department -> organisation
     Column("created_at", UtcTimestamp, nullable=False),
+    Column("uri", Text),  # its identity as a publisher, e.g. a TOOI identifier (migration 0012)
+    Column("contact_email", Text),
     sqlite_autoincrement=True,
 )
 users = Table(
@@ -117,6 +119,11 @@ datasets = Table(
     # Paths in an Observation ('result', 'result.cardId', 'parameters.owner') replaced by a keyed
     # hash before storage (access/pseudonyms.py).
     Column("personal_fields", JsonText),
+    # DCAT-AP-NL metadata beyond title and description (stadsdata/catalog/metadata.py), and
+    # whether the owner keeps the dataset out of the catalog listing (migration 0012).
+    Column("metadata", JsonText),
+    Column("unlisted", Boolean, nullable=False, server_default=text("false")),
+    Column("modified_at", UtcTimestamp),
     sqlite_autoincrement=True,
 )
 # A party's right to use a dataset. For now a plain grant (read, optionally within a time
@@ -389,6 +396,65 @@ ocpi_objects = Table(
     Column("created_at", UtcTimestamp, nullable=False),
     Column("updated_at", UtcTimestamp, nullable=False),
     Index("ux_ocpi_objects_key", "registration_id", "kind", "object_key", unique=True),
+    sqlite_autoincrement=True,
+)
+
+# -- the sensor register (stadsdata/catalog/register/, migration 0013) -----------------------
+# A device in public space as its owner registers it and the municipality reviews it: who owns it
+# (a party: the legal entity) and whom to ask, what kind of device, where (a GeoJSON point or
+# area, with its bounding box), why and on what legal ground, whether it processes personal data,
+# whether the entry and its data are public/open, when it is active, and the review.
+register_devices = Table(
+    "register_devices",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("type", Text, nullable=False),  # a code of catalog/register/vocabulary.py: 'air-quality', 'camera', …
+    _fk("owner_party_id", "parties"),
+    Column("contact_name", Text),
+    Column("contact_email", Text),
+    Column("contact_phone", Text),
+    Column("geometry", JsonText, nullable=False),  # GeoJSON Point, Polygon or MultiPolygon, WGS84
+    *_bbox(),
+    Column("location_description", Text, nullable=False, server_default=""),
+    Column("mobile", Boolean, nullable=False, server_default=text("false")),  # moves within its area
+    Column("themes", JsonText, nullable=False),  # theme codes (catalog/vocabularies.py)
+    Column("purpose", Text, nullable=False),
+    Column("legal_ground", Text),
+    Column("legal_ground_url", Text),
+    Column("privacy_statement_url", Text),
+    Column("personal_data", Boolean, nullable=False),
+    Column("is_public", Boolean, nullable=False, server_default=text("true")),
+    Column("is_open_data", Boolean, nullable=False, server_default=text("false")),
+    Column("active_from", Text),  # ISO dates 'YYYY-MM-DD'
+    Column("active_until", Text),
+    Column("thing_id", IdType, ForeignKey("things.id", ondelete="SET NULL")),  # the device as a SensorThings Thing
+    Column("status", Text, nullable=False),  # submitted, approved, rejected
+    Column("review_note", Text),
+    Column("reviewed_by", Text),
+    Column("reviewed_at", UtcTimestamp),
+    Column("created_by", Text),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("updated_by", Text),
+    Column("updated_at", UtcTimestamp, nullable=False),
+    sqlite_autoincrement=True,
+)
+# The sensors in a registered device: the instrument, what it observes, and the Datastreams it
+# produces (ids of SensorThings Datastreams, as a JSON list).
+register_sensors = Table(
+    "register_sensors",
+    metadata,
+    _id(),
+    _fk("device_id", "register_devices"),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("type", Text),  # the technical kind, e.g. 'optical particle counter'
+    Column("manufacturer", Text),
+    Column("supplier", Text),
+    Column("documentation_url", Text),
+    Column("observes", JsonText, nullable=False),  # what it measures: names, e.g. ["PM10", "PM2.5"]
+    Column("datastream_ids", JsonText, nullable=False),
     sqlite_autoincrement=True,
 )
 

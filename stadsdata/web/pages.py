@@ -4,7 +4,8 @@ and `/api/v1` — as the visitor (the browser's session cookie), so a page never
 API would refuse, and every page names the API calls it is built from (its JSON twin).
 
 Pages: `/` map, `/sensors/{thing id}`, `/dashboards`, `/dashboards/{slug}`, `/login`,
-`/logout` (POST) (`sign_in.py`), `/my-data`, `/sources` (administrators). Signing in opens a session
+`/logout` (POST) (`sign_in.py`), `/my-data`, `/sources` (administrators), `/catalog`,
+`/catalog/{name}`, `/processing-register` (`catalog_pages.py`), `/register` (`register_page.py`). Signing in opens a session
 (`access/web_sessions.py`). A server that runs the demo city also serves its background map,
 `/demo/background.geojson` (`city_background.py`)."""
 
@@ -26,6 +27,8 @@ from stadsdata.management.rights import Actor
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 from stadsdata.web import city_background
+from stadsdata.web.catalog_pages import add_catalog_pages
+from stadsdata.web.register_page import add_register_page
 from stadsdata.web.shell import PageShell
 from stadsdata.web.sign_in import add_sign_in_pages
 
@@ -48,6 +51,8 @@ def build_pages(store: Store, settings: Settings, authenticator: Authenticator, 
     add_sign_in_pages(router, shell, settings, authenticator)
     add_my_data_page(router, shell)
     add_sources_page(router, shell)
+    add_catalog_pages(router, shell)  # /catalog, /catalog/{name}, /processing-register
+    add_register_page(router, shell)  # /register, the sensor register (`register_page.py`)
     add_city_background(router, background)
     add_map_page(router, shell, api_index)
     return router

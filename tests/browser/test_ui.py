@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.conftest import CHROMIUM, new_page, require_browser
-from tests.conftest import free_port, running_server
+from tests.browser.conftest import demo_city, new_page, require_browser, sign_in
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -31,13 +31,9 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     directory = tmp_path_factory.mktemp("demo")
     env = {"STADSDATA_ACCESS_MODE": "enforced", "STADSDATA_DEMO_DAYS": "3", "STADSDATA_DEMO_INTERVAL_S": "1", "STADSDATA_BASEMAP": "none",
            "STADSDATA_MQTT_EMBEDDED": "true", "STADSDATA_MQTT_PORT": str(free_port()), "STADSDATA_SOURCES_RUN": "true"}  # fmt: skip
-    log = directory / "serve.log"
-    with running_server(str(directory / "demo.db"), "--demo", env=env, log=log, start_timeout=180, stop_timeout=30, must_stop=True) as base:
-        # The accounts' passwords are printed once at start, and nowhere stored in clear.
-        passwords = dict(re.findall(r"^\s+(beheerder|analist|jansen|laadnet)\s+(\S+)", log.read_text(), re.M))
-        assert set(passwords) == {"beheerder", "analist", "jansen", "laadnet"}, log.read_text()
-        wait_for_first_source_run(base, ("beheerder", passwords["beheerder"]))
-        yield {"base": base, "passwords": passwords}
+    with demo_city(directory, env) as server:
+        wait_for_first_source_run(server["base"], ("beheerder", server["passwords"]["beheerder"]))
+        yield server
 
 
 def wait_for_first_source_run(base: str, admin: tuple[str, str]) -> None:
@@ -51,22 +47,6 @@ def wait_for_first_source_run(base: str, admin: tuple[str, str]) -> None:
     raise AssertionError(f"the demo sources did not run: {sources}")
 
 
-@pytest.fixture(scope="module")
-def browser(demo_server: dict[str, Any]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-def sign_in(page: Any, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Gebruikersnaam").fill(username)
-    page.get_by_label("Wachtwoord").fill(password)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(f"{base}/my-data")
 
 
 def test_the_map_shows_the_demo_sensors_and_a_click_opens_a_chart(demo_server: dict[str, Any], browser: Any) -> None:

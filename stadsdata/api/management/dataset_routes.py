@@ -5,11 +5,14 @@ each dataset (`management/datasets.py`)."""
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from pydantic import ValidationError
 from starlette.responses import JSONResponse
 
 from stadsdata.api.management import models
 from stadsdata.api.management.endpoints import Endpoints
 from stadsdata.api.management.params import Cursor, Limit
+from stadsdata.catalog.metadata import merged
+from stadsdata.errors import BadRequest
 from stadsdata.management import datasets
 
 
@@ -27,6 +30,7 @@ def add_dataset_routes(router: APIRouter, tools: Endpoints, Who: Any) -> None:  
             lambda a: datasets.create_dataset(
                 a, name=body.name, title=body.title, description=body.description, access_level=body.accessLevel,
                 owner_party_id=body.ownerPartyId, personal_fields=body.personalFields,
+                metadata=body.metadata.dump() if body.metadata else None, unlisted=body.unlisted,
             ),
             write=True,
         )  # fmt: skip
@@ -36,9 +40,10 @@ def add_dataset_routes(router: APIRouter, tools: Endpoints, Who: Any) -> None:  
     def get_dataset(dataset_id: models.Id, who: Who) -> dict[str, Any]:
         return run(who, lambda a: datasets.get_dataset(a, dataset_id))
 
-    @router.patch("/datasets/{dataset_id}", tags=["datasets"], summary="Change title, description or access level")
+    @router.patch("/datasets/{dataset_id}", tags=["datasets"], summary="Change title, description, access level, listing or catalog metadata")
     def update_dataset(dataset_id: models.Id, body: models.DatasetChange, who: Who) -> dict[str, Any]:
-        return run(who, lambda a: datasets.update_dataset(a, dataset_id, body.model_dump(exclude_unset=True)), write=True)
+        changes = body.model_dump(exclude_unset=True)
+        return run(who, lambda a: datasets.update_dataset(a, dataset_id, changes, checked_metadata), write=True)
 
     for kind in datasets.STREAM_TABLES:
         add_stream_routes(router, tools, Who, kind)
@@ -64,3 +69,13 @@ def add_stream_routes(router: APIRouter, tools: Endpoints, Who: Any, kind: str) 
     def remove_stream(dataset_id: models.Id, stream_id: models.Id, who: Who) -> Response:
         run(who, lambda a: datasets.remove_stream(a, dataset_id, kind, stream_id), write=True)
         return Response(status_code=204)
+
+
+def checked_metadata(current: dict[str, Any] | None, change: dict[str, Any]) -> dict[str, Any]:
+    """The stored metadata with `change` merged in, checked as a whole: 400 naming the member."""
+    try:
+        return merged(current, change)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise BadRequest(f"metadata.{where}: {error['msg']}", field=f"metadata.{where}") from None

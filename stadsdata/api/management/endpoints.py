@@ -28,6 +28,11 @@ class Endpoints:
         self.settings = settings
         self.authenticator = authenticator
 
+    def site_url(self, request: Request) -> str:
+        """The site's base URL (where /v1.1, /catalog, /api/v1 are), also inside the management
+        app, whose own `root_path` is its mount point."""
+        return base_url(request, self.settings).removesuffix(request.scope.get("root_path", "").rstrip("/"))
+
     def caller(self, request: Request) -> Caller:
         """The FastAPI dependency: who is calling (401 for wrong credentials)."""
         return self.authenticator.caller(request.headers, request.method)

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 import annotated_types
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from stadsdata.catalog.metadata import DatasetMetadata
 from stadsdata.model.values import has_nul
 
 MAX_ID = 2**63 - 1  # ids are 64-bit in both backends: a larger number names nothing (400, not a database error)
@@ -71,6 +72,8 @@ class NewDataset(Body):
         default_factory=list,
         description="paths in Observations replaced by a keyed hash before storage, e.g. 'result.cardId', 'parameters.owner'",
     )
+    metadata: DatasetMetadata | None = Field(None, description="DCAT-AP-NL metadata for the catalog (docs/catalog.md)")
+    unlisted: bool = Field(False, description="keep the dataset out of the catalog listing (who may read it still finds it)")
 
 
 class DatasetChange(Body):
@@ -78,6 +81,10 @@ class DatasetChange(Body):
     description: str | None = None
     accessLevel: AccessLevel | None = None
     personalFields: list[str] | None = Field(None, description="from now on; stored Observations are not rewritten")
+    metadata: dict[str, Any] | None = Field(
+        None, description="members of the DCAT-AP-NL metadata to change (a JSON merge patch: null removes a member; docs/catalog.md)"
+    )
+    unlisted: bool | None = None
 
 
 class NewGrant(Body):

@@ -3,7 +3,7 @@ hands it to a function of `stadsdata/management/`, which decides and does the wo
 
 The routes of each resource are in a module named after it (`party_routes.py`,
 `account_routes.py`, `dataset_routes.py`, `sharing_routes.py`, `consent_routes.py`,
-`audit_routes.py`, `ingest_routes.py`, `source_routes.py`, `data_routes.py`, `dashboard_routes.py`); this one puts
+`catalog_routes.py`, `audit_routes.py`, `ingest_routes.py`, `source_routes.py`, `data_routes.py`, `dashboard_routes.py`); this one puts
 them on one router, in the order the OpenAPI document lists them."""
 
 # No `from __future__ import annotations` here: FastAPI reads the endpoints' annotations, and
@@ -16,13 +16,17 @@ from fastapi.security import APIKeyHeader, HTTPBasic, HTTPBearer
 from stadsdata.access.policy import Caller
 from stadsdata.api.management.account_routes import add_api_key_routes, add_user_routes
 from stadsdata.api.management.audit_routes import add_audit_routes
+from stadsdata.api.management.catalog_routes import add_catalog_routes
 from stadsdata.api.management.consent_routes import add_consent_routes
 from stadsdata.api.management.dashboard_routes import add_dashboard_routes
 from stadsdata.api.management.data_routes import add_data_routes
 from stadsdata.api.management.dataset_routes import add_dataset_routes
+from stadsdata.api.management.download_routes import add_download_routes
 from stadsdata.api.management.endpoints import Endpoints
 from stadsdata.api.management.ingest_routes import add_ingest_routes
 from stadsdata.api.management.party_routes import add_me_routes, add_party_routes
+from stadsdata.api.management.processing_routes import add_processing_routes
+from stadsdata.api.management.register_routes import add_register_routes
 from stadsdata.api.management.sharing_routes import (
     add_access_request_routes,
     add_agreement_routes,
@@ -50,6 +54,10 @@ def build_router(platform: Platform) -> APIRouter:
     add_user_routes(router, tools, Who)
     add_api_key_routes(router, tools, Who)
     add_dataset_routes(router, tools, Who)  # with the Datastreams and MultiDatastreams in a dataset
+    add_catalog_routes(router, tools, Who, platform)
+    add_processing_routes(router, tools, Who, platform)
+    add_register_routes(router, tools, Who, platform)  # the sensor register
+    add_download_routes(router, tools, Who, platform)  # downloads of any selection, a party's own export
     add_grant_routes(router, tools, Who)
     add_offer_routes(router, tools, Who)
     add_access_request_routes(router, tools, Who)

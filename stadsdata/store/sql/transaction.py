@@ -21,6 +21,7 @@ from stadsdata.model.values import Interval
 from stadsdata.store.base import (
     Change,
     LatestValue,
+    ObservationChunkRow,
     ObservationRow,
     ParentRef,
     ReadRequest,
@@ -46,6 +47,7 @@ from stadsdata.store.schema import (
 from stadsdata.store.sql.access import SqlAccessRecords
 from stadsdata.store.sql.codec import encode_result, row_from_values
 from stadsdata.store.sql.latest_values import latest_values
+from stadsdata.store.sql.observation_chunks import observation_chunk
 from stadsdata.store.sql.reader import SqlReader, parent_condition
 from stadsdata.store.sql.rollups import HourlyRollups
 from stadsdata.store.sql.summary import StreamSummaries
@@ -251,6 +253,12 @@ class SqlTransaction(Transaction):
 
     def series_count(self, datastream_id: int, start: datetime, end: datetime) -> int:
         return self.rollups.count(datastream_id, start, end)
+
+    def observation_chunk(
+        self, stream: str, stream_ids: Sequence[int], start: datetime | None, end: datetime | None,
+        after: tuple[int, datetime, int] | None, limit: int,
+    ) -> list[ObservationChunkRow]:
+        return observation_chunk(self.conn, stream, stream_ids, start, end, after, limit)
 
     # -- helpers ----------------------------------------------------------------------------
     def _streams_of_observations(self, ids: list[int]) -> set[tuple[str, int]]:

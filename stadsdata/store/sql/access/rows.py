@@ -28,6 +28,8 @@ from stadsdata.store.schema import (
     parties,
     push_sources,
     quarantine,
+    register_devices,
+    register_sensors,
     source_entities,
     source_runs,
     sources,
@@ -40,14 +42,14 @@ MANAGED_TABLES: dict[str, Table] = {
     for t in (
         parties, users, api_keys, datasets, dataset_grants, consents, offers, agreements, access_requests, audit_events,
         datastreams, multi_datastreams, quarantine, lorawan_devices, push_sources, dashboards, sources, source_runs,
-        source_entities, ocpi_parties, ocpi_objects,
+        source_entities, ocpi_parties, ocpi_objects, register_devices, register_sensors,
     )
 }  # fmt: skip
 _WRITABLE = frozenset(MANAGED_TABLES) - {"audit_events", "datastreams", "multi_datastreams"}  # the log is append-only
-_DELETABLE = frozenset({"dashboards"})  # everything else is ended or revoked, and kept
+_DELETABLE = frozenset({"dashboards", "register_devices", "register_sensors"})  # everything else is ended or revoked, and kept
 _NOT_IN_SNAPSHOT = frozenset(
     {"access_requests", "quarantine", "lorawan_devices", "push_sources", "dashboards", "sources", "source_runs", "source_entities",
-     "ocpi_parties", "ocpi_objects"}
+     "ocpi_parties", "ocpi_objects", "register_devices", "register_sensors"}
 )  # changes there leave the snapshot valid
 
 
