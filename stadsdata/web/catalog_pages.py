@@ -1,7 +1,7 @@
 """The catalog's pages of the web UI (`docs/web-ui.md`, Catalog): `/catalog` (search with facets
 and a map of the results' coverage), `/catalog/{name}` (one dataset: its metadata, how to get the
 data or ask for it, its streams, its record of processing) and `/processing-register` (GDPR
-art. 30). Like every page, each is a shell whose script reads the JSON twin as the visitor:
+art. 30); `/datasets/{name}`, the dataset's URI, leads a browser to its page. Like every page, each is a shell whose script reads the JSON twin as the visitor:
 `/api/v1/catalog`, `/api/v1/catalog/{name}`, `/api/v1/processing-register`. The shells carry
 the vocabularies' labels (themes, licences, frequencies) for the facets and the edit form."""
 
@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from stadsdata.catalog.vocabularies import DEFAULT_LICENSE, FREQUENCIES, LICENSES, Term, themes
 from stadsdata.web.shell import PageShell
@@ -40,6 +40,12 @@ def add_catalog_pages(router: APIRouter, shell: PageShell) -> None:
         query = f"/api/v1/catalog/{quote(name, safe='')}"
         return shell.render(request, "dataset.html", "catalog", name=name, entry_query=query,
                             config={"name": name, "entryQuery": query, "vocabularies": vocabularies()})  # fmt: skip
+
+    @router.get("/datasets/{name}", response_class=RedirectResponse, status_code=303)
+    def dataset_uri(name: str) -> Response:
+        """A dataset's URI as DCAT publishes it (`{base}/datasets/{name}`), followed by a browser: its
+        page (RDF clients asking for Turtle, JSON-LD or RDF/XML get the DCAT face's answer instead)."""
+        return RedirectResponse(f"/catalog/{quote(name[:MAX_NAME], safe='')}", status_code=303)
 
     @router.get("/processing-register", response_class=HTMLResponse)
     def processing_page(request: Request) -> Response:

@@ -88,8 +88,9 @@ def test_content_negotiation(city: Any) -> None:  # noqa: F811
     assert datasets(rdf(client, f"/datasets/{by_id}.ttl", {})) == {"lucht"}  # by id as by name
     # HTML (a browser) and no Accept at all fall through to the next route of the path: not RDF
     for accept in (BROWSER, None):
-        response = client.get("/datasets/lucht", headers={"Accept": accept} if accept else {})
+        response = client.get("/datasets/lucht", headers={"Accept": accept} if accept else {}, follow_redirects=False)
         assert not response.headers.get("content-type", "").startswith(("text/turtle", "application/ld+json", "application/rdf+xml"))
+        assert response.status_code == 303 and response.headers["location"] == "/catalog/lucht"  # the web UI: the dataset's page
     assert not client.get("/catalog", headers={"Accept": BROWSER}).headers.get("content-type", "").startswith("text/turtle")
     # unknown datasets: a problem
     for path, accept in (("/datasets/nope.ttl", "*/*"), ("/datasets/nope", "text/turtle"), ("/datasets/nope.jsonld", "*/*")):
