@@ -16,8 +16,17 @@ from stadsdata.catalog.areas import Area
 from stadsdata.catalog.entries import CatalogEntry, Party, StreamSummary
 from stadsdata.catalog.search import SearchQuery, SearchResult, search
 from stadsdata.errors import NotFound
-from stadsdata.store.base import AccessSnapshot, LatestValue, Store, Transaction
+from stadsdata.model.entities import MULTI_DATASTREAM
+from stadsdata.query.ast import QueryOptions
+from stadsdata.query.parser import parse_expand, parse_select
+from stadsdata.store.base import AccessSnapshot, LatestValue, ReadRequest, Store, Transaction
 
+MAX_STREAMS = 1_000_000  # MultiDatastreams read for one catalog reading (they are few)
+# A MultiDatastream with what the catalog shows of it: its Thing's name and first Location, its ObservedProperties.
+_MULTI = QueryOptions(
+    select=parse_select("id,name,unitOfMeasurements,Thing,ObservedProperties"),
+    expand=parse_expand("Thing($select=name,Locations;$expand=Locations($top=1;$select=location)),ObservedProperties($select=name)"),
+)
 FORMATS = ("CSV", "GeoJSON", "Parquet", "SensorThings API")  # every dataset offers these (`distributions.py`)
 
 
@@ -96,7 +105,8 @@ class _Reading:
         agreement limited to an area gives only the streams inside it), by dataset."""
         if not readable:
             return {}
-        latest = self.tx.latest_values(self.access.read_scope(self.caller, self.tx))
+        scope = self.access.read_scope(self.caller, self.tx)
+        latest = self.tx.latest_values(scope)
         extents = self.tx.access.stream_extents("Datastream", [v.datastream_id for v in latest])
         out: dict[int, list[StreamSummary]] = {}
         for value in latest:
@@ -104,6 +114,12 @@ class _Reading:
             if extent is None or extent.dataset_id not in readable:
                 continue
             out.setdefault(extent.dataset_id, []).append(_summary(value, extent))
+        multi = self.tx.read(ReadRequest(MULTI_DATASTREAM, _MULTI, top=MAX_STREAMS, max_top=MAX_STREAMS, scope=scope)).records
+        multi_extents = self.tx.access.stream_extents("MultiDatastream", [r["id"] for r in multi])
+        for record in multi:
+            extent = multi_extents.get(record["id"])
+            if extent is not None and extent.dataset_id in readable:
+                out.setdefault(extent.dataset_id, []).append(_multi_summary(record, extent))
         return out
 
     def _entry(self, row: dict[str, Any], readable: bool, parties: dict[int, dict[str, Any]], streams: list[StreamSummary]) -> CatalogEntry:
@@ -145,6 +161,21 @@ def _summary(value: LatestValue, extent: Any) -> StreamSummary:
         "Datastream", value.datastream_id, value.datastream_name, extent.description, (value.observed_property,),
         (unit.get("symbol") or unit.get("name") or "",), value.thing_name, extent.observation_count, extent.start, extent.end,
         bbox, location,
+    )  # fmt: skip
+
+
+def _multi_summary(record: dict[str, Any], extent: Any) -> StreamSummary:
+    """A MultiDatastream as the catalog lists it (its Thing and first Location as the caller may read them)."""
+    thing = record.get("Thing") or {}
+    locations = thing.get("Locations") or []
+    location = locations[0].get("location") if locations else None
+    if isinstance(location, dict) and location.get("type") == "Feature":
+        location = location.get("geometry")
+    units = tuple(str(u.get("symbol") or u.get("name") or "") for u in record.get("unitOfMeasurements") or [] if isinstance(u, dict))
+    return StreamSummary(
+        "MultiDatastream", record["id"], record.get("name", ""), extent.description,
+        tuple(p.get("name", "") for p in record.get("ObservedProperties") or []), units, thing.get("name", ""),
+        extent.observation_count, extent.start, extent.end, extent.bbox or _point_box(location), location,
     )  # fmt: skip
 
 

@@ -79,5 +79,10 @@ class CatalogEntry:
         return list(self.metadata.get("keywords", []))
 
     @property
+    def datastreams(self) -> tuple[StreamSummary, ...]:
+        """The entry's Datastreams (not its MultiDatastreams)."""
+        return tuple(s for s in self.streams if s.entity == "Datastream")
+
+    @property
     def observation_count(self) -> int:
         return sum(s.observation_count for s in self.streams)

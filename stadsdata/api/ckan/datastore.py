@@ -122,7 +122,7 @@ def _streams(context: Context, resource_id: str) -> tuple[list[int], bool]:
             f"the data of dataset {entry.name!r} ({entry.access_level}) is not yours to read: "
             "ask its owner for a grant, or agree to its offer"
         )
-    return [s.id for s in entry.streams], False
+    return [s.id for s in entry.datastreams], False  # MultiDatastreams are not in the DataStore
 
 
 def _and(*parts: Expr | None) -> Expr | None:

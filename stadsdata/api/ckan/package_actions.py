@@ -68,7 +68,7 @@ def find_resource(context: Context, resource_id: str) -> tuple[CatalogEntry, dic
     ref = parse_resource_id(resource_id)
     entry: CatalogEntry | None = None
     if ref is not None and ref.datastream_id is not None:
-        entry = next((e for e in context.entries() if any(s.id == ref.datastream_id for s in e.streams)), None)
+        entry = next((e for e in context.entries() if any(s.id == ref.datastream_id for s in e.datastreams)), None)
     elif ref is not None and ref.dataset_id is not None:
         try:
             entry = context.platform.catalog.entry(context.caller, ref.dataset_id)

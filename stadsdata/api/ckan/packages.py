@@ -122,7 +122,7 @@ def package_resources(entry: CatalogEntry, base_url: str) -> list[dict[str, Any]
         )  # fmt: skip
         out.append(_resource(entry, f"{entry.id}-{d.key}", name, description, d.format, d.media_type, d.url,
                              "file" if download else "api", d.key == DATASTORE_DISTRIBUTION))  # fmt: skip
-    for stream in entry.streams:
+    for stream in entry.datastreams:  # MultiDatastreams are not in the DataStore (docs/ckan.md)
         out.append(stream_resource(entry, stream, base_url))
     for position, resource in enumerate(out):
         resource["position"] = position

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.access.test_dataset_access import STREAMS, city  # noqa: F401 - a fixture
+from tests.integration.access.test_dataset_access import MULTI, STREAMS, city  # noqa: F401 - a fixture
 
 LISTED_TO_ALL = {"lucht", "parkeren", "intern"}  # the resident's 'woning' is listed to no one else
 READABLE = {"anonymous": {"lucht"}, "afvalbedrijf": {"lucht", "parkeren"}, "gemeente": {"lucht", "intern"},
@@ -37,7 +37,7 @@ def test_every_dataset_is_listed_but_only_readable_data_is_described(caller: str
     for name, entry in entries.items():
         readable = name in READABLE[caller]
         assert entry["readable"] is readable
-        streams = {n for n, (_, ds) in STREAMS.items() if ds == name}
+        streams = {n for n, (_, ds) in STREAMS.items() if ds == name} | ({MULTI[0]} if name == MULTI[2] else set())
         detail = client.get(f"/api/v1/catalog/{name}", headers=headers[caller]).json()
         if readable:
             assert {s["name"] for s in detail["streams"]} == streams
@@ -53,6 +53,10 @@ def test_a_resident_is_named_to_no_one_else(city: Any) -> None:  # noqa: F811
     client, headers = city
     mine = client.get("/api/v1/catalog/woning", headers=headers["bewoner"]).json()
     assert mine["owner"]["name"] == "bewoner" and mine["personalData"] is True
+    multi = next(s for s in mine["streams"] if s["entity"] == "MultiDatastream")  # its MultiDatastream is listed too
+    assert multi["name"] == MULTI[0] and multi["thing"] == MULTI[1] and multi["units"] == ["°C", "%"]
+    assert multi["observedProperties"] == ["binnen temperatuur", "binnen vocht"] and multi["observationCount"] == 1
+    assert multi["location"] == {"type": "Point", "coordinates": [6.09, 52.51]}
     assert client.get("/api/v1/catalog/woning", headers=headers["buurman"]).status_code == 404
     assert client.get("/api/v1/catalog/woning", headers=headers["anonymous"]).status_code == 404
 

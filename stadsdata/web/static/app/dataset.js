@@ -171,7 +171,7 @@
     const choice = $("download-streams");
     const all = $("download-all");
     const boxes = entry.streams.map((s) => {
-      const box = SD.el("input", { type: "checkbox", value: String(s.id), "data-stream": String(s.id) });
+      const box = SD.el("input", { type: "checkbox", value: String(s.id), "data-stream": String(s.id), "data-entity": s.entity });
       choice.append(SD.el("label", {}, box, ` ${s.name}`));
       box.addEventListener("change", () => { all.checked = !boxes.some((b) => b.checked); update(); });
       return box;
@@ -187,8 +187,9 @@
       const from = $("download-from").value, to = $("download-to").value;
       if (from) q.set("from", new Date(`${from}T00:00:00`).toISOString());
       if (to) { const day = new Date(`${to}T00:00:00`); day.setDate(day.getDate() + 1); q.set("to", day.toISOString()); } // through that day
-      const chosen = boxes.filter((b) => b.checked).map((b) => b.value);
-      if (chosen.length) q.set("datastreams", chosen.join(","));
+      const chosen = (entity) => boxes.filter((b) => b.checked && b.dataset.entity === entity).map((b) => b.value);
+      if (chosen("Datastream").length) q.set("datastreams", chosen("Datastream").join(","));
+      if (chosen("MultiDatastream").length) q.set("multiDatastreams", chosen("MultiDatastream").join(","));
       return `/api/v1/datasets/${entry.id}/download?${q}`;
     }
     function update() {
