@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse
 
 from stadsdata.api.management.endpoints import Endpoints
+from stadsdata.catalog.downloads.selection import parse_box
 from stadsdata.catalog.search import SORTS, SearchQuery
 from stadsdata.catalog.views import entry_view
 from stadsdata.errors import BadRequest
@@ -20,19 +21,6 @@ Many = Annotated[list[str] | None, Query(description="one value, several (repeat
 
 def _values(values: list[str] | None) -> tuple[str, ...]:
     return tuple(v.strip() for value in values or () for v in value.split(",") if v.strip())
-
-
-def parse_bbox(text: str | None, field: str = "bbox") -> tuple[float, float, float, float] | None:
-    """'minLon,minLat,maxLon,maxLat' in WGS84, as a tuple; 400 naming `field` otherwise."""
-    if text is None or text == "":
-        return None
-    try:
-        box = tuple(float(part) for part in text.split(","))
-    except ValueError:
-        raise BadRequest(f"{field} must be four numbers: minLon,minLat,maxLon,maxLat", field=field) from None
-    if len(box) != 4 or not (-180 <= box[0] <= box[2] <= 180 and -90 <= box[1] <= box[3] <= 90):
-        raise BadRequest(f"{field} must be minLon,minLat,maxLon,maxLat with min ≤ max, within -180…180 and -90…90", field=field)
-    return box  # type: ignore[return-value]
 
 
 def add_catalog_routes(router: APIRouter, tools: Endpoints, Who: Any, platform: Platform) -> None:  # noqa: N803 - a type
@@ -50,7 +38,7 @@ def add_catalog_routes(router: APIRouter, tools: Endpoints, Who: Any, platform: 
             raise BadRequest(f"sort must be one of {', '.join(SORTS)}", field="sort")
         query = SearchQuery(
             text=q[:500], themes=_values(theme), publishers=_values(publisher), access_levels=_values(accessLevel),
-            formats=_values(format), keywords=_values(keyword), areas=_values(area), bbox=parse_bbox(bbox), sort=sort, descending=order == "desc",
+            formats=_values(format), keywords=_values(keyword), areas=_values(area), bbox=parse_box(bbox), sort=sort, descending=order == "desc",
             start=offset, rows=limit,
         )  # fmt: skip
         found = catalog.search(who, query)

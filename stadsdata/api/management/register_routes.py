@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.responses import JSONResponse
 
 from stadsdata.api.management import models
-from stadsdata.api.management.catalog_routes import parse_bbox
 from stadsdata.api.management.endpoints import Endpoints
 from stadsdata.api.management.params import Cursor, Limit
 from stadsdata.api.management.register_models import NewRegisterDevice, RegisterDeviceChange, RegisterReview
+from stadsdata.catalog.downloads.selection import parse_box
 from stadsdata.catalog.register.csv_export import as_csv
 from stadsdata.catalog.register.devices import Device
 from stadsdata.catalog.register.geojson import feature_collection
@@ -49,7 +49,7 @@ def register_query(
             raise BadRequest(f"{name} {unknown[0]!r} is not one of {', '.join(known)}", field=name)
     return RegisterQuery(
         text=q.replace("\x00", ""), owners=tuple(int(o) for o in owners), themes=_values(theme), types=_values(type),
-        statuses=_values(status), personal_data=personalData, bbox=parse_bbox(bbox),
+        statuses=_values(status), personal_data=personalData, bbox=parse_box(bbox),
     )  # fmt: skip
 
 
