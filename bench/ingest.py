@@ -55,7 +55,7 @@ from stadsdata.store.types import to_micros
 BATCH = 1_000  # observations per transaction / per dataArray document
 MULTI_ROW = 256  # rows per statement of the multi-row reference (as the store's _bulk_insert)
 TARGET_OBS_PER_S = 100_000
-TARGET_RATIO = 1 / 3
+TARGET_RATIO = 0.5  # issue 16: at least 0.5 × plain executemany where 100 000 obs/s is out of reach
 MEASUREMENT = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement"
 BASE_TIME = datetime(2024, 3, 1, tzinfo=UTC)
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -73,33 +73,57 @@ def multi_row_sql(rows: int) -> str:
 
 
 # -- workload ---------------------------------------------------------------------------------
-def workload(n: int, streams: int) -> list[tuple[int, list[tuple[datetime, float]]]]:
-    """`n` observations as batches of BATCH for stream index (0..streams-1), round robin; each
-    stream's phenomenon times increase by one second per observation."""
-    batches = []
+Rows = list[tuple[datetime, float]]
+Request = list[tuple[int, Rows]]  # one request (one transaction): (stream index, its rows) per dataArray document
+
+
+def workload(n: int, streams: int) -> list[Request]:
+    """`n` observations as requests of BATCH for one stream index (0..streams-1) each, round
+    robin; each stream's phenomenon times increase by one second per observation."""
+    requests: list[Request] = []
     per_stream = [0] * streams
     for start in range(0, n, BATCH):
         stream = (start // BATCH) % streams
         size = min(BATCH, n - start)
-        first = per_stream[stream]
-        per_stream[stream] += size
-        batches.append(
-            (stream, [(BASE_TIME + timedelta(seconds=first + i), round(10 + ((first + i) % 500) * 0.05, 2)) for i in range(size)])
-        )
-    return batches
+        requests.append([(stream, _rows(per_stream, stream, size))])
+    return requests
+
+
+def mixed_workload(n: int, streams: int) -> list[Request]:
+    """`n` observations as requests of BATCH whose rows touch `streams` streams: one dataArray
+    document of BATCH // streams rows per stream in every request."""
+    requests: list[Request] = []
+    per_stream = [0] * streams
+    share = max(1, BATCH // streams)
+    for start in range(0, n, BATCH):
+        size = min(BATCH, n - start)
+        request: Request = []
+        for stream in range(streams):
+            rows = min(share, size - stream * share) if stream < streams - 1 else size - stream * share
+            if rows > 0:
+                request.append((stream, _rows(per_stream, stream, rows)))
+        requests.append(request)
+    return requests
+
+
+def _rows(per_stream: list[int], stream: int, size: int) -> Rows:
+    first = per_stream[stream]
+    per_stream[stream] += size
+    return [(BASE_TIME + timedelta(seconds=first + i), round(10 + ((first + i) % 500) * 0.05, 2)) for i in range(size)]
 
 
 def rfc3339(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def data_array_body(stream_id: int, rows: list[tuple[datetime, float]]) -> bytes:
-    document = {
-        "Datastream": {"@iot.id": stream_id},
-        "components": ["phenomenonTime", "result"],
-        "dataArray": [[rfc3339(t), v] for t, v in rows],
-    }
-    return orjson.dumps([document])
+def data_array_body(request: Request) -> bytes:
+    """The CreateObservations body of a request: one dataArray document per stream (index + 1)."""
+    return orjson.dumps(
+        [
+            {"Datastream": {"@iot.id": stream + 1}, "components": ["phenomenonTime", "result"], "dataArray": [[rfc3339(t), v] for t, v in rows]}
+            for stream, rows in request
+        ]
+    )
 
 
 def observation_rows(stream_id: int, feature_id: int, rows: list[tuple[datetime, float]]) -> list[ObservationRow]:
@@ -230,9 +254,7 @@ def best_of(runs: int, fn: Callable[[], Any]) -> tuple[list[float], Any]:
 
 
 # -- (a) baseline -----------------------------------------------------------------------------
-def bench_baseline(
-    directory: Path, batches: list[tuple[int, list[tuple[datetime, float]]]], streams: int, *, rows_per_statement: int = 1
-) -> dict[str, Any]:
+def bench_baseline(directory: Path, requests: list[Request], streams: int, *, rows_per_statement: int = 1) -> dict[str, Any]:
     """Plain sqlite3: `executemany` of the one-row INSERT (rows_per_statement=1, the baseline), or
     multi-row `INSERT … VALUES (…),(…)` statements (for reference)."""
     path = directory / f"plain-{rows_per_statement}.db"
@@ -245,9 +267,10 @@ def bench_baseline(
     params = [
         [
             (us := to_micros(t), us, None, RESULT_FLOAT, v, None, None, None, None, None, None, stream + 1, None, 1)
+            for stream, rows in request
             for t, v in rows
         ]
-        for stream, rows in batches
+        for request in requests
     ]
     count = sum(len(p) for p in params)
     with frozen_heap():
@@ -269,11 +292,11 @@ def bench_baseline(
 
 
 # -- (b) store API, service in-process, HTTP --------------------------------------------------
-def bench_store(directory: Path, batches: list[tuple[int, list[tuple[datetime, float]]]], streams: int) -> dict[str, Any]:
-    store = open_store(directory / "store.db")
+def bench_store(directory: Path, requests: list[Request], streams: int, name: str = "store") -> dict[str, Any]:
+    store = open_store(directory / f"{name}.db")
     try:
         ids, feature = create_streams(store, streams, prefix="store")
-        work = [observation_rows(ids[stream], feature, rows) for stream, rows in batches]
+        work = [[row for stream, rows in request for row in observation_rows(ids[stream], feature, rows)] for request in requests]
         count = sum(len(w) for w in work)
         with frozen_heap():
             cpu, start = time.process_time(), time.perf_counter()
@@ -288,10 +311,10 @@ def bench_store(directory: Path, batches: list[tuple[int, list[tuple[datetime, f
     return measured(count, seconds, cpu)
 
 
-def bench_service(directory: Path, bodies: list[bytes], count: int, streams: int) -> dict[str, Any]:
+def bench_service(directory: Path, bodies: list[bytes], count: int, streams: int, name: str = "service") -> dict[str, Any]:
     """StaService.handle(POST CreateObservations) in-process: JSON parsing, validation, the store
     and the response's selfLinks, without HTTP."""
-    store = open_store(directory / "service.db")
+    store = open_store(directory / f"{name}.db")
     try:
         ids, _ = create_streams(store, streams, prefix="service")
         assert ids == list(range(1, streams + 1))  # the bodies name Datastreams 1..S
@@ -310,8 +333,8 @@ def bench_service(directory: Path, bodies: list[bytes], count: int, streams: int
     return measured(count, seconds, cpu)
 
 
-def bench_http(directory: Path, bodies: list[bytes], count: int, streams: int) -> dict[str, Any]:
-    database = directory / "http.db"
+def bench_http(directory: Path, bodies: list[bytes], count: int, streams: int, name: str = "http") -> dict[str, Any]:
+    database = directory / f"{name}.db"
     store = open_store(database)
     ids, _ = create_streams(store, streams, prefix="http")
     store.close()
@@ -445,6 +468,9 @@ INGEST_PATHS = (
     ("store", "(b) store API Transaction.insert_observations"),
     ("service", "(b) StaService CreateObservations, in-process"),
     ("http", "(b) HTTP POST /v1.1/CreateObservations"),
+    ("store_mixed", "(b') store API, rows of S' streams a batch"),
+    ("service_mixed", "(b') StaService, S' streams a request"),
+    ("http_mixed", "(b') HTTP, S' streams a request"),
 )
 
 
@@ -471,17 +497,19 @@ def report(results: dict[str, Any]) -> str:
             f"{label:<48} {fmt(r['per_s']):>9} {r['per_s'] / base['per_s']:>7.2f}× {r['cpu_us_per_obs']:>11.1f} "
             f"{base['cpu_us_per_obs'] / r['cpu_us_per_obs']:>13.2f}×"
         )
-    http = best["http"]
-    ratio = http["per_s"] / base["per_s"]
-    lines += [
-        "",
-        f"HTTP CreateObservations: {fmt(http['per_s'])} obs/s = {ratio:.2f} × plain executemany "
-        f"({fmt(base['per_s'])} rows/s)",
-        f"  target ≥ {fmt(TARGET_OBS_PER_S)} obs/s: {'met' if http['per_s'] >= TARGET_OBS_PER_S else 'NOT met'};"
-        f" target ≥ 1/3 × plain: {'met' if ratio >= TARGET_RATIO else 'NOT met'}",
-        "  (CPU µs/obs of the HTTP row: the server process only; the client used "
-        f"{http['client_cpu_seconds'] / http['observations'] * 1e6:.1f} µs/obs more)",
-    ]
+    lines.append(f"(S' = {p['mix_streams']}: every request of 1 000 rows is {p['mix_streams']} dataArray documents, one per stream)")
+    for key, label in (("http", "one stream a request"), ("http_mixed", f"{p['mix_streams']} streams a request")):
+        http = best[key]
+        ratio = http["per_s"] / base["per_s"]
+        lines += [
+            "",
+            f"HTTP CreateObservations, {label}: {fmt(http['per_s'])} obs/s = {ratio:.2f} × plain executemany "
+            f"({fmt(base['per_s'])} rows/s)",
+            f"  target ≥ {fmt(TARGET_OBS_PER_S)} obs/s: {'met' if http['per_s'] >= TARGET_OBS_PER_S else 'NOT met'};"
+            f" target ≥ {TARGET_RATIO:g} × plain: {'met' if ratio >= TARGET_RATIO else 'NOT met'}",
+            "  (CPU µs/obs of the HTTP row: the server process only; the client used "
+            f"{http['client_cpu_seconds'] / http['observations'] * 1e6:.1f} µs/obs more)",
+        ]
     latest = results.get("latest")
     if latest:
         s_ms = min(latest["summary_ms"])
@@ -511,6 +539,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--observations", type=int, help="observations per ingest path (default 200 000; --quick 20 000)")
     parser.add_argument("--streams", type=int, default=10, help="datastreams the ingest is spread over (default 10)")
+    parser.add_argument("--mix-streams", type=int, default=50, help="streams every request of the mixed ingest (b') touches (default 50)")
     parser.add_argument("--rounds", type=int, help="ingest rounds, best counts (default 2)")
     parser.add_argument("--latest-streams", type=int, help="datastreams for part (c) (default 10 000; --quick 2 000)")
     parser.add_argument("--per-stream", type=int, default=20, help="observations per datastream in part (c) (default 20)")
@@ -529,6 +558,7 @@ def main(argv: list[str] | None = None) -> int:
         "parameters": {
             "observations": observations,
             "streams": args.streams,
+            "mix_streams": args.mix_streams,
             "batch": BATCH,
             "rounds": rounds,
             "latest_streams": None if args.skip_latest else latest_streams,
@@ -547,7 +577,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     started = time.perf_counter()
     batches = workload(observations, args.streams)
-    bodies = [data_array_body(stream + 1, rows) for stream, rows in batches]
+    bodies = [data_array_body(request) for request in batches]
+    mixed = mixed_workload(observations, args.mix_streams)
+    mixed_bodies = [data_array_body(request) for request in mixed]
     with tempfile.TemporaryDirectory(prefix="stadsdata-bench-") as tmp:
         for round_no in range(rounds):
             directory = Path(tmp) / f"round-{round_no}"  # a fresh SQLite file for every measurement
@@ -560,6 +592,9 @@ def main(argv: list[str] | None = None) -> int:
                     "store": bench_store(directory, batches, args.streams),
                     "service": bench_service(directory, bodies, observations, args.streams),
                     "http": bench_http(directory, bodies, observations, args.streams),
+                    "store_mixed": bench_store(directory, mixed, args.mix_streams, name="store-mixed"),
+                    "service_mixed": bench_service(directory, mixed_bodies, observations, args.mix_streams, name="service-mixed"),
+                    "http_mixed": bench_http(directory, mixed_bodies, observations, args.mix_streams, name="http-mixed"),
                 }
             )
         if not args.skip_latest:
@@ -571,12 +606,17 @@ def main(argv: list[str] | None = None) -> int:
         best = results["best"][key]
         best["ratio_to_baseline"] = best["per_s"] / base["per_s"]
         best["cpu_ratio_to_baseline"] = base["cpu_us_per_obs"] / best["cpu_us_per_obs"]
-    http_ratio = results["best"]["http"]["ratio_to_baseline"]
     results["targets"] = {
         "http_obs_per_s": TARGET_OBS_PER_S,
         "http_ratio": TARGET_RATIO,
-        "obs_per_s_met": results["best"]["http"]["per_s"] >= TARGET_OBS_PER_S,
-        "ratio_met": http_ratio >= TARGET_RATIO,
+        **{
+            f"{key}_{what}": met
+            for key in ("http", "http_mixed")
+            for what, met in (
+                ("obs_per_s_met", results["best"][key]["per_s"] >= TARGET_OBS_PER_S),
+                ("ratio_met", results["best"][key]["ratio_to_baseline"] >= TARGET_RATIO),
+            )
+        },
     }
     results["environment"]["load_after"] = os.getloadavg()[0]
     results["total_seconds"] = time.perf_counter() - started

@@ -68,7 +68,7 @@ def serve(
     import uvicorn
 
     from stadsdata import faces
-    from stadsdata.app import create_app
+    from stadsdata.app import create_app, freeze_startup_objects
 
     overrides = {"database": database, "host": host, "port": port, "public_base_url": public_base_url}
     if not migrate:
@@ -91,6 +91,7 @@ def serve(
         raise typer.Exit(1) from None
     if settings.demo and not prepare_demo(application.state.store, application.state.core, typer.echo, days=settings.demo_days):
         settings.demo = False  # no simulator for a city that is not there
+    freeze_startup_objects()
     typer.echo(f"stadsdata: web UI on http://{settings.host}:{settings.port}/ (database: {settings.database})")
     typer.echo(f"stadsdata: SensorThings API on http://{settings.host}:{settings.port}/v1.1, REST API on /api/v1")
     if settings.mqtt_embedded and not settings.mqtt_url:
@@ -100,6 +101,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        access_log=settings.access_log,
         proxy_headers=False,
     )
 
@@ -133,7 +135,7 @@ def serve_workers(settings: Settings, workers: int) -> None:
 
     config = NoDelayConfig(
         "stadsdata.app:app_from_environment", factory=True, workers=workers, host=settings.host, port=settings.port,
-        log_level=settings.log_level, proxy_headers=False,
+        log_level=settings.log_level, access_log=settings.access_log, proxy_headers=False,
     )  # fmt: skip
     Multiprocess(config, sockets=[config.bind_socket()]).run()
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from stadsdata.access.authenticate import Authenticator
 from stadsdata.access.policy import Caller
@@ -43,6 +44,9 @@ class Platform:
     links: dict[str, str] = field(default_factory=dict)  # the root document's links, by name
     replays: dict[str, Replay] = field(default_factory=dict)  # by the `source` of quarantined messages
     lifespans: list[Lifespan] = field(default_factory=list)  # started in order, stopped in reverse
+    # Paths a face answers itself, before the app's routing: a prefix ('/v1.1': that path and all
+    # below it) -> a plain ASGI app, called behind the guards (`app.py`). For hot paths only.
+    direct: dict[str, ASGIApp] = field(default_factory=dict)
     areas: Callable[[], list[Area]] = list  # the catalog's named areas (`catalog/areas.py`)
 
     @property

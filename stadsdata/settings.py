@@ -101,6 +101,12 @@ class Settings(BaseSettings):
         1_000_000, ge=1, description="most observations in a download in a format its readers load whole (GeoJSON); more: 400"
     )
     log_level: str = Field("info", description="uvicorn log level")
+    sta_inline: bool = Field(
+        True, description="SQLite: answer a SensorThings GET of one entity or POST of one Observation on the event loop (no thread hop)"
+    )
+    access_log: bool = Field(
+        False, description="a log line per HTTP request (uvicorn's access log); off: /metrics counts every answer, at no cost per request"
+    )
     basemap: str = Field(
         "osm",
         description="background of the web UI's maps: 'osm' (OpenStreetMap), 'pdok' (PDOK BRT-Achtergrondkaart), "

@@ -48,10 +48,24 @@ class OidcMapping:
     writer_role: str = "stadsdata-writer"
 
 
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    """An API key found good: its caller, while the access change counter stays where it was
+    (revoking or changing a key raises it, `store/sql/access/changes.py`) and the key lasts."""
+
+    caller: Caller
+    version: int
+    expires_at: datetime | None
+
+
+_MAX_VERIFIED = 10_000  # keys remembered per process; past it the memory starts anew
+
+
 class Authenticator:
     def __init__(self, store: Store, oidc: OidcMapping | None = None) -> None:
         self.store = store
         self.oidc = oidc
+        self._verified: dict[str, _Verified] = {}
 
     def caller(self, headers: Mapping[str, str], method: str = "GET") -> Caller:
         """The caller the headers identify (header names in any case); `method` decides whether
@@ -104,14 +118,25 @@ class Authenticator:
         parsed = parse_api_key(token)
         if parsed is None:
             raise Unauthorized("malformed API key")
-        prefix = parsed[0]
+        prefix, now = parsed[0], datetime.now(UTC)
+        # Inside a request's transaction this joins it: the counter read here is the one its
+        # access snapshot uses, so a key is checked against the same state as the request.
         with self.store.read_only() as tx:
-            principal = tx.access.api_key(prefix, datetime.now(UTC))
+            version = tx.access.change_version()
+            known = self._verified.get(token)
+            if known is not None and known.version == version and (known.expires_at is None or now < known.expires_at):
+                return known.caller
+            principal = tx.access.api_key(prefix, now)
         if principal is None or principal.secret_hash is None or not verify_api_key(token, principal.secret_hash):
             raise Unauthorized("unknown API key")
         if not principal.active:
             raise Unauthorized("this API key is revoked or expired")
-        return _caller(principal, f"key:{prefix}")
+        caller = _caller(principal, f"key:{prefix}")
+        if version is not None:
+            if len(self._verified) >= _MAX_VERIFIED:
+                self._verified.clear()
+            self._verified[token] = _Verified(caller, version, principal.expires_at)
+        return caller
 
     def _oidc(self, token: str) -> Caller:
         if self.oidc is None:

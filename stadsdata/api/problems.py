@@ -64,7 +64,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        error = ProblemError("an unexpected error occurred; it has been logged", status=500)
-        error.title = "Internal Server Error"
-        return problem_response(error, request.url.path)
+        return unexpected_response(request.method, request.url.path)
+
+
+def unexpected_response(method: str, path: str) -> Response:
+    """The 500 answer to an error nobody handled (logged here, with its traceback)."""
+    log.exception("unhandled error on %s %s", method, path)
+    error = ProblemError("an unexpected error occurred; it has been logged", status=500)
+    error.title = "Internal Server Error"
+    return problem_response(error, path)

@@ -10,9 +10,11 @@ from typing import Any
 from stadsdata.access.policy import AccessPolicy, Caller
 from stadsdata.access.pseudonyms import Pseudonymiser
 from stadsdata.errors import BadRequest
-from stadsdata.model.entities import ENTITY_TYPES, LOCATION, MULTI_DATASTREAM, EntityType
+from stadsdata.model.entities import LOCATION, EntityType
 from stadsdata.query.ast import QueryOptions
-from stadsdata.store.base import ParentRef, ReadRequest, ScopeFn, Transaction, unrestricted
+from stadsdata.store.base import ObservationRow, ParentRef, ReadRequest, ScopeFn, StreamFacts, Transaction, unrestricted
+
+_STREAMS = ("Datastream", "MultiDatastream")
 
 
 def utcnow() -> datetime:
@@ -38,6 +40,19 @@ class WriteContext:
     pseudonymiser: Pseudonymiser | None = None
     # stream (entity name, id) -> paths of its personal fields
     personal: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    # stream (entity name, id) -> what a write to it needs (None: it does not exist)
+    facts: dict[tuple[str, int], StreamFacts | None] = field(default_factory=dict)
+    # observation id -> the row stored for it by this request (its response needs no read back)
+    stored: dict[int, ObservationRow] = field(default_factory=dict)
+
+    def stream_facts(self, stream: str, stream_id: int) -> StreamFacts | None:
+        """The stream's Thing, dataset, personal fields, first Location and generated feature:
+        one statement per stream and request (no access filter: callers check that first)."""
+        key = (stream, stream_id)
+        if key in self.facts:
+            return self.facts[key]
+        facts = self.facts[key] = self.tx.stream_facts(stream, stream_id)
+        return facts
 
     def protect(self, stream: str, stream_id: int, result: Any, parameters: Any) -> tuple[Any, Any]:
         """(result, parameters) as they may be stored in this stream: personal fields of its
@@ -47,9 +62,8 @@ class WriteContext:
         key = (stream, stream_id)
         paths = self.personal.get(key)
         if paths is None:
-            dataset = self.tx.access.stream_datasets(stream, [stream_id]).get(stream_id)
-            rows = self.tx.access.rows("datasets", {"id": dataset}, limit=1) if dataset is not None else []
-            paths = self.personal[key] = list(rows[0]["personal_fields"] or []) if rows else []
+            facts = self.stream_facts(stream, stream_id)
+            paths = self.personal[key] = list(facts.personal_fields) if facts is not None else []
         if not paths:
             return result, parameters
         return self.pseudonymiser.apply(paths, result, parameters)
@@ -59,19 +73,20 @@ class WriteContext:
             self.stream_guard(stream, stream_id, field)
 
     def require_exists(self, entity: EntityType, id: int, *, field: str) -> None:
-        if not self.tx.exists(entity, id, scope=self.scope):
+        if entity.name in _STREAMS and (self.scope is unrestricted or self.scope(entity) is None):
+            exists = self.stream_facts(entity.name, id) is not None  # read once for the whole write
+        else:
+            exists = self.tx.exists(entity, id, scope=self.scope)
+        if not exists:
             raise BadRequest(f"{entity.name}({id}) does not exist", field=field, status=404 if not field else 400)
 
     def multi_width(self, multi_datastream_id: int) -> int:
         width = self.widths.get(multi_datastream_id)
         if width is None:
-            result = self.tx.read(
-                ReadRequest(MULTI_DATASTREAM, QueryOptions(select=["unitOfMeasurements"]), id=multi_datastream_id, top=1)
-            )
-            if not result.records:
+            facts = self.stream_facts("MultiDatastream", multi_datastream_id)
+            if facts is None:
                 raise BadRequest(f"MultiDatastream({multi_datastream_id}) does not exist", field="MultiDatastream")
-            width = len(result.records[0]["unitOfMeasurements"] or [])
-            self.widths[multi_datastream_id] = width
+            width = self.widths[multi_datastream_id] = facts.width or 0
         return width
 
     def feature_for_stream(self, stream: str, stream_id: int, *, field: str) -> int:
@@ -81,17 +96,16 @@ class WriteContext:
         cached = self.features.get(key)
         if cached is not None:
             return cached
-        things = self.tx.related_ids(ENTITY_TYPES[stream], stream_id, "Thing")
-        if not things:
+        facts = self.stream_facts(stream, stream_id)
+        if facts is None:
             raise BadRequest(f"{stream}({stream_id}) does not exist", field=field)
-        locations = self.tx.related_ids(ENTITY_TYPES["Thing"], things[0], "Locations")
-        if not locations:
+        location_id = facts.location_id
+        if location_id is None:
             raise BadRequest(
                 "the Observation has no FeatureOfInterest and its Thing has no Location to derive one from",
                 field=f"{field}/FeatureOfInterest" if field else "FeatureOfInterest",
             )
-        location_id = locations[0]
-        feature_id = self.tx.generated_feature_for_location(location_id)
+        feature_id = facts.feature_id
         if feature_id is None:  # again under a lock, so that concurrent writers create only one
             feature_id = self.tx.generated_feature_for_location(location_id, lock=True)
         if feature_id is None:
@@ -121,4 +135,4 @@ def write_context(
     return WriteContext(tx, version, stream_guard=guard, scope=access.read_scope(caller, tx), pseudonymiser=pseudonymiser)
 
 
-__all__ = ["ParentRef", "WriteContext", "utcnow", "write_context"]
+__all__ = ["ParentRef", "StreamFacts", "WriteContext", "utcnow", "write_context"]

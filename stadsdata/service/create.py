@@ -47,6 +47,7 @@ def create(ctx: WriteContext, entity: EntityType, body: Any, *, implied: dict[st
     require(entity, values, field=field, version=ctx.version)
     _require_links(entity, values, navs, field)
     new_id = ctx.tx.insert(entity, values)
+    ctx.facts.clear()  # what was read of streams (Things, Locations, features) may have changed
     for nav in entity.navs:
         if nav.many and nav.name in navs:
             add_many(ctx, entity, new_id, nav.name, navs[nav.name], field=_f(field, nav.name), on_create=True)
@@ -115,6 +116,7 @@ def set_thing_locations(ctx: WriteContext, thing_id: int, location_ids: list[int
     if not location_ids:
         return
     ctx.tx.link(THING, thing_id, "Locations", location_ids, replace=True)
+    ctx.facts.clear()  # the streams' first Location may be another now
     historical_id = ctx.tx.insert(HISTORICAL_LOCATION, {"time": ctx.now, "Thing": thing_id})
     ctx.tx.link(HISTORICAL_LOCATION, historical_id, "Locations", location_ids)
 
@@ -149,7 +151,7 @@ def _store_observation(ctx: WriteContext, values: dict[str, Any], field: str) ->
         values.get("parameters"), values.get("resultTime"), values.get("resultQuality"), values.get("validTime"),
         values.get("FeatureOfInterest"), None, field,
     )  # fmt: skip
-    return store_readings(ctx, [reading], streams_checked=True).ids[0]
+    return store_readings(ctx, [reading], streams_checked=True, keep_rows=True).ids[0]
 
 
 def _observation_stream(values: dict[str, Any], field: str) -> tuple[str, int]:

@@ -64,10 +64,12 @@ class Stored:
 
 
 def store_readings(
-    ctx: WriteContext, readings: Sequence[Reading], *, received_at: datetime | None = None, streams_checked: bool = False
-) -> Stored:
+    ctx: WriteContext, readings: Sequence[Reading], *, received_at: datetime | None = None, streams_checked: bool = False,
+    keep_rows: bool = False,
+) -> Stored:  # fmt: skip
     """Steps 1–4 in the transaction of `ctx` (whose stream guard is the caller's right). A face
-    that has checked each stream already while parsing (`streams_checked`) skips step 1."""
+    that has checked each stream already while parsing (`streams_checked`) skips step 1. With
+    `keep_rows`, the stored rows are left in `ctx.stored` by id (for `observation_record`)."""
     if not streams_checked:
         for stream, stream_id in sorted({r.stream for r in readings}):
             field = f"{stream}({stream_id})"
@@ -85,7 +87,27 @@ def store_readings(
     for feature_id in sorted({row.feature_of_interest_id for row in rows} - generated):
         ctx.require_exists(FEATURE_OF_INTEREST, feature_id, field="FeatureOfInterest/id")
     ids = ctx.tx.insert_observations(rows) if rows else []
+    if keep_rows:
+        ctx.stored.update(zip(ids, rows))
     return Stored(ids, len(readings) - len(new))
+
+
+def observation_record(observation_id: int, row: ObservationRow) -> dict[str, Any]:
+    """The Observation as the store reads it back (`record_from_row`), from the row just stored:
+    what a write answers with, without reading it again. Times are the store's (UTC), results as
+    stored (after pseudonymisation), an interval of equal ends an instant."""
+    start, end = row.phenomenon_time_start, row.phenomenon_time_end
+    valid_start, valid_end = row.valid_time_start, row.valid_time_end
+    return {
+        "id": observation_id,
+        "@links": {"Datastream": row.datastream_id, "MultiDatastream": row.multi_datastream_id, "FeatureOfInterest": row.feature_of_interest_id},
+        "phenomenonTime": start if end is None or start == end else Interval(start, end),
+        "result": row.result,
+        "resultTime": row.result_time,
+        "resultQuality": row.result_quality,
+        "validTime": None if valid_start is None else (valid_start if valid_end is None else Interval(valid_start, valid_end)),
+        "parameters": row.parameters,
+    }
 
 
 def _row(ctx: WriteContext, reading: Reading, features: dict[tuple[str, int], int]) -> ObservationRow:

@@ -160,6 +160,7 @@ class Principal:
     can_write: bool
     secret_hash: str | None  # argon2 password hash, or the API key hash
     active: bool  # not disabled, revoked or expired
+    expires_at: datetime | None = None  # an API key's end, if it has one
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,11 @@ class AccessSnapshots(ABC):
 
     @abstractmethod
     def snapshot(self, now: datetime) -> AccessSnapshot: ...
+
+    @abstractmethod
+    def change_version(self) -> int | None:
+        """The counter every change of the access records raises (in the same transaction), as
+        this transaction sees it: what was decided on an equal counter still holds."""
 
 
 class PartyRecords(ABC):
@@ -360,6 +366,17 @@ class ObservationChunkRow(NamedTuple):
     result: Any
 
 
+class StreamFacts(NamedTuple):
+    """What writing observations to a stream needs to know of it (`Transaction.stream_facts`)."""
+
+    thing_id: int
+    dataset_id: int | None
+    personal_fields: list[str]  # of its dataset: pseudonymised before storage
+    location_id: int | None  # the first Location of its Thing (by id)
+    feature_id: int | None  # the FeatureOfInterest generated from that Location, if there is one
+    width: int | None  # a MultiDatastream's number of result components (None for a Datastream)
+
+
 class Transaction(ABC):
     """A unit of work. All writes go through one; reads inside it see its writes."""
 
@@ -433,6 +450,12 @@ class Transaction(ABC):
         return bool(self.claim_ingest_keys([key], now))
 
     @abstractmethod
+    def stream_facts(self, stream: str, stream_id: int) -> StreamFacts | None:
+        """The stream's Thing, dataset, its personal fields, its Thing's first Location and the
+        feature generated from that, in one read (no access filter: callers check that first);
+        None if the stream does not exist."""
+
+    @abstractmethod
     def generated_feature_for_location(self, location_id: int, *, lock: bool = False) -> int | None:
         """The FeatureOfInterest generated earlier from this Location, if any. With `lock`, first
         wait for any other transaction that is generating it (so only one is ever created)."""
@@ -469,6 +492,9 @@ class Store(ABC):
 
     # Observations committed through this store object since it was made (for /metrics).
     observations_committed: int = 0
+    # Whether a short transaction can be run where it must not wait (`without_waiting`): the
+    # SensorThings face then answers bounded requests on the event loop, without a thread hop.
+    answers_without_waiting: bool = False
 
     @abstractmethod
     def check_ready(self) -> None:
@@ -494,6 +520,11 @@ class Store(ABC):
         """Whether this thread has a transaction open (so a failed statement cannot simply be
         retried on its own)."""
         return False
+
+    def without_waiting(self) -> AbstractContextManager[None]:
+        """Transactions of this thread, inside, raise `WouldWait` (rolled back) where they would
+        wait for a lock, instead of waiting (for backends with `answers_without_waiting`)."""
+        raise NotImplementedError(f"{type(self).__name__} always waits")
 
     @abstractmethod
     def write(self) -> AbstractContextManager[Transaction]:

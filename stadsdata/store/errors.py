@@ -42,6 +42,12 @@ class Busy(StoreError):
     """The database is locked by another writer for longer than the store waits."""
 
 
+class WouldWait(Busy):
+    """Under `Store.without_waiting()`: the transaction would have had to wait (for the writer's
+    lock, or for a lock on the database); nothing of it was kept. Run it again where waiting is
+    allowed."""
+
+
 class TimedOut(StoreError):
     """The statement ran past the statement timeout and was cancelled."""
 

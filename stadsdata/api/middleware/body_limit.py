@@ -1,18 +1,13 @@
 """Request bodies larger than the `max_body_bytes` setting are refused with 413 problem+json:
 at once when `Content-Length` says so, else as soon as the streamed body passes the limit
-(nothing of it is stored: the request fails before its transaction commits)."""
+(nothing of it is stored: the request fails before its transaction commits). Applied by
+`Admission` (`admission.py`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from starlette.types import Scope
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from stadsdata.api.problems import problem_response
 from stadsdata.errors import ProblemError
-
-if TYPE_CHECKING:
-    from stadsdata.operations.metrics import Metrics
 
 
 class PayloadTooLarge(ProblemError):
@@ -20,42 +15,20 @@ class PayloadTooLarge(ProblemError):
     title = "Content Too Large"
 
 
-class BodyLimit:
-    def __init__(self, app: ASGIApp, *, max_bytes: int, metrics: Metrics | None = None) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.metrics = metrics
+def too_large(max_bytes: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"the request body is larger than {max_bytes} bytes (setting max_body_bytes)", field="body")
 
-    def _error(self) -> PayloadTooLarge:
-        if self.metrics is not None:
-            self.metrics.refused.labels("body_size").inc()
-        return PayloadTooLarge(f"the request body is larger than {self.max_bytes} bytes (setting max_body_bytes)", field="body")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = -1
-                if declared < 0:
-                    await problem_response(ProblemError("Content-Length is not a number", field="Content-Length"), scope["path"])(scope, receive, send)
-                    return
-                if declared > self.max_bytes:
-                    await problem_response(self._error(), scope["path"])(scope, receive, send)
-                    return
-        seen = 0
-
-        async def counting_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise self._error()  # rendered by the application's problem handler
-            return message
-
-        await self.app(scope, counting_receive, send)
+def declared_length_refusal(scope: Scope, max_bytes: int) -> ProblemError | None:
+    """The refusal a request's `Content-Length` earns (not a number, or past the limit), if any."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                declared = int(value)
+            except ValueError:
+                declared = -1
+            if declared < 0:
+                return ProblemError("Content-Length is not a number", field="Content-Length")
+            if declared > max_bytes:
+                return too_large(max_bytes)
+    return None

@@ -9,28 +9,23 @@ Past a limit: 429 problem+json with `Retry-After`. The credential is not verifie
 costs a hash): it is only a bucket name, kept as a SHA-256 prefix, never the secret itself. The
 client address is the peer's — or, when the peer is a trusted proxy (`forwarded_allow_ips`), the
 last address in its `X-Forwarded-For` (the one that proxy saw). Health, readiness and metrics are
-not limited. Several server processes each count on their own."""
+not limited. Several server processes each count on their own. Applied by `Admission`
+(`admission.py`)."""
 
 from __future__ import annotations
 
 import hashlib
 import math
 import time
-from typing import TYPE_CHECKING
 
 from limits.storage import MemoryStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from stadsdata.access.web_sessions import COOKIE
-from stadsdata.api.middleware.load_shedding import EXEMPT
-from stadsdata.api.problems import refuse_unread
 from stadsdata.api.sta.routes import trusted_proxy
 from stadsdata.errors import ProblemError
 from stadsdata.settings import parse_rate
-
-if TYPE_CHECKING:
-    from stadsdata.operations.metrics import Metrics
 
 
 def credential_of(scope: Scope) -> str | None:
@@ -57,22 +52,21 @@ def client_address(scope: Scope, trusted_proxies: str) -> str:
     return peer
 
 
-class RateLimit:
-    def __init__(
-        self, app: ASGIApp, *, anonymous: str | None, authenticated: str | None, trusted_proxies: str = "",
-        metrics: Metrics | None = None,
-    ) -> None:  # fmt: skip
-        self.app = app
+class RateLimiter:
+    """The limits of the settings, counted in this process; `refusal` counts a request."""
+
+    def __init__(self, *, anonymous: str | None, authenticated: str | None, trusted_proxies: str = "") -> None:
         self.trusted_proxies = trusted_proxies
         self.anonymous = parse_rate(anonymous)
         self.authenticated = parse_rate(authenticated)
         self.limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
-        self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in EXEMPT:
-            await self.app(scope, receive, send)
-            return
+    @property
+    def active(self) -> bool:
+        return self.anonymous is not None or self.authenticated is not None
+
+    def refusal(self, scope: Scope) -> ProblemError | None:
+        """Count the request against its buckets; the 429 it earns past a limit, else None."""
         address = client_address(scope, self.trusted_proxies)
         credential = credential_of(scope)
         checks = (
@@ -84,11 +78,8 @@ class RateLimit:
             if item is not None and not self.limiter.hit(item, kind, who):
                 reset = self.limiter.get_window_stats(item, kind, who).reset_time
                 wait = max(1, math.ceil(reset - time.time()))
-                if self.metrics is not None:
-                    self.metrics.refused.labels("rate_limit").inc()
                 what = "this address" if kind == "ip" else "this credential" if kind == "credential" else "this address (with credentials)"
                 error = ProblemError(f"too many requests from {what}: at most {item}", status=429, extra={"retryAfter": wait})
                 error.title = "Too Many Requests"
-                await refuse_unread(error, scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+                return error
+        return None

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from stadsdata.api.sta.mqtt.broker import SOURCE as EMBEDDED_SOURCE
 from stadsdata.api.sta.mqtt.broker import EmbeddedBroker
 from stadsdata.api.sta.mqtt.creates import WORKER_SOURCE, MqttCreates
-from stadsdata.api.sta.routes import build_router
+from stadsdata.api.sta.routes import StaApp
 from stadsdata.api.sta.service import StaService
 from stadsdata.platform import Platform
 from stadsdata.query.limits import QueryLimits
@@ -45,7 +45,8 @@ class SensorThingsFace:
         broker = embedded_broker(platform, creates)
         app.state.sta = service
         app.state.mqtt_broker_expected = broker is not None
-        app.include_router(build_router(service, platform.settings, platform.authenticator))
+        answer = StaApp(service, platform.settings, platform.authenticator)
+        platform.direct |= {"/v1.0": answer, "/v1.1": answer}
         platform.links |= {"sensorthings": "/v1.1", "sensorthings-1.0": "/v1.0"}
         for source in (WORKER_SOURCE, EMBEDDED_SOURCE):
             platform.replays[source] = creates.ingest

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -27,6 +28,16 @@ class StaRequest:
     service_root: str = "http://localhost:8000/v1.1"
     caller: Caller = ANONYMOUS
     mqtt_endpoints: tuple[str, ...] = ()  # this server's MQTT broker, for the service root (none: no broker)
+    # The credentials still to check (HTTP): the service checks them first thing inside the
+    # request's own transaction (`authenticated`), so that they cost no transaction of their own.
+    credentials: Callable[[], Caller] | None = None
+
+    def authenticated(self) -> Caller:
+        """The caller, once the credentials are checked (raises Unauthorized when they are wrong)."""
+        if self.credentials is not None:
+            self.caller = self.credentials()
+            self.credentials = None
+        return self.caller
 
     @property
     def params(self) -> dict[str, str]:

@@ -42,6 +42,7 @@ from stadsdata.store.errors import (
     TimedOut,
     TooComplex,
     Unavailable,
+    WouldWait,
 )
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,8 @@ class StaService:
             raise InsufficientStorage(
                 "the server's disk is full: nothing of this request was stored; try again later", extra={"retryAfter": 60}
             ) from None
+        except WouldWait:
+            raise  # the caller runs it again where it may wait (routes.py)
         except Busy:
             raise ServiceUnavailable("the database is busy; try again", extra={"retryAfter": 1}) from None
         except TimedOut:
@@ -123,25 +126,30 @@ class StaService:
         if path == "":
             if method != "GET":
                 raise MethodNotAllowed("the service root is read-only")
+            req.authenticated()
             return StaResponse(200, service_root_document(req.service_root, req.version, req.mqtt_endpoints))
         if path == "$batch":
             if method != "POST":
                 raise MethodNotAllowed("$batch takes POST")
+            req.authenticated()
             return self._batch(req)
         if path == "CreateObservations":
             if method != "POST":
                 raise MethodNotAllowed("CreateObservations takes POST")
             with self.store.write() as tx:
+                req.authenticated()  # in the request's transaction (`StaRequest.credentials`)
                 return self.writer.create_observations(self._write_context(tx, req), req)
         resource = parse_path(path, version=req.version)
         if method == "GET":
             with audited_read(self.store) as (tx, events):  # no unrecorded read of non-public data
+                req.authenticated()
                 recording = RecordingTransaction(tx)
                 response = self.reader.get(recording, req, resource, self.access.read_scope(req.caller, tx))  # type: ignore[arg-type]
                 request = f"GET /v{req.version}/{req.path}" + (f"?{req.query_string}" if req.query_string else "")
                 events += self.access.audit_events(req.caller, tx, recording.results, request)
             return response
         with self.store.write() as tx:
+            req.authenticated()
             ctx = self._write_context(tx, req)
             scope = ctx.scope
             if method == "POST":

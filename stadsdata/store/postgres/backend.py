@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 import psycopg
-from sqlalchemy import create_engine, func, literal_column
+from sqlalchemy import create_engine, event, func, literal_column
 from sqlalchemy.engine import Connection, Engine
 
 from stadsdata.model.entities import EntityType
@@ -63,13 +63,14 @@ class PostgresStore(SqlStore):
         super().open(migrate=migrate)
         assert self.engine is not None
         with self.engine.begin() as conn:
+            self._unlimited(conn)
             self.partitions.ensure_current(conn)
 
     def transaction_on(self, conn: Connection) -> SqlTransaction:
         return PostgresTransaction(conn, self._reader(conn), self.partitions)
 
     def _create_engine(self) -> Engine:
-        return create_engine(
+        engine = create_engine(
             self.url,
             pool_size=self.pool_size,
             max_overflow=self.pool_size * 2,
@@ -80,6 +81,15 @@ class PostgresStore(SqlStore):
             # value can be written out again
             json_deserializer=orjson.loads,
         )
+        event.listen(engine, "connect", self._limit_queries)
+        return engine
+
+    def _limit_queries(self, dbapi_conn: psycopg.Connection[Any], _record: Any) -> None:
+        """The time limit of every query as the connection's default (set once it is made, after
+        the driver and SQLAlchemy looked up what they need), not a `SET LOCAL` per transaction: a
+        round trip less for each request."""
+        dbapi_conn.execute(f"SET statement_timeout = {int(self.statement_timeout_ms)}")
+        dbapi_conn.commit()
 
     def bbox_prefilter(self, entity: EntityType, table: Any, box: tuple[float, float, float, float]) -> Any:
         """Bounding boxes overlapping `box` (`&&`), answered by the GiST index on the box columns
@@ -95,9 +105,10 @@ class PostgresStore(SqlStore):
         plan = conn.execute(Explain(stmt)).scalar_one()
         return int(plan[0]["Plan"]["Plan Rows"])
 
-    def _started(self, conn: Connection) -> None:
-        # Per transaction, so that API queries are limited but migrations and start-up are not.
-        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(self.statement_timeout_ms)}")
+    def _unlimited(self, conn: Connection) -> None:
+        # The connections' default limit (`_create_engine`) is for API queries; migrations and
+        # start-up are not limited.
+        conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
 
     def _write_options(self) -> dict[str, Any]:
         return {}

@@ -81,7 +81,11 @@ def decode_result(kind: int, number: float | None, text: str | None, json_value:
 
 
 def _area(row: Mapping[str, Any]) -> dict[str, Any] | None:
-    minx, miny, maxx, maxy = (row["area_" + n] for n in ("minx", "miny", "maxx", "maxy"))
+    return observed_area(*(row["area_" + n] for n in ("minx", "miny", "maxx", "maxy")))
+
+
+def observed_area(minx: float | None, miny: float | None, maxx: float | None, maxy: float | None) -> dict[str, Any] | None:
+    """A stream's observedArea from its bounding box columns (a Point when they meet)."""
     if minx is None:
         return None
     if minx == maxx and miny == maxy:

@@ -6,19 +6,25 @@ Written once against SQLAlchemy Core; backends pass their connection and dialect
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
+import orjson
+from sqlalchemy import bindparam, func, select, type_coerce
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.types import NullType, TypeDecorator
 
 from stadsdata.errors import BadRequest
-from stadsdata.model.entities import ENTITY_TYPES, EntityType
+from stadsdata.model.entities import ENTITY_TYPES, EntityType, Kind
+from stadsdata.model.values import Interval
 from stadsdata.query.ast import Expand, OrderBy, Path, QueryOptions, StreamDatasets
 from stadsdata.store.base import ParentRef, ReadRequest, ReadResult, Record, ScopeFn
-from stadsdata.store.schema import JOINS, TABLES
-from stadsdata.store.sql.codec import record_from_row
+from stadsdata.store.schema import COLUMN_NAMES, JOINS, TABLES
+from stadsdata.store.sql.codec import decode_result, observed_area, time_columns
 from stadsdata.store.sql.filter import FilterCompiler
+from stadsdata.store.sql.prepared import Prepared
+from stadsdata.store.types import JsonText, UtcTimestamp, from_micros
 
 _CHUNK = 5_000  # ids per IN (...) list
 
@@ -46,6 +52,12 @@ class SqlReader:
     def read(self, req: ReadRequest) -> ReadResult:
         entity, opts = req.entity, req.options
         table = TABLES[entity.name]
+        if req.id is not None and req.parent is None and opts.filter is None and not opts.skip and req.scope(entity) is None:
+            # One entity by id, nothing to restrict it: a statement built once (`prepared.py`).
+            row = _BY_ID[entity.name].first(self.conn, id=req.id)
+            records = [] if row is None else [row_decoder(entity, self.conn.dialect)(row)]
+            self.expand(entity, records, opts.expand, req.scope, req.default_top, req.max_top)
+            return ReadResult(records, None, False)
         compiler = self.compiler(req.scope)
         conditions = self._conditions(compiler, entity, table, opts, req.parent)
         if req.id is not None:
@@ -55,15 +67,16 @@ class SqlReader:
             count = self._count(req, table, conditions)
         top = req.top
         stmt = (
-            select(table)
+            select(*raw_columns(table))
             .where(*conditions)
             .order_by(*_link_rank(req.parent, table, opts), *self._order(compiler, entity, table, opts.orderby))
             .limit(top + 1)
             .offset(opts.skip)
         )
-        rows = self.conn.execute(stmt).mappings().all()
+        rows = self.conn.execute(stmt).all()
         has_more = len(rows) > top
-        records = [record_from_row(entity, row) for row in rows[:top]]
+        decode = row_decoder(entity, self.conn.dialect)
+        records = [decode(row) for row in rows[:top]]
         self.expand(entity, records, opts.expand, req.scope, req.default_top, req.max_top)
         return ReadResult(records, count, has_more)
 
@@ -192,10 +205,11 @@ class SqlReader:
             order = self._order(compiler, target, table, opts.orderby)
             if join.link is not None and "rank" in join.link.c and not opts.orderby:
                 order.insert(0, join.link.c["rank"])
-            base = select(parent_col.label("_parent"), table).select_from(source).where(*conditions)
+            base = select(parent_col.label("_parent"), *raw_columns(table)).select_from(source).where(*conditions)
+            decode = row_decoder(target, self.conn.dialect, offset=1)  # after _parent
             if not many:
-                for row in self.conn.execute(base).mappings():
-                    by_parent[row["_parent"]].append(record_from_row(target, row))
+                for row in self.conn.execute(base):
+                    by_parent[row[0]].append(decode(row))
                 continue
             row_number = func.row_number().over(partition_by=parent_col, order_by=order).label("_rn")
             ranked = base.add_columns(row_number).subquery()
@@ -206,11 +220,12 @@ class SqlReader:
                 # attribute and would order by every column (id first) instead of by _rn
                 .order_by(ranked.c["_parent"], ranked.c._rn)
             )
-            for row in self.conn.execute(stmt).mappings():
-                if row["_rn"] > opts.skip + top:
-                    more.add(row["_parent"])
+            last = opts.skip + top
+            for row in self.conn.execute(stmt):
+                if row[-1] > last:  # _rn
+                    more.add(row[0])
                     continue
-                by_parent[row["_parent"]].append(record_from_row(target, row))
+                by_parent[row[0]].append(decode(row))
             if opts.count:
                 count_stmt = (
                     select(parent_col.label("_parent"), func.count())
@@ -229,20 +244,21 @@ class SqlReader:
         per-stream summary (latest_observation_id) instead of ranking every observation."""
         stream = TABLES[entity.name]
         obs = TABLES["Observation"]
-        target = ENTITY_TYPES["Observation"]
+        decode = row_decoder(ENTITY_TYPES["Observation"], self.conn.dialect, offset=2)  # after _parent, _count
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             stmt = (
-                select(stream.c.id.label("_parent"), stream.c.observation_count.label("_count"), obs)
+                select(stream.c.id.label("_parent"), stream.c.observation_count.label("_count"), *raw_columns(obs))
                 .select_from(stream.join(obs, latest_observation_join(obs, stream)))
                 .where(stream.c.id.in_(chunk))
             )
-            for row in self.conn.execute(stmt).mappings():
-                by_parent[row["_parent"]].append(record_from_row(target, row))
-                if row["_count"] > 1:
-                    more.add(row["_parent"])
+            for row in self.conn.execute(stmt).all():
+                parent, observations = row[0], row[1]
+                by_parent[parent].append(decode(row))
+                if observations > 1:
+                    more.add(parent)
                 if count:
-                    counts[row["_parent"]] = row["_count"]
+                    counts[parent] = observations
 
 
 def latest_observation_join(obs: Any, stream: Any) -> Any:
@@ -336,3 +352,100 @@ def merge_expands(expands: list[Expand]) -> list[Expand]:
         if nested is not None:
             current.options.expand = current.options.expand + [nested]
     return list(merged.values())
+
+
+# -- rows to records --------------------------------------------------------------------------
+# Reads fetch plain tuples and decode them with a function made once per entity type and dialect
+# that gives what `record_from_row` gives (the same keys in the same order): the column types
+# that convert values (UtcTimestamp, JsonText) are fetched as the driver gives them and converted
+# here, only where not NULL, without SQLAlchemy's processor chain and without a mapping per row.
+Decoder = Callable[[Sequence[Any]], Record]
+_RAW = NullType()
+_decoders: dict[tuple[str, str, int], Decoder] = {}
+
+
+def raw_columns(table: Any) -> list[Any]:
+    """The table's columns in order; those that `row_decoder` converts fetched as stored (made
+    once per table)."""
+    columns = _raw_columns.get(table.name)
+    if columns is None:
+        columns = _raw_columns[table.name] = [
+            type_coerce(column, _RAW).label(column.name) if isinstance(column.type, TypeDecorator) else column
+            for column in table.c
+        ]
+    return columns
+
+
+_raw_columns: dict[str, list[Any]] = {}
+
+
+def _by_id(table: Any) -> Prepared:
+    return Prepared(lambda: select(*raw_columns(table)).where(table.c.id == bindparam("id")))
+
+
+_BY_ID = {name: _by_id(table) for name, table in TABLES.items()}  # GET /Things(5) and the like, without a scope
+
+
+def row_decoder(entity: EntityType, dialect: Dialect, offset: int = 0) -> Decoder:
+    """Records from rows whose columns from `offset` on are `raw_columns(TABLES[entity.name])`."""
+    key = (entity.name, dialect.name, offset)
+    decoder = _decoders.get(key)
+    if decoder is None:
+        decoder = _decoders[key] = _make_decoder(entity, dialect, offset)
+    return decoder
+
+
+def _make_decoder(entity: EntityType, dialect: Dialect, offset: int) -> Decoder:
+    """The decoder as one generated expression (a dict display), as `dataclasses` makes its
+    methods: no loop and no branch per property at run time."""
+    table = TABLES[entity.name]
+    names: dict[str, Any] = {"Interval": Interval, "decode_result": decode_result}
+    values: dict[str, str] = {}  # column -> expression of its domain value
+    for i, column in enumerate(table.c):
+        cell = f"row[{offset + i}]"
+        convert = _converter(column.type, dialect) if isinstance(column.type, TypeDecorator) else None
+        if convert is not None:
+            names[f"c{i}"] = convert
+            values[column.name] = f"(None if {cell} is None else c{i}({cell}))"
+        else:
+            values[column.name] = cell
+    items = [f"'id': {values['id']}"]
+    links = [f"{nav!r}: {values[column]}" for nav, column in _to_one(entity)]
+    if links:
+        items.append(f"'@links': {{{', '.join(links)}}}")
+    for prop in entity.props:
+        split = time_columns(entity, prop.name)
+        if split:
+            start, end = (values[c] for c in split)
+            raw_start, raw_end = (f"row[{offset + list(table.c.keys()).index(c)}]" for c in split)
+            same = f"{raw_end} is None or {raw_start} == {raw_end}" if prop.kind == Kind.TIME else f"{raw_end} is None"
+            value = f"(None if {raw_start} is None else {start} if {same} else Interval({start}, {end}))"
+        elif prop.name == "result":
+            value = f"decode_result({values['result_type']}, {values['result_number']}, {values['result_string']}, {values['result_json']})"
+        elif prop.name == "observedArea":
+            names["area"] = observed_area
+            value = f"area({', '.join(values['area_' + n] for n in ('minx', 'miny', 'maxx', 'maxy'))})"
+        else:
+            value = values[COLUMN_NAMES.get(prop.name, prop.name)]
+        items.append(f"{prop.name!r}: {value}")
+    source = f"def decode(row):\n    return {{{', '.join(items)}}}\n"
+    exec(source, names)  # noqa: S102 - source made above from the schema, no outside input
+    return names["decode"]  # type: ignore[no-any-return]
+
+
+def _converter(column_type: TypeDecorator[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """What the type's `process_result_value` does to a value that is not NULL (None: nothing),
+    specialised where the stored form is known (see store/types.py)."""
+    if isinstance(column_type, UtcTimestamp):
+        if dialect.name == "sqlite":
+            return from_micros  # BIGINT microseconds
+        return lambda value: value.astimezone(UTC)  # timestamptz: an aware datetime
+    if isinstance(column_type, JsonText):
+        return orjson.loads if dialect.name == "sqlite" else None  # TEXT; jsonb is decoded by the driver
+    process = column_type.process_result_value
+    return lambda value: process(value, dialect)
+
+
+def _to_one(entity: EntityType) -> list[tuple[str, str]]:
+    """(to-one navigation property, its foreign key column) of an entity type, in JOINS order."""
+    return [(nav, join.column) for (source, nav), join in JOINS.items() if source == entity.name and join.kind == "fk_here"]

@@ -1,7 +1,8 @@
 """Hourly rollups of each Datastream's numeric results: count, sum, min and max per UTC hour.
 
 Kept in the transaction that writes the observations, like the per-stream summary
-(`summary.py`): `add` folds a batch in with one upsert per (stream, hour) touched; `rebuild`
+(`summary.py`): `add` folds a batch in with one upsert per (stream, hour) touched (a prepared
+statement, run as one executemany); `rebuild`
 recomputes the hours an update or delete touched from the observations. Only numeric results
 (`result_number`; booleans are not counted) of Datastreams are rolled up; MultiDatastreams
 (array results) are not. `series` reads a range at the resolution that fits a chart."""
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Connection
 from stadsdata.store.base import ObservationRow, SeriesPoint
 from stadsdata.store.schema import observation_rollups, observations
 from stadsdata.store.sql.codec import _MAX_EXACT_INT
+from stadsdata.store.sql.prepared import Prepared
 from stadsdata.store.types import EPOCH
 
 HOUR = timedelta(hours=1)
@@ -51,10 +53,26 @@ def _finite(number: float | None) -> bool:
     return number is not None and number == number and number not in _INFINITE
 
 
+def _upsert_statement(dialect: Any) -> Any:
+    """Add one (stream, hour)'s count, sum, min and max to its rollup row, or make the row."""
+    stmt = dialect.insert(observation_rollups)
+    new = stmt.excluded
+    r = observation_rollups.c
+    least, greatest = (func.least, func.greatest) if dialect is postgresql else (func.min, func.max)
+    return stmt.on_conflict_do_update(
+        index_elements=[r.datastream_id, r.bucket_start],
+        set_={"count": r.count + new["count"], "sum": r.sum + new["sum"], "min": least(r.min, new["min"]), "max": greatest(r.max, new["max"])},
+    )
+
+
+# Built once per backend, run on the driver (`prepared.py`): the upsert runs for every batch.
+_UPSERT = {"postgresql": Prepared(lambda: _upsert_statement(postgresql)), "sqlite": Prepared(lambda: _upsert_statement(sqlite))}
+
+
 class HourlyRollups:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self._insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
+        self._upsert_prepared = _UPSERT["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
 
     def add(self, rows: Sequence[ObservationRow]) -> None:
         # The hot path of every ingest: plain loops, the hour computed once per run of rows in
@@ -83,24 +101,11 @@ class HourlyRollups:
             self._upsert(buckets)
 
     def _upsert(self, buckets: Buckets) -> None:
-        stmt = self._insert(observation_rollups)
-        new = stmt.excluded
-        r = observation_rollups.c
-        least, greatest = (func.least, func.greatest) if self.conn.dialect.name == "postgresql" else (func.min, func.max)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[r.datastream_id, r.bucket_start],
-            set_={
-                "count": r.count + new["count"],
-                "sum": r.sum + new["sum"],
-                "min": least(r.min, new["min"]),
-                "max": greatest(r.max, new["max"]),
-            },
-        )
         params = [
             {"datastream_id": stream, "bucket_start": hour, "count": int(b[0]), "sum": b[1], "min": b[2], "max": b[3]}
             for (stream, hour), b in sorted(buckets.items())  # a fixed order: no deadlock between writers
         ]
-        self.conn.execute(stmt, params)
+        self._upsert_prepared.executemany(self.conn, params)
 
     def hours_of(self, observation_ids: Sequence[int]) -> set[tuple[int, datetime]]:
         """The (Datastream, hour) buckets the given observations are in now."""

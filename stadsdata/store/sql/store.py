@@ -20,7 +20,7 @@ from stadsdata.model.entities import OBSERVATION, EntityType
 from stadsdata.query.ast import StreamDatasets
 from stadsdata.store import migrations
 from stadsdata.store.base import ReadRequest, Record, Store, Transaction
-from stadsdata.store.errors import translated
+from stadsdata.store.errors import Busy, WouldWait, translated
 from stadsdata.store.schema import datastreams, multi_datastreams, observations, quarantine
 from stadsdata.store.sql.codec import record_from_row
 from stadsdata.store.sql.reader import SqlReader, follows_stream, latest_observation_join
@@ -62,7 +62,10 @@ class SqlStore(Store):
         return {"stadsdata_write": True}
 
     def _started(self, conn: Connection) -> None:
-        """Called at the start of every read and write transaction (e.g. to set time limits)."""
+        """Called at the start of every read and write transaction."""
+
+    def _unlimited(self, conn: Connection) -> None:
+        """Lift the time limit of API queries for this transaction (migrations, start-up)."""
 
     def estimate_rows(self, conn: Connection, stmt: Any) -> int | None:
         """The query planner's estimate of how many rows `stmt` returns, if the backend has one."""
@@ -82,6 +85,7 @@ class SqlStore(Store):
         on a schema this version does not know."""
         self.engine = self._create_engine()
         with self.engine.begin() as conn:
+            self._unlimited(conn)
             if migrate:
                 migrations.upgrade(conn)
                 return
@@ -144,7 +148,23 @@ class SqlStore(Store):
             with self._begin_raw(write=write) as tx:
                 yield tx
         except SQLAlchemyError as exc:
-            raise translated(exc) from exc
+            error = translated(exc)
+            if isinstance(error, Busy) and self.waiting_forbidden():
+                raise WouldWait(error.detail) from exc
+            raise error from exc
+
+    @contextmanager
+    def without_waiting(self) -> Iterator[None]:
+        previous = getattr(self._local, "no_wait", False)
+        self._local.no_wait = True
+        try:
+            yield
+        finally:
+            self._local.no_wait = previous
+
+    def waiting_forbidden(self) -> bool:
+        """Whether this thread runs under `without_waiting()`."""
+        return bool(getattr(self._local, "no_wait", False))
 
     @contextmanager
     def _begin_raw(self, *, write: bool) -> Iterator[Transaction]:

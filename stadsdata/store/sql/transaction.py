@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -29,12 +29,15 @@ from stadsdata.store.base import (
     Record,
     ScopeFn,
     SeriesPoint,
+    StreamFacts,
     Transaction,
     unrestricted,
 )
 from stadsdata.store.schema import (
     JOINS,
     TABLES,
+    datasets,
+    datastreams,
     features_of_interest,
     historical_locations,
     historical_locations_locations,
@@ -43,21 +46,56 @@ from stadsdata.store.schema import (
     multi_datastreams,
     multi_datastreams_observed_properties,
     observations,
+    things_locations,
 )
 from stadsdata.store.sql.access import SqlAccessRecords
 from stadsdata.store.sql.codec import encode_result, row_from_values
 from stadsdata.store.sql.latest_values import latest_values
 from stadsdata.store.sql.observation_chunks import observation_chunk
+from stadsdata.store.sql.prepared import Prepared
 from stadsdata.store.sql.reader import SqlReader, parent_condition
 from stadsdata.store.sql.rollups import HourlyRollups
 from stadsdata.store.sql.summary import StreamSummaries
+
+Box = tuple[float, float, float, float]
+
+
+def _stream_facts_statement(table: Any) -> Any:
+    """The stream, its dataset's personal fields, its Thing's first Location and the feature
+    generated from it (with its box), by the stream's id: one row or none."""
+    t = table.c
+    tl = things_locations.alias("tl")
+    first_location = select(func.min(tl.c.location_id)).where(tl.c.thing_id == t.thing_id).correlate(table).scalar_subquery()
+    f, f2 = features_of_interest, features_of_interest.alias("f2")
+    generated = (
+        select(func.min(f2.c.id))
+        .where(f2.c.generated_from_location_id == first_location)
+        .correlate(table)
+        .scalar_subquery()
+    )
+    width = [t.unit_of_measurements] if "unit_of_measurements" in t else []
+    return (
+        select(t.thing_id, t.dataset_id, datasets.c.personal_fields, first_location, f.c.id,
+               f.c.bbox_minx, f.c.bbox_miny, f.c.bbox_maxx, f.c.bbox_maxy, *width)  # fmt: skip
+        .select_from(table.outerjoin(datasets, datasets.c.id == t.dataset_id).outerjoin(f, f.c.id == generated))
+        .where(t.id == bindparam("id"))
+    )
+
+
+_STREAM_FACTS = {
+    "Datastream": Prepared(lambda: _stream_facts_statement(datastreams)),
+    "MultiDatastream": Prepared(lambda: _stream_facts_statement(multi_datastreams)),
+}
 
 
 class SqlTransaction(Transaction):
     def __init__(self, conn: Connection, reader: SqlReader) -> None:
         self.conn = conn
         self.reader = reader
-        self.summaries = StreamSummaries(conn)
+        # The boxes of the features this transaction has read or made (feature id -> box or None),
+        # so that the summary's observed area needs no query for them; dropped when one changes.
+        self.feature_boxes: dict[int, Box | None] = {}
+        self.summaries = StreamSummaries(conn, self.feature_boxes)
         self.rollups = HourlyRollups(conn)
         self._access: SqlAccessRecords | None = None  # one per transaction (it caches the snapshot)
         self.record_changes = False  # set by the store when someone listens for commits
@@ -81,6 +119,18 @@ class SqlTransaction(Transaction):
         target_table = TABLES[entity.nav(nav).target]  # type: ignore[union-attr]
         stmt = select(target_table.c.id).where(parent_condition(ParentRef(entity, id, nav), target_table))
         return [r[0] for r in self.conn.execute(stmt.order_by(target_table.c.id))]
+
+    def stream_facts(self, stream: str, stream_id: int) -> StreamFacts | None:
+        """One statement for what writing observations to a stream needs (no access filter):
+        None if the stream does not exist. Remembers the generated feature's box for the summary."""
+        row = _STREAM_FACTS[stream].first(self.conn, id=stream_id)
+        if row is None:
+            return None
+        feature_id = row[4]
+        if feature_id is not None:
+            self.feature_boxes[feature_id] = None if row[5] is None else (row[5], row[6], row[7], row[8])
+        width = len(row[9] or []) if len(row) > 9 else None
+        return StreamFacts(row[0], row[1], list(row[2] or []), row[3], feature_id, width)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -126,6 +176,8 @@ class SqlTransaction(Transaction):
         row["generated_from_location_id"] = location_id
         result = self.conn.execute(insert(features_of_interest).values(**row))
         new_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        box = (row.get("bbox_minx"), row.get("bbox_miny"), row.get("bbox_maxx"), row.get("bbox_maxy"))
+        self.feature_boxes[new_id] = None if box[0] is None else box  # type: ignore[assignment]
         if self.record_changes:
             self.changes.append(Change("create", "FeatureOfInterest", new_id))
         return new_id
@@ -135,6 +187,8 @@ class SqlTransaction(Transaction):
             return
         if self.record_changes:
             self.changes.append(Change("update", entity.name, id, properties=tuple(values)))
+        if entity.name == "FeatureOfInterest":
+            self.feature_boxes.pop(id, None)
         table = TABLES[entity.name]
         streams_before = self._streams_of_observations([id]) if entity.name == "Observation" else None
         hours_before = self.rollups.hours_of([id]) if entity.name == "Observation" else set()
@@ -149,6 +203,8 @@ class SqlTransaction(Transaction):
             self.summaries.recompute(self._streams_of_feature(id))
 
     def delete(self, entity: EntityType, id: int) -> None:
+        if entity.name == "FeatureOfInterest":
+            self.feature_boxes.pop(id, None)
         table = TABLES[entity.name]
         affected: set[tuple[str, int]] = set()
         hours: set[tuple[int, Any]] = set()

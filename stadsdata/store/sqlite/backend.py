@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
@@ -21,11 +22,13 @@ from typing import Any
 import orjson
 from sqlalchemy import Column, Float, MetaData, Table, create_engine, event, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 
 from stadsdata.geo.sqlite_functions import register as register_geo_functions
 from stadsdata.model.entities import EntityType
 from stadsdata.store.base import ObservationRow
+from stadsdata.store.errors import WouldWait
 from stadsdata.store.schema import RESULT_FLOAT
 from stadsdata.store.sql.codec import encode_result
 from stadsdata.store.sql.store import SqlStore
@@ -108,10 +111,12 @@ class SqliteTransaction(SqlTransaction):
         # statement set-up and the AUTOINCREMENT bookkeeping (sqlite_sequence) — faster than
         # executemany. Rows are inserted in VALUES order.
         size = max(1, min(_ROWS_PER_INSERT, driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // _OBSERVATION_COLUMNS))
+        last = 0
         for start in range(0, len(params), size):
             chunk = params[start : start + size]
-            driver.execute(_insert_rows_sql(len(chunk)), list(chain.from_iterable(chunk)))
-        last = driver.execute("SELECT last_insert_rowid()").fetchone()[0]
+            # the cursor's lastrowid is sqlite3_last_insert_rowid() after the statement: the id of
+            # its last row (no `SELECT last_insert_rowid()` round trip)
+            last = driver.execute(_insert_rows_sql(len(chunk)), list(chain.from_iterable(chunk))).lastrowid
         # With AUTOINCREMENT and a single writer, the rows of one call get consecutive ids.
         first = last - len(params) + 1
         return list(range(first, last + 1))
@@ -120,6 +125,7 @@ class SqliteTransaction(SqlTransaction):
 class SqliteStore(SqlStore):
     dialect = "sqlite"
     transaction_class = SqliteTransaction
+    answers_without_waiting = True  # an in-process file: a short transaction that need not wait costs microseconds
 
     def __init__(self, path: str | Path, *, timeout_s: float = 30.0) -> None:
         super().__init__()
@@ -141,8 +147,20 @@ class SqliteStore(SqlStore):
         event.listen(engine, "begin", self._on_begin)
         return engine
 
-    def _write_guard(self) -> threading.RLock:
+    def _write_guard(self) -> AbstractContextManager[Any]:
+        if self.waiting_forbidden():
+            return self._write_lock_now()
         return self._write_lock
+
+    @contextmanager
+    def _write_lock_now(self) -> Iterator[None]:
+        """The writer's lock if it is free (or held by this thread) now, else WouldWait."""
+        if not self._write_lock.acquire(blocking=False):
+            raise WouldWait("another write transaction of this process is running")
+        try:
+            yield
+        finally:
+            self._write_lock.release()
 
     @staticmethod
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -156,10 +174,20 @@ class SqliteStore(SqlStore):
         dbapi_conn.create_function("floor", 1, _floor, deterministic=True)
         dbapi_conn.create_function("ceiling", 1, _ceiling, deterministic=True)
 
-    @staticmethod
-    def _on_begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get("stadsdata_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    def _on_begin(self, conn: Connection) -> None:
+        statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get("stadsdata_write", False) else "BEGIN"
+        driver: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
+        try:  # on the driver: no statement machinery for every transaction
+            # How long a lock of another connection (process) is waited for: not at all under
+            # `without_waiting()` ("database is locked" at once: WouldWait), else `timeout_s`.
+            wait_ms = 0 if self.waiting_forbidden() else int(self.timeout_s * 1000)
+            info = conn.connection.info
+            if info.get("busy_timeout_ms") != wait_ms:
+                driver.execute(f"PRAGMA busy_timeout = {wait_ms}")
+                info["busy_timeout_ms"] = wait_ms
+            driver.execute(statement)
+        except sqlite3.Error as exc:  # e.g. "database is locked": leaves as SQLAlchemy's, translated by the store
+            raise DBAPIError.instance(statement, (), exc, sqlite3.Error) from exc
 
     def bbox_prefilter(self, entity: EntityType, table: Any, box: tuple[float, float, float, float]) -> Any:
         """`table.id IN (R*Tree rows whose box overlaps box)`; no-op for tables without geometry."""

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from stadsdata.access.api_keys import generate_api_key
 from stadsdata.access.policy import Caller
-from stadsdata.api.middleware.load_shedding import LoadShedding
+from stadsdata.api.middleware.admission import Admission
 from stadsdata.api.sta.mqtt.creates import MqttCreates
 from stadsdata.app import create_app
 from stadsdata.ingest.pipeline import Ingestor, Message, Outcome
@@ -98,6 +98,32 @@ def test_rate_limits_per_address_and_per_credential(store: Store, tmp_path: Path
         assert {unlimited.get("/v1.1/Things").status_code for _ in range(30)} == {200}
 
 
+def test_the_sensorthings_face_and_the_rest_share_one_budget(store: Store, tmp_path: Path) -> None:
+    """The SensorThings API is answered before the app's routing (`Platform.direct`), behind the
+    same guards: one rate limit budget and one count of requests in flight for the process."""
+    with app_client(store, tmp_path, rate_limit_anonymous="5/minute") as client:
+        answers = [client.get(path).status_code for path in ("/v1.1/Things", "/api/v1/datasets", "/v1.0/Things", "/api/v1/datasets", "/v1.1")]
+        assert answers == [200] * 5
+        assert_problem(client.get("/v1.1/Things"), 429)
+        assert_problem(client.get("/api/v1/datasets"), 429)
+        metrics = client.get("/metrics").text
+        assert 'stadsdata_responses_total{face="sensorthings",method="GET",status="4xx"} 1.0' in metrics
+        assert 'stadsdata_requests_refused_total{reason="rate_limit"} 2.0' in metrics
+        assert {id(a.in_flight) for a in admissions(client.app.direct["/v1.1"]) + admissions(client.app.middleware_stack)} == {
+            id(admissions(client.app.middleware_stack)[0].in_flight)
+        }  # one count of requests in flight, whichever way a request goes
+
+
+def admissions(layer: Any) -> list[Admission]:
+    """The `Admission` layers in a chain of ASGI middleware."""
+    found = []
+    while layer is not None:
+        if isinstance(layer, Admission):
+            found.append(layer)
+        layer = getattr(layer, "app", None)
+    return found
+
+
 def test_query_size_limits_are_settings(store: Store, tmp_path: Path) -> None:
     with app_client(store, tmp_path, max_expand_depth=1, max_filter_nodes=5) as client:
         assert client.get("/v1.1/Things?$expand=Datastreams($expand=Observations)").status_code == 200
@@ -142,7 +168,7 @@ def test_load_shedding_refuses_past_the_limit_with_retry_after() -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
 
-    guard = LoadShedding(slow_app, max_in_flight=2)
+    guard = Admission(slow_app, max_in_flight=2)
 
     async def call(path: str) -> tuple[int, dict[bytes, bytes]]:
         start: dict[str, Any] = {}
@@ -169,7 +195,7 @@ def test_load_shedding_refuses_past_the_limit_with_retry_after() -> None:
         assert [(await t)[0] for t in busy] == [200, 200]
         assert (await probe)[0] == 200
         assert (await call("/v1.1/Things"))[0] == 200  # room again
-        assert guard.in_flight == 0
+        assert guard.in_flight.count == 0
 
     asyncio.run(scenario())
     assert sorted(answered) == [200, 200, 200, 200, 503]

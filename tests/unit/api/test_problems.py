@@ -15,8 +15,8 @@ from pydantic import BaseModel
 
 from stadsdata import errors
 from stadsdata.api import problems
+from stadsdata.api.middleware.admission import Admission
 from stadsdata.api.middleware.body_limit import PayloadTooLarge
-from stadsdata.api.middleware.load_shedding import LoadShedding
 from stadsdata.api.sta.batch import problem_response as batch_problem
 from stadsdata.errors import PROBLEM_JSON, ProblemError
 
@@ -103,7 +103,7 @@ def test_middleware_refusal_carries_code_and_message() -> None:
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    guard = LoadShedding(never_called, max_in_flight=0)
+    guard = Admission(never_called, max_in_flight=0)
     asyncio.run(guard({"type": "http", "method": "GET", "path": "/v1.1/Things", "headers": []}, receive, send))
     start, body = sent[0], b"".join(m.get("body", b"") for m in sent[1:])
     assert start["status"] == 503 and (b"retry-after", b"1") in start["headers"]

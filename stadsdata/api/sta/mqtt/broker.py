@@ -3,9 +3,17 @@ extension: a client publishes an entity to a collection topic (`v1.1/Datastreams
 to create it.
 
 Durability: the broker stores a publish on a SensorThings topic *before* it acknowledges it
-(PUBACK for QoS 1, PUBREC for QoS 2): `_DurableHandler` stores it first (`creates.py`), in a
-worker thread, and only then lets amqtt continue. If the database is unavailable the connection
-is closed without an acknowledgement, so the client sends the message again. Refused input is
+(PUBACK for QoS 1, PUBREC for QoS 2). `_DurableHandler` hands it to the group commit
+(`grouping.py`): what arrives within a few milliseconds, from one connection or many, is stored
+in one transaction in a worker thread (`MqttCreates.ingest_batch`), and each message is
+acknowledged after the commit of its group. amqtt (0.12) reads a connection's packets in one task
+and handles each PUBLISH in a task of its own, without waiting for it; the handler of a QoS 1
+publish only hands the message over, and the group commit writes the PUBACKs of each connection
+after the commit, in one write, in the order the messages arrived (groups commit one after the
+other, in arrival order). So one publisher with many messages in flight fills a group. A QoS 2
+publish waits for its group's commit before amqtt sends the PUBREC. If the database is
+unavailable the connection is closed without an acknowledgement, so the client sends the message
+again (its idempotency key makes a message stored before a duplicate). Refused input is
 quarantined (and acknowledged: it is kept).
 
 Credentials: the MQTT username and password are checked like HTTP credentials — password
@@ -29,7 +37,8 @@ from typing import Any
 
 from amqtt.broker import Broker
 from amqtt.contexts import Action
-from amqtt.mqtt.constants import QOS_0
+from amqtt.mqtt.constants import QOS_0, QOS_1, QOS_2
+from amqtt.mqtt.packet import PUBACK
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 from amqtt.session import INCOMING, Session
@@ -37,6 +46,7 @@ from amqtt.session import INCOMING, Session
 from stadsdata.access.authenticate import Authenticator
 from stadsdata.access.policy import ANONYMOUS, Caller
 from stadsdata.api.sta.mqtt.creates import MqttCreates
+from stadsdata.api.sta.mqtt.grouping import GroupCommit
 from stadsdata.api.sta.mqtt.subscriptions import matching, message_for
 from stadsdata.api.sta.mqtt.topics import is_sta_topic, sta_message_key
 from stadsdata.errors import ProblemError
@@ -45,6 +55,7 @@ from stadsdata.store.base import Change
 
 log = logging.getLogger(__name__)
 SOURCE = "mqtt-embedded"
+_PUBACK = bytes([PUBACK << 4, 2])  # the fixed header of a PUBACK (MQTT 3.1.1 §3.4), then the packet id
 
 
 @dataclass
@@ -53,6 +64,7 @@ class _Wiring:
 
     creates: MqttCreates
     authenticator: Authenticator
+    groups: GroupCommit
 
 
 def _wiring(context: Any) -> _Wiring:
@@ -97,23 +109,70 @@ class SensorThingsTopicsPlugin(BaseTopicPlugin):
 
 
 class _DurableHandler(BrokerProtocolHandler):
-    """Stores a SensorThings publish before the broker acknowledges it."""
+    """Stores a SensorThings publish (in a group, `grouping.py`) before the broker acknowledges
+    it; the `Waiter` of its messages there."""
 
     async def _handle_message_flow(self, app_message: Any) -> None:
-        if app_message.direction == INCOMING and is_sta_topic(app_message.topic):
-            await self._store(app_message)
-        await super()._handle_message_flow(app_message)
-
-    async def _store(self, app_message: Any) -> None:
+        if app_message.direction != INCOMING or not is_sta_topic(app_message.topic):
+            await super()._handle_message_flow(app_message)
+            return
         wiring: _Wiring = self._stadsdata  # type: ignore[attr-defined]
         payload = bytes(app_message.data or b"")
         caller = _caller(self.session)
+        qos = app_message.qos
         message = Message(
             SOURCE, app_message.topic, payload, subject=caller.subject,
-            key=sta_message_key(app_message.topic, payload) if app_message.qos != QOS_0 else None,
+            key=sta_message_key(app_message.topic, payload) if qos != QOS_0 else None,
         )  # fmt: skip
-        # Raises on a server or database error: no acknowledgement, the client sends it again.
-        await asyncio.to_thread(wiring.creates.ingest, message, caller)
+        if qos == QOS_1:  # the PUBACK is sent by `settled`, after the commit
+            wiring.groups.submit(message, caller, self, app_message.packet_id)
+            return
+        stored: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        wiring.groups.submit(message, caller, self, stored)
+        try:
+            await stored
+        except Exception:  # noqa: BLE001 - not stored (logged by the group commit): no acknowledgement
+            return
+        if qos == QOS_2:
+            await super()._handle_message_flow(app_message)  # PUBREC now; PUBREL and PUBCOMP as amqtt does
+
+    # -- the Waiter of the group commit ---------------------------------------------------------
+    _stadsdata_failed = False  # storing one of its messages failed: it is being closed
+
+    @property
+    def waiting(self) -> bool:
+        writer = self.writer
+        return not self._stadsdata_failed and writer is not None and not getattr(writer, "is_closed", False)
+
+    def settled(self, tokens: list[Any]) -> None:
+        """After the commit: a PUBACK for each QoS 1 message (a packet id), in the order they
+        arrived, written at once; the others' waits end."""
+        acks = bytearray()
+        for token in tokens:
+            if isinstance(token, int):
+                acks += _PUBACK + token.to_bytes(2, "big")  # what PubackPacket.build(token).to_bytes() gives
+            elif not token.done():
+                token.set_result(None)
+        if acks and self.waiting:
+            self.writer.write(bytes(acks))  # type: ignore[union-attr]
+
+    def failed(self, tokens: list[Any], error: Exception) -> None:
+        """Not stored (the database, a server fault): no acknowledgement. The connection is closed,
+        so that the client sends the messages again."""
+        for token in tokens:
+            if isinstance(token, asyncio.Future) and not token.done():
+                token.set_exception(error)
+        if self.waiting:  # its messages not yet in a group are left out from now on
+            self._stadsdata_failed = True
+            self._stadsdata_closing = asyncio.ensure_future(self._close_after_failure())
+
+    async def _close_after_failure(self) -> None:
+        """Close the socket first, so that the client sees the connection end at once (and sends
+        again) — amqtt's own close waits for the reader, which waits for a client that waits
+        for its acknowledgements — then let amqtt end the session."""
+        if self.writer is not None:
+            await self.writer.close()
+        await self.handle_connection_closed()
 
 
 class StadsdataBroker(Broker):
@@ -161,7 +220,7 @@ class EmbeddedBroker:
     """Starts the broker on the first free of the configured ports (or not at all, saying why)."""
 
     def __init__(self, creates: MqttCreates, authenticator: Authenticator, host: str, ports: list[int]) -> None:
-        self.wiring = _Wiring(creates, authenticator)
+        self.wiring = _Wiring(creates, authenticator, GroupCommit(creates))
         self.host = host
         self.ports = ports
         self.broker: StadsdataBroker | None = None
@@ -187,6 +246,7 @@ class EmbeddedBroker:
                 raise
             self.broker, self.port = broker, port
             self.loop = asyncio.get_running_loop()
+            self.wiring.groups.start()
             self.changes = asyncio.Queue()
             self.notifier = asyncio.create_task(self._notify())
             if not self._listening:
@@ -208,6 +268,7 @@ class EmbeddedBroker:
         if self.broker is not None:
             await self.broker.shutdown()
             self.broker = None
+        await self.wiring.groups.stop()
 
     # -- subscriptions ------------------------------------------------------------------------
     def _on_commit(self, changes: list[Change]) -> None:

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from stadsdata.store.base import AccessSnapshot
 from stadsdata.store.schema import access_changes
+from stadsdata.store.sql.prepared import Prepared
+
+_VERSION = Prepared(lambda: select(access_changes.c.version).where(access_changes.c.id == bindparam("id")))
 
 
 class SqlRecords:
@@ -21,10 +24,19 @@ class SqlRecords:
         self.conn = conn
         self._snapshot: AccessSnapshot | None = None
         self._changed_here = False  # uncommitted changes are never put in the shared cache
+        self._version: tuple[int | None] | None = None  # the change counter, once read
+
+    def change_version(self) -> int | None:
+        """The access change counter as this transaction sees it (read once; None before the
+        first change ever)."""
+        if self._version is None:
+            self._version = (_VERSION.scalar(self.conn, id=1),)
+        return self._version[0]
 
     def _changed(self) -> None:
         """Raise the change counter (in this transaction) and forget this transaction's snapshot."""
         self._snapshot = None
+        self._version = None
         self._changed_here = True
         bump = update(access_changes).where(access_changes.c.id == 1).values(version=access_changes.c.version + 1)
         if self.conn.execute(bump).rowcount:

@@ -6,11 +6,18 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from stadsdata.store.base import PartyRecords, Principal
 from stadsdata.store.schema import api_keys, parties, users, web_sessions
 from stadsdata.store.sql.access.changes import SqlRecords
+from stadsdata.store.sql.prepared import Prepared
+
+_K = api_keys.c
+_API_KEY = Prepared(
+    lambda: select(_K.id, _K.name, _K.party_id, _K.is_admin, _K.can_write, _K.key_hash, _K.revoked_at, _K.expires_at)
+    .where(_K.prefix == bindparam("prefix"))
+)  # every request with an API key: compiled once (`prepared.py`)
 
 
 class SqlPartyRecords(SqlRecords, PartyRecords):
@@ -35,14 +42,12 @@ class SqlPartyRecords(SqlRecords, PartyRecords):
 
     # -- API keys ---------------------------------------------------------------------------
     def api_key(self, prefix: str, now: datetime) -> Principal | None:
-        row = self.conn.execute(select(api_keys).where(api_keys.c.prefix == prefix)).mappings().first()
+        row = _API_KEY.first(self.conn, prefix=prefix)
         if row is None:
             return None
-        active = row["revoked_at"] is None and (row["expires_at"] is None or row["expires_at"] > now)
-        return Principal(
-            "key", row["id"], row["name"], row["party_id"], bool(row["is_admin"]), bool(row["can_write"]),
-            row["key_hash"], active,
-        )  # fmt: skip
+        key_id, name, party_id, is_admin, can_write, key_hash, revoked_at, expires_at = row
+        active = revoked_at is None and (expires_at is None or expires_at > now)
+        return Principal("key", key_id, name, party_id, bool(is_admin), bool(can_write), key_hash, active, expires_at)
 
     def add_api_key(
         self, prefix: str, key_hash: str, name: str, party_id: int | None, *, is_admin: bool, can_write: bool,

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from stadsdata.store.base import AccessSnapshot, AccessSnapshots
-from stadsdata.store.schema import access_changes, agreements, consents, dataset_grants, datasets, parties
+from stadsdata.store.schema import agreements, consents, dataset_grants, datasets, parties
 from stadsdata.store.sql.access.changes import SqlRecords
 from stadsdata.store.sql.access.datasets import STREAM_TABLES
 from stadsdata.store.sql.access.sharing import read_agreement_usage
@@ -119,7 +119,7 @@ class SqlAccessSnapshots(SqlRecords, AccessSnapshots):
         return self._snapshot
 
     def _rows(self) -> SnapshotRows:
-        version = self.conn.execute(select(access_changes.c.version).where(access_changes.c.id == 1)).scalar()
+        version = self.change_version()
         cache = cache_for(self.conn.engine)
         with cache.lock:
             if version is not None and cache.rows is not None and cache.version == version:
