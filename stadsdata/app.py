@@ -26,7 +26,7 @@ from stadsdata.catalog.areas import Area, load_areas
 from stadsdata.ingest.pipeline import Ingestor
 from stadsdata.operations.health import readiness
 from stadsdata.operations.metrics import Metrics
-from stadsdata.platform import Platform
+from stadsdata.platform import Platform, route_path
 from stadsdata.service.core import Core
 from stadsdata.settings import Settings
 from stadsdata.sources.registry import SourceKinds, source_kinds
@@ -200,10 +200,7 @@ class PlatformApp(FastAPI):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.direct:
-            path = scope["path"]
-            root = scope.get("root_path", "")
-            if root and path.startswith(root):
-                path = path[len(root) :]
+            path = route_path(scope)
             prefix = path if path.count("/") < 2 else path[: path.index("/", 1)]
             answer = self.direct.get(prefix)
             if answer is not None:

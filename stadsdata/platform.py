@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Scope
 
 from stadsdata.access.authenticate import Authenticator
 from stadsdata.access.policy import Caller
@@ -72,3 +72,10 @@ class Face(Protocol):
 
     def mount(self, app: FastAPI, platform: Platform) -> None: ...
 
+
+
+def route_path(scope: Scope) -> str:
+    """A request's path below the app's mount point (`root_path`): what `Platform.direct`'s
+    prefixes are matched against."""
+    path, root = scope["path"], scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path

@@ -17,6 +17,7 @@ from stadsdata.api.sta.inline import bounded
 from stadsdata.api.sta.requests import StaRequest, StaResponse
 from stadsdata.api.sta.service import StaService
 from stadsdata.errors import MethodNotAllowed, ProblemError
+from stadsdata.platform import route_path
 from stadsdata.settings import Settings
 from stadsdata.store.errors import WouldWait
 
@@ -100,12 +101,6 @@ class StaApp:
         except ProblemError as exc:
             return exc
         return failure
-
-
-def route_path(scope: Scope) -> str:
-    """The request's path below the app's mount point (`root_path`)."""
-    path, root = scope["path"], scope.get("root_path", "")
-    return path[len(root) :] if root and path.startswith(root) else path
 
 
 def _mqtt_endpoints(request: Request, service_root: str) -> tuple[str, ...]:

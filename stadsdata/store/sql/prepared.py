@@ -64,11 +64,7 @@ class Prepared:
     def execute(self, conn: Connection, params: Mapping[str, Any] | None = None, /, **named: Any) -> Any:
         """The driver cursor of the statement run with `params` (and/or keyword parameters)."""
         c = self.compiled(conn)
-        values = {**c.constants, **params, **named} if params is not None else {**c.constants, **named}
-        for name, convert in c.binds.items():
-            if name in values:
-                values[name] = convert(values[name])
-        bound: Any = tuple([values[name] for name in c.order]) if c.order is not None else values
+        bound = self._bound(c, {**params, **named} if params is not None else named)
         driver = conn.connection.driver_connection
         try:
             return driver.execute(c.sql, bound)  # type: ignore[union-attr]
@@ -99,25 +95,26 @@ class Prepared:
     def first(self, conn: Connection, params: Mapping[str, Any] | None = None, /, **named: Any) -> tuple[Any, ...] | None:
         """The first row (a tuple in the statement's column order) or None."""
         row = self.execute(conn, params, **named).fetchone()
-        return None if row is None else self._typed(conn, row)
+        return None if row is None else _typed(self.compiled(conn).results, row)
 
     def all(self, conn: Connection, params: Mapping[str, Any] | None = None, /, **named: Any) -> list[tuple[Any, ...]]:
         rows = self.execute(conn, params, **named).fetchall()
         results = self.compiled(conn).results
-        return rows if not results else [self._typed(conn, row) for row in rows]
+        return [_typed(results, row) for row in rows] if results else rows
 
     def scalar(self, conn: Connection, params: Mapping[str, Any] | None = None, /, **named: Any) -> Any:
         row = self.first(conn, params, **named)
         return None if row is None else row[0]
 
-    def _typed(self, conn: Connection, row: tuple[Any, ...]) -> tuple[Any, ...]:
-        results = self.compiled(conn).results
-        if not results:
-            return tuple(row)
-        values = list(row)
-        for index, convert in results:
-            values[index] = convert(values[index])
-        return tuple(values)
+
+def _typed(results: tuple[tuple[int, Processor], ...], row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row with its columns converted as their types say."""
+    if not results:
+        return tuple(row)
+    values = list(row)
+    for index, convert in results:
+        values[index] = convert(values[index])
+    return tuple(values)
 
 
 def _compile(statement: ClauseElement, dialect: Any) -> _Compiled:

@@ -61,9 +61,6 @@ class SqlStore(Store):
     def _write_options(self) -> dict[str, Any]:
         return {"stadsdata_write": True}
 
-    def _started(self, conn: Connection) -> None:
-        """Called at the start of every read and write transaction."""
-
     def _unlimited(self, conn: Connection) -> None:
         """Lift the time limit of API queries for this transaction (migrations, start-up)."""
 
@@ -178,7 +175,6 @@ class SqlStore(Store):
             self._local.tx = (tx, write)
             try:
                 with conn.begin():
-                    self._started(conn)
                     yield tx
             finally:
                 self._local.tx = None

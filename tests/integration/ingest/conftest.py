@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -132,3 +132,18 @@ def _accepts(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+@pytest.fixture
+def embedded_city(store: Store, tmp_path: Any) -> Iterator[tuple[Any, dict[str, str], int]]:
+    """A server with the embedded broker (access enforced) and one stream: (client, keys, MQTT port)."""
+    from fastapi.testclient import TestClient
+
+    from stadsdata.app import create_app
+    from stadsdata.settings import Settings
+
+    keys = make_keys(store)
+    settings = Settings(database=str(tmp_path / "x.db"), access_mode="enforced", mqtt_embedded=True, mqtt_port=free_port())
+    with TestClient(create_app(settings, store=store)) as client:
+        make_stream(client, keys["admin"])
+        yield client, keys, client.app.state.mqtt_port

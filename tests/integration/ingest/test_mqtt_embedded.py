@@ -5,7 +5,6 @@ they are acknowledged, with the publisher's credentials and the quarantine for w
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +14,14 @@ from fastapi.testclient import TestClient
 
 from stadsdata.app import create_app
 from stadsdata.settings import Settings
-from stadsdata.store.base import Store
-from tests.integration.ingest.conftest import free_port, make_keys, make_stream, publisher, reading
+from tests.integration.ingest.conftest import free_port, publisher, reading
 
 TOPIC = "v1.1/Datastreams(1)/Observations"
 
 
 @pytest.fixture
-def city(store: Store, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str], int]]:
-    keys = make_keys(store)
-    settings = Settings(database=str(tmp_path / "x.db"), access_mode="enforced", mqtt_embedded=True, mqtt_port=free_port())
-    with TestClient(create_app(settings, store=store)) as client:
-        make_stream(client, keys["admin"])
-        yield client, keys, client.app.state.mqtt_port
+def city(embedded_city: tuple[TestClient, dict[str, str], int]) -> tuple[TestClient, dict[str, str], int]:
+    return embedded_city
 
 
 def count(client: TestClient) -> int:

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from stadsdata.app import create_app
 from stadsdata.settings import Settings
 from stadsdata.store.base import Change, Store
 from stadsdata.store.errors import Unavailable
-from tests.integration.ingest.conftest import _accepts, free_port, make_keys, make_stream, reading, wait_until
+from tests.integration.ingest.conftest import _accepts, free_port, reading, wait_until
 from tests.integration.sta.conftest import stream_body, thing_body
 
 TOPIC = "v1.1/Datastreams(1)/Observations"
@@ -72,12 +71,8 @@ class Publisher:
 
 
 @pytest.fixture
-def city(store: Store, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str], int]]:
-    keys = make_keys(store)
-    settings = Settings(database=str(tmp_path / "x.db"), access_mode="enforced", mqtt_embedded=True, mqtt_port=free_port())
-    with TestClient(create_app(settings, store=store)) as client:
-        make_stream(client, keys["admin"])
-        yield client, keys, client.app.state.mqtt_port
+def city(embedded_city: tuple[TestClient, dict[str, str], int]) -> tuple[TestClient, dict[str, str], int]:
+    return embedded_city
 
 
 def results(client: TestClient) -> list[Any]:

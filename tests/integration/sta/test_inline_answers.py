@@ -6,10 +6,8 @@ it is rolled back and answered from a worker thread, while the event loop goes o
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,21 +49,8 @@ def test_which_requests_are_bounded(method: str, path: str, query: str, body: by
 
 
 # Only SQLite answers on the event loop (PostgreSQL's locks and round trips are waited for in a
-# worker thread), so these tests run on SQLite alone.
-@pytest.fixture
-def store(migrated_sqlite: Path, tmp_path: Path) -> Iterator[SqliteStore]:
-    shutil.copyfile(migrated_sqlite, tmp_path / "stadsdata.db")
-    sqlite = SqliteStore(tmp_path / "stadsdata.db")
-    sqlite.open()
-    yield sqlite
-    sqlite.close()
-
-
-@pytest.fixture
-def client(store: SqliteStore, tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(Settings(database=str(tmp_path / "stadsdata.db"), mqtt_embedded=False), store=store)
-    with TestClient(app) as test_client:
-        yield test_client
+# worker thread): these tests take the shared `store` fixture on SQLite alone.
+ON_SQLITE = pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 
 
 def a_stream(client: TestClient) -> int:
@@ -84,6 +69,7 @@ def a_stream(client: TestClient) -> int:
     return int(client.get("/v1.1/Datastreams").json()["value"][0]["@iot.id"])
 
 
+@ON_SQLITE
 def test_the_same_answers_on_the_loop_as_in_a_thread(store: SqliteStore, tmp_path: Path) -> None:
     answers: dict[bool, list[Any]] = {}
     stream = 0
@@ -115,6 +101,7 @@ def post_in_background(client: TestClient, path: str) -> tuple[threading.Thread,
     return thread, outcome
 
 
+@ON_SQLITE
 def test_a_post_that_would_wait_for_this_process_writer_waits_in_a_thread(store: SqliteStore, client: TestClient) -> None:
     sqlite = store
     stream = a_stream(client)
@@ -142,6 +129,7 @@ def test_a_post_that_would_wait_for_this_process_writer_waits_in_a_thread(store:
     assert [o["result"] for o in client.get(f"/v1.1/Datastreams({stream})/Observations").json()["value"]] == [4.5]
 
 
+@ON_SQLITE
 def test_a_post_that_would_wait_for_another_process_waits_in_a_thread(store: SqliteStore, client: TestClient) -> None:
     sqlite = store
     stream = a_stream(client)
