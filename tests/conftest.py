@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from stadsdata.app import create_app
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 from stadsdata.store.sqlite.backend import SqliteStore
+from tests.fuzz.figures import SENT, SERVER_ERRORS
 
 # The protocol suite (SensorThings, store, clients) runs with access control open, so that it
 # tests the protocol; tests/integration/access runs with `access_mode="enforced"` explicitly.
@@ -32,19 +34,41 @@ os.environ.setdefault("STADSDATA_MQTT_EMBEDDED", "false")
 os.environ.setdefault("STADSDATA_SOURCES_RUN", "false")
 
 BACKENDS = ["sqlite", "postgresql"]
-POSTGRES_URL = os.environ.get("STADSDATA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/stadsdata_test")
+# The suite runs in parallel processes (pytest-xdist, `-n auto`): each worker ("gw0", "gw1", …) has
+# databases of its own, named after it, so that no worker truncates or drops another's tables.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+WORKER_SUFFIX = f"_{WORKER}" if WORKER else ""
+SUITE_POSTGRES_URL = os.environ.get("STADSDATA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/stadsdata_test")
+POSTGRES_URL = SUITE_POSTGRES_URL + WORKER_SUFFIX
 
 
 def _postgres_problem() -> str | None:
-    """Why the PostgreSQL suite cannot run here, or None when it can."""
+    """Why the PostgreSQL suite cannot run here, or None when it can (a worker's own database is
+    made here, once per worker process, beside the suite's database)."""
     try:
         import psycopg
 
+        if WORKER and not _made_worker_database:
+            _make_worker_database(psycopg)
         with psycopg.connect(POSTGRES_URL, connect_timeout=3) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     except Exception as exc:  # noqa: BLE001 - any failure means: no usable PostgreSQL
         return f"PostgreSQL with PostGIS at {POSTGRES_URL} is not usable: {str(exc).strip().splitlines()[0]}"
     return None
+
+
+_made_worker_database: list[bool] = []
+
+
+def _make_worker_database(psycopg: Any) -> None:
+    """This worker's database, made afresh (dropped first) with the suite database's collation; commits
+    need not wait for the disk (a throwaway database, as CI sets for the suite's own)."""
+    name = POSTGRES_URL.rpartition("/")[2]
+    with psycopg.connect(SUITE_POSTGRES_URL, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'")
+        conn.execute(f"ALTER DATABASE {name} SET synchronous_commit = off")
+    _made_worker_database.append(True)
 
 
 @pytest.fixture(scope="session")
@@ -156,3 +180,27 @@ def running_server(
         finally:
             if output is not None:
                 output.close()
+
+
+# -- the fuzzing figures (tests/fuzz/figures.py), summed over the pytest-xdist workers -----------------
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: hand its counts to the controlling process
+        workeroutput["fuzz_sent"] = dict(SENT)
+        workeroutput["fuzz_server_errors"] = dict(SERVER_ERRORS)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:  # the controlling process, as a worker ends
+    output = getattr(node, "workeroutput", {})
+    SENT.update(output.get("fuzz_sent", {}))
+    SERVER_ERRORS.update(output.get("fuzz_server_errors", {}))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if SENT:
+        terminalreporter.section("fuzzing figures")
+        for face in sorted(SENT):
+            terminalreporter.write_line(f"{face}: {SENT[face]} generated requests, {SERVER_ERRORS[face]} server errors")

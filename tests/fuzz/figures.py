@@ -1,5 +1,10 @@
-"""Counts of generated requests per API face and decoder, and of server errors among them
-(printed at the end of the run by tests/fuzz/conftest.py)."""
+"""Fuzzing (hostile input): generated requests against every API face and ingest decoder must
+never get a 5xx. Each test counts what it sent here; the counts, per API face and decoder, and of
+server errors among them, are printed at the end of the run (the hardening issue's "fuzzing
+figures"; the hooks are in tests/conftest.py, which gathers them from every pytest-xdist worker).
+
+Examples per test: `STADSDATA_FUZZ_EXAMPLES` (default 25, the smoke run of CI; the full run in
+docs/operations.md uses 500)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from stadsdata.app import create_app
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 from stadsdata.store.sqlite.backend import SqliteStore
-from tests.conftest import POSTGRES_URL, _postgres_problem
+from tests.conftest import POSTGRES_URL, WORKER_SUFFIX, _postgres_problem
 from tests.fuzz.figures import EXAMPLES, record
 
 
@@ -58,12 +58,13 @@ def _postgres() -> tuple[Any, dict[str, str]] | None:
     from stadsdata.store.postgres.backend import PostgresStore
 
     base, _, _ = POSTGRES_URL.rpartition("/")
+    name = "stadsdata_fuzz" + WORKER_SUFFIX  # a database per pytest-xdist worker
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS stadsdata_fuzz WITH (FORCE)")
-        conn.execute("CREATE DATABASE stadsdata_fuzz TEMPLATE template0")
-    with psycopg.connect(f"{base}/stadsdata_fuzz", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0")
+    with psycopg.connect(f"{base}/{name}", autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    store = PostgresStore(f"{base}/stadsdata_fuzz")
+    store = PostgresStore(f"{base}/{name}")
     store.open()
     return _api(_kept_open(store))
 
