@@ -84,6 +84,10 @@ def test_the_map_shows_the_demo_sensors_and_a_click_opens_a_chart(demo_server: d
     assert page.locator("#chart canvas").count() >= 1  # uPlot drew it
     assert int(page.eval_on_selector("body", "b => b.dataset.chartPoints")) > 100
     assert "Open" in page.locator("#meta").inner_text()  # the access level
+    page.wait_for_selector("body[data-quality-ready=true]", state="attached", timeout=30_000)  # the week's data quality
+    assert re.fullmatch(r"[\d.]+ metingen, (\d+ %|–) compleet\. .+", page.locator("#quality-summary").inner_text())
+    shown = page.eval_on_selector_all("#quality-findings li", "items => items.map((li) => li.dataset.kind)")
+    assert len(shown) <= 10 and set(shown) <= {"gap", "outlier", "flat_line", "out_of_range", "late"}
     page.get_by_role("button", name="Maand").click()
     page.wait_for_selector("body[data-chart-ready=true]", state="attached", timeout=30_000)
     page.screenshot(path=str(SCREENSHOTS / "sensor.png"))

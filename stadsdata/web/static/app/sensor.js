@@ -87,6 +87,7 @@
       return;
     }
     meta(stream, series);
+    showQuality(stream, from, to);
     const name = (stream.ObservedProperty && stream.ObservedProperty.name) || stream.name;
     series.label = `${name} (${SD.unit(stream)})`;
     chart.setAttribute("aria-label", SD.t("sensor.chart", { name }));
@@ -106,6 +107,33 @@
       document.body.dataset.chartPoints = String(series.columns.time.length);
       document.body.dataset.chartResolution = series.resolution;
     });
+  }
+
+  // The stream's data quality over the same period (/api/v1/datastreams/{id}/quality): the
+  // counts of each kind of finding and the first findings; a period too long to assess says so.
+  async function showQuality(stream, from, to) {
+    const summary = document.getElementById("quality-summary");
+    const list = document.getElementById("quality-findings");
+    const params = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
+    list.replaceChildren();
+    document.body.dataset.qualityReady = "loading";
+    let report;
+    try {
+      report = await SD.api(`/api/v1/datastreams/${stream["@iot.id"]}/quality?${params}`);
+    } catch (error) {
+      summary.textContent = SD.t("sensor.quality.unavailable", { detail: error.message });
+      document.body.dataset.qualityReady = "error";
+      return;
+    }
+    const counts = Object.entries(report.counts).filter(([, n]) => n > 0);
+    const complete = report.completeness === null ? "–" : `${Math.round(report.completeness * 100)} %`;
+    summary.textContent = SD.t("sensor.quality.summary", { readings: report.readings.toLocaleString(), complete })
+      + " " + (counts.length ? counts.map(([kind, n]) => `${SD.t(`sensor.quality.${kind}`)}: ${n}`).join(" · ") : SD.t("sensor.quality.none"));
+    for (const f of report.findings.slice(0, 10)) {
+      const when = f.start === f.end ? SD.time(f.start) : `${SD.time(f.start)} – ${SD.time(f.end)}`;
+      list.append(SD.el("li", { "data-kind": f.kind, text: `${SD.t(`sensor.quality.${f.kind}`)} · ${when} · ${f.detail}` }));
+    }
+    document.body.dataset.qualityReady = "true";
   }
 
   select.addEventListener("change", () => { range = null; show(); });
