@@ -219,3 +219,22 @@ def test_an_admin_watches_runs_and_pauses_the_demo_sources(demo_server: dict[str
     admin.wait_for_selector("#meta dt", timeout=30_000)
     assert "samen-meten-veenhaven (run " in admin.locator("#meta").inner_text()
     assert admin.errors == [] and visitor.errors == []
+
+
+def test_the_public_space_page_lists_the_fields_to_mow_the_wells_and_the_failed_lights(demo_server: dict[str, Any], browser: Any) -> None:
+    base = demo_server["base"]
+    page = new_page(browser)
+    page.goto(f"{base}/analyses")
+    page.get_by_role("link", name="Groen en openbare ruimte").click()
+    page.wait_for_url(re.compile(r".*/public-space$"))
+    page.wait_for_selector("body[data-space-ready=true]", state="attached", timeout=30_000)
+    mowing = httpx.get(f"{base}/api/v1/public-space/mowing").json()  # what the anonymous visitor may read
+    assert page.locator("#mowing tbody tr").count() == len(mowing["fields"]) == 10  # the demo's grass fields
+    assert page.locator("#mowing tr[data-mow-now=true]").count() == mowing["mowNow"]
+    assert page.locator("#wells tbody tr").count() == 8  # the demo's wells
+    # the demo's two failed lamps (demo/signals.py street_light: seeds 605 and 618, masts 6 and 19), none burning by day
+    failed = page.eval_on_selector_all("#lights tr[data-state=failed] th", "cells => cells.map((c) => c.textContent)")
+    assert sorted(int(name.rsplit(" ", 1)[1]) for name in failed) == [6, 19]
+    assert page.locator("#lights tr[data-state=burns_by_day]").count() == 0
+    page.screenshot(path=str(SCREENSHOTS / "public-space.png"), full_page=True)
+    assert page.errors == []

@@ -26,6 +26,7 @@ from stadsdata.api.management.endpoints import Endpoints
 from stadsdata.api.management.ingest_routes import add_ingest_routes
 from stadsdata.api.management.party_routes import add_me_routes, add_party_routes
 from stadsdata.api.management.processing_routes import add_processing_routes
+from stadsdata.api.management.public_space_routes import add_public_space_routes
 from stadsdata.api.management.quality_routes import add_quality_routes
 from stadsdata.api.management.register_routes import add_register_routes
 from stadsdata.api.management.sharing_routes import (
@@ -69,5 +70,6 @@ def build_router(platform: Platform) -> APIRouter:
     add_source_routes(router, tools, Who, platform)
     add_data_routes(router, tools, Who, platform.core.access)
     add_quality_routes(router, tools, Who, platform.core.access)  # a Datastream's data quality
+    add_public_space_routes(router, tools, Who, platform.core.access)  # mowing, groundwater, street lights
     add_dashboard_routes(router, tools, Who)
     return router
