@@ -65,4 +65,24 @@ DASHBOARDS: dict[str, dict[str, Any]] = {
              "observedProperty": "Heavy vehicles per hour", "limit": 3, "days": 7},
         ],
     },
+    # The analysis of green and public space (analytics/public_space/, the page /public-space)
+    "groen": {
+        "title": _t("Groen en openbare ruimte: analyse", "Green and public space: analysis"),
+        "description": _t("Maaien wanneer nodig, grondwater tegen de drempels, kapotte lantaarnpalen",
+                          "Mow when needed, groundwater against the thresholds, failed street lights"),
+        "theme": "public-space",
+        "panels": [
+            {"type": "analysis", "title": _t("Grasvelden nu maaien", "Grass fields to mow now"),
+             "path": "/api/v1/public-space/mowing?mowingHeight=10", "field": "mowNow", "link": "/public-space"},
+            {"type": "analysis", "title": _t("Lantaarnpalen kapot", "Street lights failed"),
+             "path": "/api/v1/public-space/street-lights?days=7", "field": "counts.failed", "link": "/public-space"},
+            {"type": "analysis", "title": _t("Lantaarnpalen branden overdag", "Street lights burning by day"),
+             "path": "/api/v1/public-space/street-lights?days=7", "field": "counts.burns_by_day", "link": "/public-space"},
+            {"type": "chart", "title": _t("Grashoogte, afgelopen maand", "Grass height, last month"),
+             "observedProperty": "Grass height", "limit": 5, "days": 30},
+            {"type": "chart", "title": _t("Grondwaterstand, afgelopen maand", "Groundwater level, last month"),
+             "observedProperty": "Groundwater level", "limit": 8, "days": 30},
+            {"type": "map", "title": _t("Lantaarnpalen", "Street lights"), "observedProperty": "Light level"},
+        ],
+    },
 }

@@ -237,4 +237,10 @@ def test_the_public_space_page_lists_the_fields_to_mow_the_wells_and_the_failed_
     assert sorted(int(name.rsplit(" ", 1)[1]) for name in failed) == [6, 19]
     assert page.locator("#lights tr[data-state=burns_by_day]").count() == 0
     page.screenshot(path=str(SCREENSHOTS / "public-space.png"), full_page=True)
+    # the analysis' dashboard: its tiles are fields of the same answers
+    page.goto(f"{base}/dashboards/groen")
+    page.wait_for_selector("body[data-dashboard-ready=true]", state="attached", timeout=30_000)
+    assert page.locator(".panel-analysis .kpi-value").all_inner_texts() == [str(mowing["mowNow"]), "2", "0"]
+    assert page.locator(".panel-analysis a").first.get_attribute("href") == "/public-space"
+    assert page.locator(".card .error").count() == 0
     assert page.errors == []

@@ -208,13 +208,26 @@ class MapPanel(Body):
     observedProperty: str = Field(min_length=1)
 
 
+class AnalysisPanel(Body):
+    """A number from an analysis (`docs/analytics.md`): one field of the JSON an `/api/v1` endpoint
+    answers the visitor, with a link to the analysis' page."""
+
+    type: Literal["analysis"]
+    title: Text
+    path: str = Field(pattern=r"^/api/v1/[A-Za-z0-9/_.~%=&?,:+-]*$", max_length=500,
+                      description="the endpoint and its query, e.g. /api/v1/public-space/street-lights?days=7")  # fmt: skip
+    field: str = Field(pattern=r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$", max_length=200, description="a dotted path into the answer, e.g. counts.failed")
+    unit: str = Field("", max_length=50)
+    link: str | None = Field(None, pattern=r"^/[A-Za-z0-9/_.~%=&?-]*$", max_length=200, description="the analysis' page, e.g. /public-space")
+
+
 class Dashboard(Body):
     """A dashboard of the web UI (`/dashboards/{slug}`), stored as this JSON document."""
 
     title: Text
     description: Text = Field(default_factory=dict)
     theme: str = Field("general", min_length=1, max_length=50, description="air, parking, charging, public-space, …")
-    panels: list[Annotated[KpiPanel | ChartPanel | MapPanel, Field(discriminator="type")]] = Field(
+    panels: list[Annotated[KpiPanel | ChartPanel | MapPanel | AnalysisPanel, Field(discriminator="type")]] = Field(
         max_length=50, description="shown in this order"
     )
 

@@ -86,7 +86,16 @@
     else map.setView([52.1, 5.3], 8);
   }
 
-  const DRAW = { kpi, chart, map: mapPanel };
+  // A number from an analysis: one field (a dotted path) of what an /api/v1 endpoint answers the
+  // visitor, linked to the analysis' page.
+  async function analysis(panel, box) {
+    const answer = await SD.api(panel.path);
+    const value = panel.field.split(".").reduce((at, key) => (at === null || at === undefined ? at : at[key]), answer);
+    box.append(SD.el("p", { class: "kpi-value", text: `${SD.number(value)} ${panel.unit || ""}`.trim() }));
+    if (panel.link) box.append(SD.el("p", { class: "kpi-note" }, SD.el("a", { href: SD.root + panel.link, text: SD.t("dashboard.analysis") })));
+  }
+
+  const DRAW = { kpi, chart, map: mapPanel, analysis };
 
   async function render() {
     document.getElementById("dashboard-title").textContent = SD.title(doc.title);
