@@ -39,7 +39,7 @@ import shapely
 
 from stadsdata.access.audit import records_seen
 from stadsdata.access.odrl import Policy, parse_policy
-from stadsdata.access.policy import AccessPolicy, Caller
+from stadsdata.access.policy import AccessPolicy, Caller, StreamFactsOf
 from stadsdata.errors import Forbidden, Unauthorized
 from stadsdata.model.entities import EntityType
 from stadsdata.query.ast import BinaryOp, Expr, Literal, Not, Related, StreamDatasets
@@ -104,11 +104,17 @@ class DatasetAccess(AccessPolicy):
             return  # which streams: check_stream_write
         raise Forbidden(f"{caller.subject} may not {action} {entity.name} entities")
 
-    def check_stream_write(self, caller: Caller, tx: Transaction, stream: str, stream_id: int, *, field: str) -> None:
+    def check_stream_write(
+        self, caller: Caller, tx: Transaction, stream: str, stream_id: int, *, field: str, facts: StreamFactsOf | None = None
+    ) -> None:
         if caller.is_admin:
             return
         snapshot = tx.access.snapshot(datetime.now(UTC))
-        dataset = tx.access.stream_datasets(stream, [stream_id]).get(stream_id)
+        if facts is not None:
+            known = facts(stream, stream_id)
+            dataset = known.dataset_id if known is not None else None
+        else:
+            dataset = tx.access.stream_datasets(stream, [stream_id]).get(stream_id)
         owner = snapshot.datasets.get(dataset, ("", None))[1] if dataset is not None else None
         if owner is None or owner not in party_chain(caller.party_id, snapshot):
             raise Forbidden(f"{caller.subject} may not add Observations to {stream}({stream_id})", field=field)

@@ -13,11 +13,14 @@ the default; `OpenAccess` (everything public and writable by anyone) is kept for
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from stadsdata.model.entities import EntityType
-from stadsdata.store.base import AuditEvent, Record, ScopeFn, Transaction, unrestricted
+from stadsdata.store.base import AuditEvent, Record, ScopeFn, StreamFacts, Transaction, unrestricted
+
+# A write's reader of a stream's facts, once per stream and request: (entity name, id) -> facts or None.
+StreamFactsOf = Callable[[str, int], StreamFacts | None]
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,12 @@ class AccessPolicy(ABC):
         'delete') entities of this type."""
 
     @abstractmethod
-    def check_stream_write(self, caller: Caller, tx: Transaction, stream: str, stream_id: int, *, field: str) -> None:
+    def check_stream_write(
+        self, caller: Caller, tx: Transaction, stream: str, stream_id: int, *, field: str, facts: StreamFactsOf | None = None
+    ) -> None:
         """Raise `Forbidden` unless the caller may add Observations to this Datastream or
-        MultiDatastream (`stream`)."""
+        MultiDatastream (`stream`). `facts`, where the write has them, gives the stream's facts
+        (its dataset among them) as the write reads them once per stream (no second statement)."""
 
 
     def readable_datasets(self, caller: Caller, tx: Transaction) -> frozenset[int] | None:
@@ -77,5 +83,7 @@ class OpenAccess(AccessPolicy):
     def check_write(self, caller: Caller, entity: EntityType, action: str) -> None:
         return None
 
-    def check_stream_write(self, caller: Caller, tx: Transaction, stream: str, stream_id: int, *, field: str) -> None:
+    def check_stream_write(
+        self, caller: Caller, tx: Transaction, stream: str, stream_id: int, *, field: str, facts: StreamFactsOf | None = None
+    ) -> None:
         return None

@@ -129,10 +129,13 @@ def write_context(
     """The write context of `caller` in `tx`: the caller's right per stream (the access policy's
     check), what the caller may see, and the pseudonymiser of personal fields."""
 
-    def guard(stream: str, stream_id: int, field: str) -> None:
-        access.check_stream_write(caller, tx, stream, stream_id, field=field)
+    context = WriteContext(tx, version, scope=access.read_scope(caller, tx), pseudonymiser=pseudonymiser)
 
-    return WriteContext(tx, version, stream_guard=guard, scope=access.read_scope(caller, tx), pseudonymiser=pseudonymiser)
+    def guard(stream: str, stream_id: int, field: str) -> None:
+        access.check_stream_write(caller, tx, stream, stream_id, field=field, facts=context.stream_facts)
+
+    context.stream_guard = guard
+    return context
 
 
 __all__ = ["ParentRef", "StreamFacts", "WriteContext", "utcnow", "write_context"]
