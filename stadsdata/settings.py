@@ -117,6 +117,11 @@ class Settings(BaseSettings):
         "", description="a GeoJSON FeatureCollection file of the named areas the catalog's area facet counts by (each Feature with "
         "a `name`), e.g. the municipality's districts; empty: none (the demo: its districts)",
     )
+    waste_streets: str = Field(
+        "", description="the street graph of the waste route (`/api/v1/waste/routes`): a GeoJSON file of LineStrings with a "
+        "`name` and a depot Point (`docs/analytics.md`); empty: the demo city's streets where the demo city runs, else none",
+    )
+    waste_solver_s: float = Field(1.0, gt=0, le=60, description="seconds the routing solver (OR-Tools) may improve a waste route")
     demo: bool = Field(False, description="`serve`: fill an empty database with the demo city and keep it live with the simulator")
     demo_days: int = Field(30, ge=1, le=366, description="days of history the demo city starts with")
     demo_interval_s: float = Field(5.0, gt=0, description="seconds between the demo simulator's rounds of readings")

@@ -10,6 +10,7 @@ from stadsdata.web.shell import PageShell
 # (path, title key, summary key) of each analysis page, in the order the list shows them.
 ANALYSES: list[tuple[str, str, str]] = [
     ("/public-space", "space.title", "space.summary"),
+    ("/waste", "waste.title", "waste.summary"),
 ]
 
 

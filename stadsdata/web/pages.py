@@ -6,7 +6,7 @@ API would refuse, and every page names the API calls it is built from (its JSON 
 Pages: `/` map, `/sensors/{thing id}`, `/dashboards`, `/dashboards/{slug}`, `/login`,
 `/logout` (POST) (`sign_in.py`), `/my-data`, `/sources` (administrators), `/catalog`,
 `/catalog/{name}`, `/processing-register` (`catalog_pages.py`), `/register` (`register_page.py`), `/analyses`
-(`analyses_page.py`) and the analyses' pages, e.g. `/public-space` (`public_space_page.py`). Signing in opens a session
+(`analyses_page.py`) and the analyses' pages, e.g. `/public-space` (`public_space_page.py`), `/waste` (`waste_page.py`). Signing in opens a session
 (`access/web_sessions.py`). A server that runs the demo city also serves its background map,
 `/demo/background.geojson` (`city_background.py`)."""
 
@@ -34,6 +34,7 @@ from stadsdata.web.public_space_page import add_public_space_page
 from stadsdata.web.register_page import add_register_page
 from stadsdata.web.shell import PageShell
 from stadsdata.web.sign_in import add_sign_in_pages
+from stadsdata.web.waste_page import add_waste_page
 
 # The SensorThings query of the sensor page: the page preloads it while its scripts load, and its
 # script reads it from the page's configuration (one string, so the preload is used).
@@ -58,6 +59,7 @@ def build_pages(store: Store, settings: Settings, authenticator: Authenticator, 
     add_register_page(router, shell)  # /register, the sensor register (`register_page.py`)
     add_analyses_page(router, shell)  # /analyses, the list of the analysis pages (`analyses_page.py`)
     add_public_space_page(router, shell)  # /public-space: mowing, groundwater, street lights
+    add_waste_page(router, shell)  # /waste: the waste truck's route around full garages
     add_city_background(router, background)
     add_map_page(router, shell, api_index)
     return router

@@ -36,6 +36,7 @@ from stadsdata.api.management.sharing_routes import (
     add_offer_routes,
 )
 from stadsdata.api.management.source_routes import add_source_routes
+from stadsdata.api.management.waste_routes import add_waste_routes
 from stadsdata.platform import Platform
 
 # Shown in the OpenAPI document; the Authenticator reads the headers itself.
@@ -71,5 +72,6 @@ def build_router(platform: Platform) -> APIRouter:
     add_data_routes(router, tools, Who, platform.core.access)
     add_quality_routes(router, tools, Who, platform.core.access)  # a Datastream's data quality
     add_public_space_routes(router, tools, Who, platform.core.access)  # mowing, groundwater, street lights
+    add_waste_routes(router, tools, Who, platform.core.access)  # the waste collection route
     add_dashboard_routes(router, tools, Who)
     return router
