@@ -65,6 +65,22 @@ DASHBOARDS: dict[str, dict[str, Any]] = {
              "observedProperty": "Heavy vehicles per hour", "limit": 3, "days": 7},
         ],
     },
+    # The waste collection route (analytics/waste/, the page /waste): the truck's route of today
+    "afval": {
+        "title": _t("Afvalinzameling: route", "Waste collection: route"),
+        "description": _t("Containers boven 80 % en de route eromheen, langs volle garages", "Containers above 80 % and the route, around full garages"),
+        "theme": "public-space",
+        "panels": [
+            {"type": "analysis", "title": _t("Containers te legen", "Containers to empty"), "path": "/api/v1/waste/routes",
+             "body": {"fillThreshold": 80}, "field": "stops.length", "link": "/waste"},
+            {"type": "analysis", "title": _t("Lengte van de route", "Length of the route"), "path": "/api/v1/waste/routes",
+             "body": {"fillThreshold": 80}, "field": "totalLengthM", "unit": "m", "link": "/waste"},
+            {"type": "analysis", "title": _t("Straten dicht door volle garages", "Streets closed by full garages"),
+             "path": "/api/v1/waste/routes", "body": {"fillThreshold": 80}, "field": "blockedStreets.length", "link": "/waste"},
+            {"type": "map", "title": _t("Vulgraad afvalcontainers", "Fill level of waste containers"), "observedProperty": "Fill level"},
+            {"type": "chart", "title": _t("Vulgraad, afgelopen week", "Fill level, last week"), "observedProperty": "Fill level", "limit": 5, "days": 7},
+        ],
+    },
     # The analysis of green and public space (analytics/public_space/, the page /public-space)
     "groen": {
         "title": _t("Groen en openbare ruimte: analyse", "Green and public space: analysis"),

@@ -58,3 +58,15 @@ def test_the_waste_page_shows_the_route_around_the_full_garages(demo_server: dic
     page.get_by_label("Containers per rit").fill("0")
     assert page.eval_on_selector("#waste-form", "form => form.checkValidity()") is False
     assert page.errors == []
+
+
+def test_the_waste_dashboard_shows_the_route_in_numbers(demo_server: dict[str, Any], browser: Any) -> None:
+    base = demo_server["base"]
+    page = new_page(browser)
+    page.goto(f"{base}/dashboards/afval")
+    page.wait_for_selector("body[data-dashboard-ready=true]", state="attached", timeout=30_000)
+    answer = httpx.post(f"{base}/api/v1/waste/routes", json={"fillThreshold": 80}, timeout=30).json()  # as the anonymous visitor
+    length = page.locator(".panel-analysis .kpi-value").all_inner_texts()
+    assert length[0] == str(len(answer["stops"])) and length[2] == str(len(answer["blockedStreets"]))
+    assert length[1].endswith(" m") and page.locator(".card .error").count() == 0
+    assert page.errors == []

@@ -217,6 +217,8 @@ class AnalysisPanel(Body):
     path: str = Field(pattern=r"^/api/v1/[A-Za-z0-9/_.~%=&?,:+-]*$", max_length=500,
                       description="the endpoint and its query, e.g. /api/v1/public-space/street-lights?days=7")  # fmt: skip
     field: str = Field(pattern=r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$", max_length=200, description="a dotted path into the answer, e.g. counts.failed")
+    body: dict[str, Any] | None = Field(None, description="sent as the JSON body of a POST (an analysis asked with a body, "
+                                        "e.g. /api/v1/waste/routes); none: a GET")  # fmt: skip
     unit: str = Field("", max_length=50)
     link: str | None = Field(None, pattern=r"^/[A-Za-z0-9/_.~%=&?-]*$", max_length=200, description="the analysis' page, e.g. /public-space")
 

@@ -86,10 +86,10 @@
     else map.setView([52.1, 5.3], 8);
   }
 
-  // A number from an analysis: one field (a dotted path) of what an /api/v1 endpoint answers the
-  // visitor, linked to the analysis' page.
+  // A number from an analysis: one field (a dotted path; `.length` counts a list) of what an /api/v1
+  // endpoint answers the visitor (a POST when the panel has a body), linked to the analysis' page.
   async function analysis(panel, box) {
-    const answer = await SD.api(panel.path);
+    const answer = await SD.api(panel.path, panel.body ? { method: "POST", body: panel.body } : {});
     const value = panel.field.split(".").reduce((at, key) => (at === null || at === undefined ? at : at[key]), answer);
     box.append(SD.el("p", { class: "kpi-value", text: `${SD.number(value)} ${panel.unit || ""}`.trim() }));
     if (panel.link) box.append(SD.el("p", { class: "kpi-note" }, SD.el("a", { href: SD.root + panel.link, text: SD.t("dashboard.analysis") })));
