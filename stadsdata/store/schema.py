@@ -467,7 +467,7 @@ ingest_keys = Table(
     Column("stored_at", UtcTimestamp, nullable=False),
 )
 
-# Hourly rollups of each Datastream's numeric results (count, sum, min, max per UTC hour), kept
+# Hourly rollups of each Datastream's numeric results (count, sum, min, max, sum of squares per UTC hour), kept
 # in the transaction that writes the observations (`store/sql/rollups.py`): charts of long ranges
 # read these, not the raw rows.
 observation_rollups = Table(
@@ -479,6 +479,7 @@ observation_rollups = Table(
     Column("sum", Float, nullable=False),
     Column("min", Float, nullable=False),
     Column("max", Float, nullable=False),
+    Column("sum_squares", Float, nullable=False, server_default="0"),  # of the results: the standard deviation of whole hours
 )
 
 # Dashboards of the web UI: JSON documents (tiles, charts, map panels) that admins edit.

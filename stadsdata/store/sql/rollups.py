@@ -1,4 +1,5 @@
-"""Hourly rollups of each Datastream's numeric results: count, sum, min and max per UTC hour.
+"""Hourly rollups of each Datastream's numeric results: count, sum, min, max and the sum of squares
+per UTC hour.
 
 Kept in the transaction that writes the observations, like the per-stream summary
 (`summary.py`): `add` folds a batch in with one upsert per (stream, hour) touched (a prepared
@@ -32,13 +33,13 @@ def hour_of(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-Buckets = dict[tuple[int, datetime], list[float]]  # (Datastream, hour) -> [count, sum, min, max]
+Buckets = dict[tuple[int, datetime], list[float]]  # (Datastream, hour) -> [count, sum, min, max, sum of squares]
 
 
 def _fold(buckets: Buckets, key: tuple[int, datetime], value: float) -> None:
     bucket = buckets.get(key)
     if bucket is None:
-        buckets[key] = [1, value, value, value]
+        buckets[key] = [1, value, value, value, value * value]
     else:
         bucket[0] += 1
         bucket[1] += value
@@ -46,6 +47,7 @@ def _fold(buckets: Buckets, key: tuple[int, datetime], value: float) -> None:
             bucket[2] = value
         if value > bucket[3]:
             bucket[3] = value
+        bucket[4] += value * value
 
 
 def _finite(number: float | None) -> bool:
@@ -54,14 +56,15 @@ def _finite(number: float | None) -> bool:
 
 
 def _upsert_statement(dialect: Any) -> Any:
-    """Add one (stream, hour)'s count, sum, min and max to its rollup row, or make the row."""
+    """Add one (stream, hour)'s count, sum, min, max and sum of squares to its rollup row, or make the row."""
     stmt = dialect.insert(observation_rollups)
     new = stmt.excluded
     r = observation_rollups.c
     least, greatest = (func.least, func.greatest) if dialect is postgresql else (func.min, func.max)
     return stmt.on_conflict_do_update(
         index_elements=[r.datastream_id, r.bucket_start],
-        set_={"count": r.count + new["count"], "sum": r.sum + new["sum"], "min": least(r.min, new["min"]), "max": greatest(r.max, new["max"])},
+        set_={"count": r.count + new["count"], "sum": r.sum + new["sum"], "min": least(r.min, new["min"]), "max": greatest(r.max, new["max"]),
+              "sum_squares": r.sum_squares + new["sum_squares"]},  # fmt: skip
     )
 
 
@@ -102,7 +105,7 @@ class HourlyRollups:
 
     def _upsert(self, buckets: Buckets) -> None:
         params = [
-            {"datastream_id": stream, "bucket_start": hour, "count": int(b[0]), "sum": b[1], "min": b[2], "max": b[3]}
+            {"datastream_id": stream, "bucket_start": hour, "count": int(b[0]), "sum": b[1], "min": b[2], "max": b[3], "sum_squares": b[4]}
             for (stream, hour), b in sorted(buckets.items())  # a fixed order: no deadlock between writers
         ]
         self._upsert_prepared.executemany(self.conn, params)

@@ -94,7 +94,7 @@ def _state(store: Store, group: int) -> tuple[list[Any], list[Any], list[Any]]:
         summaries = [(row[0] - first + 1, *row[1:]) for row in conn.execute(
             select(d.id, *(d[name] for name in names)).where(d.id.between(first, last)).order_by(d.id))]  # fmt: skip
         rollups = [(row[0] - first + 1, *row[1:]) for row in conn.execute(
-            select(r.datastream_id, r.bucket_start, r.count, r.sum, r.min, r.max).where(r.datastream_id.between(first, last))
+            select(r.datastream_id, r.bucket_start, r.count, r.sum, r.min, r.max, r.sum_squares).where(r.datastream_id.between(first, last))
             .order_by(r.datastream_id, r.bucket_start))]  # fmt: skip
     latest = [
         (stream - first + 1, None if record is None else (record["phenomenonTime"], orjson.dumps(record["result"])))

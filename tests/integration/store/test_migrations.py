@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from stadsdata.app import create_app
 from stadsdata.settings import Settings
@@ -79,3 +79,30 @@ def test_db_upgrade_command(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert migrations.current_revision(conn) == migrations.head_revision()
     engine.dispose()
+
+
+def test_revision_0014_fills_the_rollups_sums_of_squares_from_the_observations(store: Store, tmp_path: Path) -> None:
+    """Down to 0013 (the column goes) and up again: the sums of squares of existing hours are
+    computed from the observations, equal to what ingest kept (finite numbers only)."""
+    from alembic import command
+
+    app = create_app(Settings(database=str(tmp_path / "unused.db")), store=store)
+    with TestClient(app) as client:
+        thing = {"name": "Kast", "description": "d", "Locations": [{"name": "l", "description": "d", "encodingType": "application/geo+json",
+                 "location": {"type": "Point", "coordinates": [5, 52]}}],
+                 "Datastreams": [{"name": "pm10", "description": "d", "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
+                                  "unitOfMeasurement": {"name": "u", "symbol": "u", "definition": "d"},
+                                  "Sensor": {"name": "s", "description": "d", "encodingType": "text/plain", "metadata": "m"},
+                                  "ObservedProperty": {"name": "p", "definition": "d", "description": "d"}}]}  # fmt: skip
+        assert client.post("/v1.1/Things", json=thing).status_code == 201
+        rows = [["2026-03-01T10:05:00Z", 2.0], ["2026-03-01T10:35:00Z", -3.0], ["2026-03-01T11:00:00Z", 4.5], ["2026-03-01T11:30:00Z", "text"]]
+        body = [{"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result"], "dataArray": rows}]
+        assert client.post("/v1.1/CreateObservations", json=body).status_code == 201
+        query = text("SELECT sum_squares FROM observation_rollups ORDER BY bucket_start")
+        with store.engine.begin() as conn:  # type: ignore[attr-defined]
+            kept = conn.execute(query).scalars().all()
+            assert kept == [13.0, 20.25]  # 2² + 3², 4.5²
+            command.downgrade(migrations._config(conn), "0013")
+            assert "sum_squares" not in {c["name"] for c in inspect(conn).get_columns("observation_rollups")}
+            assert migrations.upgrade(conn) == migrations.head_revision()
+            assert conn.execute(query).scalars().all() == kept

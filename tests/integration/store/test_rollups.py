@@ -1,4 +1,4 @@
-"""The hourly rollups stay equal to what the observations say (count, sum, min, max per hour),
+"""The hourly rollups stay equal to what the observations say (count, sum, min, max, sum of squares per hour),
 through bulk and single inserts, updates that move an observation in time or between streams,
 deletes, and deleting a FeatureOfInterest with its observations; `series` reads them."""
 
@@ -17,13 +17,13 @@ from tests.integration.store.test_stream_summary import _setup
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 
 
-def _rollups(store: Store) -> dict[tuple[int, datetime], tuple[int, float, float, float]]:
+def _rollups(store: Store) -> dict[tuple[int, datetime], tuple[int, float, float, float, float]]:
     with store.engine.connect() as conn:  # type: ignore[attr-defined]
         rows = conn.execute(observation_rollups.select()).all()
-    return {(r.datastream_id, r.bucket_start): (r.count, round(r.sum, 6), r.min, r.max) for r in rows}
+    return {(r.datastream_id, r.bucket_start): (r.count, round(r.sum, 6), r.min, r.max, round(r.sum_squares, 6)) for r in rows}
 
 
-def _expected(store: Store) -> dict[tuple[int, datetime], tuple[int, float, float, float]]:
+def _expected(store: Store) -> dict[tuple[int, datetime], tuple[int, float, float, float, float]]:
     from sqlalchemy import select
 
     from stadsdata.store.schema import observations
@@ -34,7 +34,7 @@ def _expected(store: Store) -> dict[tuple[int, datetime], tuple[int, float, floa
         for stream, start, number in conn.execute(select(o.datastream_id, o.phenomenon_time_start, o.result_number)):
             if stream is not None and number is not None and math.isfinite(number):
                 values[(stream, hour_of(start))].append(number)
-    return {key: (len(v), round(sum(v), 6), min(v), max(v)) for key, v in values.items()}
+    return {key: (len(v), round(sum(v), 6), min(v), max(v), round(sum(x * x for x in v), 6)) for key, v in values.items()}
 
 
 def _second_stream(store: Store) -> int:
