@@ -126,21 +126,32 @@ def platform_for(settings: Settings, store: Store, access: AccessPolicy) -> Plat
         settings, store, core, Authenticator(store, oidc_mapping(settings)),
         Ingestor(store, core.observations, max_payload_bytes=settings.mqtt_max_payload_bytes),
         source_kinds(examples=settings.example_sources), settings.public_base_url or f"http://{settings.host}:{settings.port}",
-        areas=catalog_areas(settings),
+        areas=named_areas(settings, store),
     )  # fmt: skip
 
 
-def catalog_areas(settings: Settings) -> Callable[[], list[Area]]:
-    """The catalog's named areas: the file of setting `catalog_areas` (read now: a bad file stops
-    the start with its reason), else in the demo its districts (computed when first asked)."""
+def named_areas(settings: Settings, store: Store) -> Callable[[], list[Area]]:
+    """The named areas the catalog and the analyses count by: the file of setting `catalog_areas`
+    (read now: a bad file stops the start with its reason), else the demo city's districts where it
+    runs or its database is served (computed when first asked; whether the database holds the demo
+    city is looked at once), else none."""
     if settings.catalog_areas:
         areas = load_areas(settings.catalog_areas)
         return lambda: areas
-    if settings.demo:
-        from stadsdata.demo.catalog import districts
+    from stadsdata.demo.catalog import districts
 
+    if settings.demo:
         return districts
-    return list
+    demo: list[bool] = []
+
+    def found() -> list[Area]:
+        if not demo:
+            from stadsdata.demo.seed import holds_demo_city
+
+            demo.append(holds_demo_city(store))
+        return districts() if demo[0] else []
+
+    return found
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None, access: AccessPolicy | None = None) -> FastAPI:

@@ -113,6 +113,8 @@ class Settings(BaseSettings):
         "'none' (no tiles: the demo city's own background, else a plain one), or a tile URL template https://…/{z}/{x}/{y}.png",
     )
     basemap_attribution: str | None = Field(None, description="attribution shown with a basemap given as a URL template")
+    aggregate_max_buckets: int = Field(100_000, ge=10, le=10_000_000,
+                                       description="most buckets (× streams) one aggregate request may ask for (`/api/v1/aggregates`)")  # fmt: skip
     catalog_areas: str = Field(
         "", description="a GeoJSON FeatureCollection file of the named areas the catalog's area facet counts by (each Feature with "
         "a `name`), e.g. the municipality's districts; empty: none (the demo: its districts)",

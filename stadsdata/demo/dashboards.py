@@ -21,6 +21,11 @@ DASHBOARDS: dict[str, dict[str, Any]] = {
             {"type": "kpi", "title": _t("NO2 nu, gemiddeld", "NO2 now, mean"), "observedProperty": "NO2", "statistic": "mean"},
             {"type": "chart", "title": _t("PM10, afgelopen week", "PM10, last week"), "observedProperty": "PM10", "limit": 4, "days": 7},
             {"type": "map", "title": _t("PM2.5 op de kaart", "PM2.5 on the map"), "observedProperty": "PM2.5"},
+            # the exceedance report (analytics/air_quality/, the page /air-quality): sensors above a limit value this year
+            {"type": "analysis", "title": _t("Sensoren boven EU-grenswaarden dit jaar", "Sensors above EU limit values this year"),
+             "path": "/api/v1/air-quality/exceedances?standard=eu-2008", "field": "summary.exceeding", "link": "/air-quality"},
+            {"type": "analysis", "title": _t("Sensoren boven WHO-advieswaarden dit jaar", "Sensors above WHO guidelines this year"),
+             "path": "/api/v1/air-quality/exceedances?standard=who-2021", "field": "summary.exceeding", "link": "/air-quality"},
         ],
     },
     "parkeren": {
@@ -49,6 +54,22 @@ DASHBOARDS: dict[str, dict[str, Any]] = {
             {"type": "kpi", "title": _t("Laadpunten via OCPI", "Charge points over OCPI"), "observedProperty": "EVSE status", "statistic": "count"},
             {"type": "chart", "title": _t("Energie per sessie via OCPI (CDR's), afgelopen 2 dagen", "Energy per session over OCPI (CDRs), last 2 days"),
              "observedProperty": "energy delivered", "limit": 6, "days": 2},
+        ],
+    },
+    # The EV charging analysis (analytics/charging/, the page /charging): placement and yesterday's peak shaving
+    "laden-analyse": {
+        "title": _t("Laden: analyse", "Charging: analysis"),
+        "description": _t("Vrije laadpunten, en de piek van gisteren met en zonder piekverlaging (sessies alleen met toegang)",
+                          "Free charge points, and yesterday's peak with and without peak shaving (sessions only with access)"),
+        "theme": "charging",
+        "panels": [
+            {"type": "analysis", "title": _t("Vrije laadpunten nu", "Free charge points now"), "path": "/api/v1/charging/placement",
+             "field": "freeChargePointsNow", "link": "/charging"},
+            {"type": "analysis", "title": _t("Piek gisteren zonder sturing", "Yesterday's peak, uncontrolled"),
+             "path": "/api/v1/charging/peak-shaving", "field": "peakBeforeKw", "unit": "kW", "link": "/charging"},
+            {"type": "analysis", "title": _t("Piek gisteren met piekverlaging", "Yesterday's peak with peak shaving"),
+             "path": "/api/v1/charging/peak-shaving", "field": "peakAfterKw", "unit": "kW", "link": "/charging"},
+            {"type": "map", "title": _t("Laadpalen", "Charge points"), "observedProperty": "Charge point status"},
         ],
     },
     "openbare-ruimte": {

@@ -53,6 +53,15 @@ def is_seeded(store: Store) -> bool:
         return tx.access.dataset_id("luchtkwaliteit") is not None
 
 
+def holds_demo_city(store: Store) -> bool:
+    """Whether this database holds the demo city (also when served without `--demo`): its data,
+    and its municipality as a party."""
+    from stadsdata.demo.city import CITY
+
+    with store.read_only() as tx:
+        return tx.access.dataset_id("luchtkwaliteit") is not None and tx.access.party_id(CITY) is not None
+
+
 def seed(store: Store, core: Core, *, days: int = 30, end: datetime | None = None,
          progress: Callable[[str], None] | None = None) -> SeedReport:  # fmt: skip
     """Write the demo city into an empty store; its history ends at `end` (default: now)."""

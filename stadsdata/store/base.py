@@ -63,6 +63,18 @@ class SeriesPoint:
     max: float
 
 
+class HourlyRollup(NamedTuple):
+    """One Datastream's numeric results in one UTC hour (`Transaction.hourly_rollups`)."""
+
+    datastream_id: int
+    hour: int  # the UTC hour's start in seconds since the epoch (no datetime per row on long ranges)
+    count: int
+    sum: float
+    min: float
+    max: float
+    sum_squares: float
+
+
 @dataclass(frozen=True)
 class LatestValue:
     """A Datastream's latest observation with its Thing and the Thing's first Location."""
@@ -425,9 +437,10 @@ class Transaction(ABC):
         """A nested transaction: what happens inside is undone when it raises, the rest stays."""
 
     @abstractmethod
-    def latest_values(self, scope: ScopeFn, observed_property: str | None = None) -> list[LatestValue]:
-        """The latest value of every Datastream in the scope (of one ObservedProperty, by name),
-        from the per-stream summary: one row per stream, in Thing and Datastream id order."""
+    def latest_values(self, scope: ScopeFn, observed_property: str | None = None, thing_ids: Sequence[int] | None = None) -> list[LatestValue]:
+        """The latest value of every Datastream in the scope (of one ObservedProperty, by name;
+        of these Things only), from the per-stream summary: one row per stream, in Thing and
+        Datastream id order."""
 
     @abstractmethod
     def series(self, datastream_id: int, start: datetime, end: datetime, resolution: str, bucket_hours: int = 1) -> list[SeriesPoint]:
@@ -439,6 +452,17 @@ class Transaction(ABC):
     @abstractmethod
     def series_count(self, datastream_id: int, start: datetime, end: datetime) -> int:
         """About how many numeric observations a series of [start, end) covers (whole hours)."""
+
+    @abstractmethod
+    def hourly_rollups(self, datastream_ids: Sequence[int], start: datetime, end: datetime) -> list[HourlyRollup]:
+        """The hourly rollups of these Datastreams for the UTC hours starting in [start, end), by
+        stream and hour. The caller checks first that the streams may be read."""
+
+    @abstractmethod
+    def numeric_results(self, datastream_ids: Sequence[int], start: datetime, end: datetime) -> Iterator[tuple[int, datetime, float]]:
+        """(Datastream id, phenomenon time (start), result) of the numeric results in [start, end),
+        by stream, time and id: what the rollups count (finite numbers; no booleans), for exact
+        aggregates. The caller checks first that the streams may be read."""
 
     @abstractmethod
     def claim_ingest_keys(self, keys: Sequence[str], now: datetime) -> set[str]:

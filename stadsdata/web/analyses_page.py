@@ -11,6 +11,8 @@ from stadsdata.web.shell import PageShell
 ANALYSES: list[tuple[str, str, str]] = [
     ("/public-space", "space.title", "space.summary"),
     ("/waste", "waste.title", "waste.summary"),
+    ("/air-quality", "air.title", "air.summary"),
+    ("/charging", "charging.title", "charging.summary"),
 ]
 
 

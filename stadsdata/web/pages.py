@@ -6,7 +6,7 @@ API would refuse, and every page names the API calls it is built from (its JSON 
 Pages: `/` map, `/sensors/{thing id}`, `/dashboards`, `/dashboards/{slug}`, `/login`,
 `/logout` (POST) (`sign_in.py`), `/my-data`, `/sources` (administrators), `/catalog`,
 `/catalog/{name}`, `/processing-register` (`catalog_pages.py`), `/register` (`register_page.py`), `/analyses`
-(`analyses_page.py`) and the analyses' pages, e.g. `/public-space` (`public_space_page.py`), `/waste` (`waste_page.py`). Signing in opens a session
+(`analyses_page.py`) and the analyses' pages, e.g. `/public-space` (`public_space_page.py`), `/waste` (`waste_page.py`), `/air-quality` (`air_quality_page.py`), `/charging` (`charging_page.py`). Signing in opens a session
 (`access/web_sessions.py`). A server that runs the demo city also serves its background map,
 `/demo/background.geojson` (`city_background.py`)."""
 
@@ -28,8 +28,10 @@ from stadsdata.management.rights import Actor
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 from stadsdata.web import city_background
+from stadsdata.web.air_quality_page import add_air_quality_page
 from stadsdata.web.analyses_page import add_analyses_page
 from stadsdata.web.catalog_pages import add_catalog_pages
+from stadsdata.web.charging_page import add_charging_page
 from stadsdata.web.public_space_page import add_public_space_page
 from stadsdata.web.register_page import add_register_page
 from stadsdata.web.shell import PageShell
@@ -60,6 +62,8 @@ def build_pages(store: Store, settings: Settings, authenticator: Authenticator, 
     add_analyses_page(router, shell)  # /analyses, the list of the analysis pages (`analyses_page.py`)
     add_public_space_page(router, shell)  # /public-space: mowing, groundwater, street lights
     add_waste_page(router, shell)  # /waste: the waste truck's route around full garages
+    add_air_quality_page(router, shell)  # /air-quality: exceedances of the air-quality limit values
+    add_charging_page(router, shell)  # /charging: occupancy, placement advice, peak shaving
     add_city_background(router, background)
     add_map_page(router, shell, api_index)
     return router

@@ -115,8 +115,10 @@ def test_a_dashboard_renders(demo_server: dict[str, Any], browser: Any) -> None:
     page.goto(f"{demo_server['base']}/dashboards?lang=nl")
     page.get_by_role("link", name="Luchtkwaliteit").click()
     page.wait_for_selector("body[data-dashboard-ready=true]", state="attached", timeout=30_000)
-    values = page.locator(".kpi-value").all_inner_texts()
+    values = page.locator(".panel-kpi .kpi-value").all_inner_texts()
     assert len(values) == 3 and all(re.match(r"^\d+(,\d+)? µg/m³$", v) for v in values), values
+    exceeding = page.locator(".panel-analysis .kpi-value").all_inner_texts()  # sensors above the EU and WHO values this year
+    assert len(exceeding) == 2 and all(v.isdigit() for v in exceeding), exceeding
     assert page.locator(".panel-chart canvas").count() >= 1
     assert page.locator(".panel-map .map").get_attribute("data-markers") == "20"  # one circle per PM2.5 sensor
     assert page.locator(".card .error").count() == 0

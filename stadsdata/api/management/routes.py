@@ -15,8 +15,11 @@ from fastapi.security import APIKeyHeader, HTTPBasic, HTTPBearer
 
 from stadsdata.access.policy import Caller
 from stadsdata.api.management.account_routes import add_api_key_routes, add_user_routes
+from stadsdata.api.management.aggregate_routes import add_aggregate_routes
+from stadsdata.api.management.air_quality_routes import add_air_quality_routes
 from stadsdata.api.management.audit_routes import add_audit_routes
 from stadsdata.api.management.catalog_routes import add_catalog_routes
+from stadsdata.api.management.charging_routes import add_charging_routes
 from stadsdata.api.management.consent_routes import add_consent_routes
 from stadsdata.api.management.dashboard_routes import add_dashboard_routes
 from stadsdata.api.management.data_routes import add_data_routes
@@ -71,7 +74,10 @@ def build_router(platform: Platform) -> APIRouter:
     add_source_routes(router, tools, Who, platform)
     add_data_routes(router, tools, Who, platform.core.access)
     add_quality_routes(router, tools, Who, platform.core.access)  # a Datastream's data quality
+    add_aggregate_routes(router, tools, Who, platform.core.access)  # statistics per calendar interval
     add_public_space_routes(router, tools, Who, platform.core.access)  # mowing, groundwater, street lights
     add_waste_routes(router, tools, Who, platform.core.access)  # the waste collection route
+    add_charging_routes(router, tools, Who, platform.core.access, platform.areas)  # EV charging: occupancy, placement, peak shaving
+    add_air_quality_routes(router, tools, Who, platform.core.access, platform.areas)  # air-quality exceedances
     add_dashboard_routes(router, tools, Who)
     return router

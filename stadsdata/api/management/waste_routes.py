@@ -76,17 +76,11 @@ def _server_streets(settings: Settings, store: Store) -> Callable[[], StreetGrap
         return lambda: graph
 
     def demo_or_none() -> StreetGraph:
-        from stadsdata.demo.city import CITY
-        from stadsdata.demo.seed import is_seeded
+        from stadsdata.demo.seed import holds_demo_city
         from stadsdata.demo.street_graph import street_graph
 
-        if settings.demo or (is_seeded(store) and _has_party(store, CITY)):
+        if settings.demo or holds_demo_city(store):
             return street_graph()
         raise BadRequest("this server has no street graph (setting waste_streets): send `streets` with the request", field="streets")
 
     return demo_or_none
-
-
-def _has_party(store: Store, name: str) -> bool:
-    with store.read_only() as tx:
-        return tx.access.party_id(name) is not None

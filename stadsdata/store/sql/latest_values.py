@@ -6,6 +6,7 @@ Datastreams and Observations, applied in SQL like every other read."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Text, cast, func, or_, select
@@ -19,7 +20,9 @@ from stadsdata.store.sql.filter import FilterCompiler
 from stadsdata.store.sql.reader import latest_observation_join
 
 
-def latest_values(conn: Connection, compiler: FilterCompiler, observed_property: str | None = None) -> list[LatestValue]:
+def latest_values(
+    conn: Connection, compiler: FilterCompiler, observed_property: str | None = None, thing_ids: Sequence[int] | None = None
+) -> list[LatestValue]:
     t, d, p, o, loc, link = things.c, datastreams.c, observed_properties.c, observations.c, locations.c, things_locations.c
     conditions: list[Any] = []
     for entity, table in ((DATASTREAM, datastreams), (THING, things)):
@@ -33,6 +36,8 @@ def latest_values(conn: Connection, compiler: FilterCompiler, observed_property:
             conditions.append(or_(column.is_(None), clause))
     if observed_property is not None:
         conditions.append(p.name == observed_property)
+    if thing_ids is not None:
+        conditions.append(t.id.in_(list(thing_ids)))
     first_location = select(link.thing_id, func.min(link.location_id).label("location_id")).group_by(link.thing_id).subquery()
     # JSON columns as their text: the caller embeds it as is (no decoding and encoding again).
     stmt = (

@@ -20,6 +20,7 @@ from stadsdata.model.entities import FEATURE_OF_INTEREST, EntityType
 from stadsdata.model.values import Interval
 from stadsdata.store.base import (
     Change,
+    HourlyRollup,
     LatestValue,
     ObservationChunkRow,
     ObservationRow,
@@ -301,14 +302,20 @@ class SqlTransaction(Transaction):
             ids.append(int(result.inserted_primary_key[0]))  # type: ignore[index]
         return ids
 
-    def latest_values(self, scope: ScopeFn, observed_property: str | None = None) -> list[LatestValue]:
-        return latest_values(self.conn, self.reader.compiler(scope), observed_property)
+    def latest_values(self, scope: ScopeFn, observed_property: str | None = None, thing_ids: Sequence[int] | None = None) -> list[LatestValue]:
+        return latest_values(self.conn, self.reader.compiler(scope), observed_property, thing_ids)
 
     def series(self, datastream_id: int, start: datetime, end: datetime, resolution: str, bucket_hours: int = 1) -> list[SeriesPoint]:
         return self.rollups.series(datastream_id, start, end, resolution, bucket_hours)
 
     def series_count(self, datastream_id: int, start: datetime, end: datetime) -> int:
         return self.rollups.count(datastream_id, start, end)
+
+    def hourly_rollups(self, datastream_ids: Sequence[int], start: datetime, end: datetime) -> list[HourlyRollup]:
+        return self.rollups.hourly(datastream_ids, start, end)
+
+    def numeric_results(self, datastream_ids: Sequence[int], start: datetime, end: datetime) -> Iterator[tuple[int, datetime, float]]:
+        return self.rollups.numbers(datastream_ids, start, end)
 
     def observation_chunk(
         self, stream: str, stream_ids: Sequence[int], start: datetime | None, end: datetime | None,
