@@ -14,6 +14,7 @@ ENTRY_POINTS = "stadsdata.faces"
 # In mounting order: a later face may use what an earlier one registered on the platform.
 BUILTIN = (
     "stadsdata.api.sta.face:FACE", "stadsdata.api.management.face:FACE", "stadsdata.api.dcat.face:FACE", "stadsdata.api.ckan.face:FACE", "stadsdata.api.ocpi.face:FACE",
+    "stadsdata.api.ngsild.face:FACE",
     "stadsdata.web.face:FACE",
 )
 

@@ -40,14 +40,14 @@ def kinds_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 
 def test_the_built_in_faces_in_mounting_order() -> None:
-    assert [face.name for face in faces.discover("stadsdata.faces.none")] == ["sensorthings", "management", "dcat", "ckan", "ocpi", "web"]
+    assert [face.name for face in faces.discover("stadsdata.faces.none")] == ["sensorthings", "management", "dcat", "ckan", "ocpi", "ngsi-ld", "web"]
 
 
 def test_an_installed_face_is_served_with_its_link(tmp_path: Path, kinds_installed: None) -> None:
     with TestClient(create_app(Settings(database=str(tmp_path / "x.db")))) as client:
         assert {"tts", "chirpstack"} <= set(client.get("/kinds").json())
         links = client.get("/", headers={"Accept": "application/json"}).json()["links"]
-        assert list(links) == ["sensorthings", "sensorthings-1.0", "management", "management-openapi", "dcat", "ckan", "ocpi", "kinds", "web"]
+        assert list(links) == ["sensorthings", "sensorthings-1.0", "management", "management-openapi", "dcat", "ckan", "ocpi", "ngsi-ld", "kinds", "web"]
 
 
 def test_the_setting_serves_only_the_faces_it_names(tmp_path: Path) -> None:
@@ -59,5 +59,5 @@ def test_the_setting_serves_only_the_faces_it_names(tmp_path: Path) -> None:
 
 
 def test_a_face_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(faces.FaceError, match="no face 'ngsi-ld'; the faces are sensorthings, management, dcat, ckan, ocpi, web"):
-        create_app(Settings(database=str(tmp_path / "x.db"), faces="sensorthings,ngsi-ld"))
+    with pytest.raises(faces.FaceError, match="no face 'wfs'; the faces are sensorthings, management, dcat, ckan, ocpi, ngsi-ld, web"):
+        create_app(Settings(database=str(tmp_path / "x.db"), faces="sensorthings,wfs"))
