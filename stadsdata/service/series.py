@@ -22,7 +22,7 @@ from stadsdata.access.policy import AccessPolicy, Caller
 from stadsdata.errors import BadRequest, NotFound
 from stadsdata.model.entities import DATASTREAM, LOCATION, THING
 from stadsdata.query.ast import QueryOptions
-from stadsdata.store.base import ParentRef, ReadRequest, SeriesPoint, Store
+from stadsdata.store.base import ParentRef, ReadRequest, ScopeFn, SeriesPoint, Store, Transaction
 
 RESOLUTIONS = ("auto", "raw", "hour", "day")
 RAW_LIMIT = 5_000  # 'auto' gives raw observations up to this many
@@ -119,16 +119,10 @@ def read_series(
     many whole hours (or days) as keep the series within that many points."""
     if resolution not in RESOLUTIONS:
         raise BadRequest(f"resolution must be one of {', '.join(RESOLUTIONS)}", field="resolution")
-    if end <= start:
-        raise BadRequest("'to' must be after 'from'", field="to")
-    if end - start > MAX_RANGE:
-        raise BadRequest("a series spans at most 20 years", field="from")
+    check_range(start, end, MAX_RANGE, "a series spans at most 20 years")
     with audited_read(store) as (tx, events):
         scope = access.read_scope(caller, tx)
-        found = tx.read(ReadRequest(DATASTREAM, QueryOptions(), id=datastream_id, top=1, scope=scope)).records
-        if not found:
-            raise NotFound(f"Datastream {datastream_id} does not exist")
-        stream = found[0]
+        stream = readable_datastream(tx, scope, datastream_id)
         bucket = 1
         if resolution == "auto":
             resolution, bucket = _resolution(tx.series_count(datastream_id, start, end), start, end, max_points)
@@ -141,6 +135,23 @@ def read_series(
     summary = {k: stream.get(k) for k in ("id", "name", "unitOfMeasurement", "observationType")}
     hours = 0 if resolution == "raw" else bucket * (24 if resolution == "day" else 1)
     return Series(summary, start, end, resolution, hours, points, location, dataset)
+
+
+def check_range(start: datetime, end: datetime, longest: timedelta, too_long: str) -> None:
+    """400 unless [start, end) is a range (`to` after `from`) of at most `longest`."""
+    if end <= start:
+        raise BadRequest("'to' must be after 'from'", field="to")
+    if end - start > longest:
+        raise BadRequest(too_long, field="from")
+
+
+def readable_datastream(tx: Transaction, scope: ScopeFn, datastream_id: int) -> dict[str, Any]:
+    """The Datastream's record, where the scope lets the caller read it; otherwise it does not
+    exist for the caller (404)."""
+    found = tx.read(ReadRequest(DATASTREAM, QueryOptions(), id=datastream_id, top=1, scope=scope)).records
+    if not found:
+        raise NotFound(f"Datastream {datastream_id} does not exist")
+    return found[0]
 
 
 def _resolution(count: int, start: datetime, end: datetime, max_points: int | None = None) -> tuple[str, int]:

@@ -19,6 +19,7 @@ from stadsdata.analytics.aggregates.functions import FROM_ROLLUPS, Bucket, needs
 from stadsdata.analytics.aggregates.intervals import Interval, buckets, on_the_hour, zone
 from stadsdata.analytics.aggregates.selection import Selection, select_streams
 from stadsdata.errors import BadRequest
+from stadsdata.service.series import check_range
 from stadsdata.store.base import Store, Transaction
 
 MAX_RANGE = timedelta(days=366 * 20)
@@ -37,10 +38,7 @@ class Ask:
 
 
 def aggregate(store: Store, access: AccessPolicy, caller: Caller, ask: Ask, request: str, max_buckets: int) -> dict[str, Any]:
-    if ask.end <= ask.start:
-        raise BadRequest("'to' must be after 'from'", field="to")
-    if ask.end - ask.start > MAX_RANGE:
-        raise BadRequest("an aggregate spans at most 20 years", field="from")
+    check_range(ask.start, ask.end, MAX_RANGE, "an aggregate spans at most 20 years")
     tz = zone(ask.timezone)
     edges = buckets(ask.start, ask.end, ask.interval, tz, max_buckets)
     from_rollups = _from_rollups(ask, edges)

@@ -16,11 +16,12 @@ from stadsdata.access.audit import audited_read
 from stadsdata.access.policy import AccessPolicy, Caller
 from stadsdata.analytics.quality.checks import DEFAULT_RULES, KINDS, Assessment, Reading, Rules, assess
 from stadsdata.analytics.quality.ranges import valid_range
-from stadsdata.errors import BadRequest, NotFound
+from stadsdata.errors import BadRequest
 from stadsdata.model.entities import DATASTREAM, OBSERVATION
 from stadsdata.model.values import Interval
 from stadsdata.query.ast import QueryOptions
 from stadsdata.query.parser import parse_filter, parse_orderby
+from stadsdata.service.series import check_range, readable_datastream
 from stadsdata.store.base import ParentRef, ReadRequest, Store
 
 MAX_READINGS = 100_000
@@ -54,15 +55,10 @@ def read_quality(
     store: Store, access: AccessPolicy, caller: Caller, datastream_id: int, start: datetime, end: datetime, request: str,
     rules: Rules = DEFAULT_RULES, now: datetime | None = None,
 ) -> QualityReport:  # fmt: skip
-    if end <= start:
-        raise BadRequest("'to' must be after 'from'", field="to")
-    if end - start > MAX_RANGE:
-        raise BadRequest("a quality report spans at most 366 days", field="from")
+    check_range(start, end, MAX_RANGE, "a quality report spans at most 366 days")
     with audited_read(store) as (tx, events):
         scope = access.read_scope(caller, tx)
-        found = tx.read(ReadRequest(DATASTREAM, QueryOptions(), id=datastream_id, top=1, scope=scope)).records
-        if not found:
-            raise NotFound(f"Datastream {datastream_id} does not exist")
+        stream = readable_datastream(tx, scope, datastream_id)
         if tx.series_count(datastream_id, start, end) > MAX_READINGS:  # numeric readings, from the rollups
             raise BadRequest(f"more than {MAX_READINGS} readings in this range: ask for a shorter one", field="from")
         options = QueryOptions(
@@ -73,7 +69,6 @@ def read_quality(
         if len(records) > MAX_READINGS:
             raise BadRequest(f"more than {MAX_READINGS} readings in this range: ask for a shorter one", field="from")
         events += access.audit_stream_reads(caller, tx, Counter({("Datastream", datastream_id): len(records)}), request)
-    stream = found[0]
     valid = valid_range(stream)
     # Gaps and completeness count from when the stream began measuring (its phenomenonTime extent)
     # to the end of the range or now: no gap before a sensor's first reading, nor in the future.

@@ -16,6 +16,7 @@ from stadsdata.analytics.aggregates.functions import parse_functions
 from stadsdata.analytics.aggregates.intervals import parse_interval
 from stadsdata.analytics.aggregates.selection import Selection, parse_bbox
 from stadsdata.api.management.endpoints import Endpoints
+from stadsdata.api.management.params import WeekFrom, WeekTo
 from stadsdata.errors import BadRequest
 from stadsdata.service.series import parse_time
 
@@ -31,8 +32,8 @@ def add_aggregate_routes(router: APIRouter, tools: Endpoints, Who: Any, access: 
         observedProperty: Annotated[str | None, Query(min_length=1, max_length=200, description="the ObservedProperty's name")] = None,
         dataset: Annotated[str | None, Query(min_length=1, max_length=200, description="the dataset's name")] = None,
         bbox: Annotated[str | None, Query(description="west,south,east,north (CRS84): streams whose observed area intersects it")] = None,
-        from_: Annotated[str | None, Query(alias="from", description="ISO 8601 with a zone; default: `to` minus 7 days")] = None,
-        to: Annotated[str | None, Query(description="ISO 8601 with a zone; default: now")] = None,
+        from_: WeekFrom = None,
+        to: WeekTo = None,
         interval: Annotated[str, Query(description="minute, hour, day, week, month or year, optionally with a multiple: 15minute")] = "day",
         functions: Annotated[str, Query(description="comma-separated: count, sum, min, max, mean, stddev, first, last, p0 … p100")] = "mean",
         timezone: Annotated[str, Query(description="IANA time zone of the calendar")] = "Europe/Amsterdam",

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from stadsdata.access.policy import AccessPolicy
 from stadsdata.api.management import models
 from stadsdata.api.management.endpoints import Endpoints
+from stadsdata.api.management.params import WeekFrom, WeekTo
 from stadsdata.service.latest_values import latest_values
 from stadsdata.service.series import RESOLUTIONS, Series, parse_time, read_series
 
@@ -29,8 +30,8 @@ def add_series_routes(router: APIRouter, tools: Endpoints, Who: Any, access: Acc
         request: Request,
         datastream_id: models.Id,
         who: Who,
-        from_: Annotated[str | None, Query(alias="from", description="ISO 8601 with a zone; default: `to` minus 7 days")] = None,
-        to: Annotated[str | None, Query(description="ISO 8601 with a zone; default: now")] = None,
+        from_: WeekFrom = None,
+        to: WeekTo = None,
         resolution: Annotated[str, Query(description=f"one of {', '.join(RESOLUTIONS)}")] = "auto",
         maxPoints: Annotated[
             int | None, Query(ge=10, le=100_000, description="'auto': at most about this many points (e.g. twice the chart's width in pixels)")

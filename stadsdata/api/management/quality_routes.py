@@ -14,6 +14,7 @@ from stadsdata.analytics.quality.checks import DEFAULT_RULES, Rules
 from stadsdata.analytics.quality.report import read_quality
 from stadsdata.api.management import models
 from stadsdata.api.management.endpoints import Endpoints
+from stadsdata.api.management.params import WeekFrom, WeekTo
 from stadsdata.service.series import parse_time
 
 _D = DEFAULT_RULES
@@ -28,8 +29,8 @@ def add_quality_routes(router: APIRouter, tools: Endpoints, Who: Any, access: Ac
         request: Request,
         datastream_id: models.Id,
         who: Who,
-        from_: Annotated[str | None, Query(alias="from", description="ISO 8601 with a zone; default: `to` minus 7 days")] = None,
-        to: Annotated[str | None, Query(description="ISO 8601 with a zone; default: now")] = None,
+        from_: WeekFrom = None,
+        to: WeekTo = None,
         gapFactor: Annotated[float, Query(gt=1, le=1000, description="a gap: longer than this × the usual interval")] = _D.gap_factor,
         minGapSeconds: Annotated[int, Query(ge=1, le=31_536_000, description="… and at least this long")] = int(_D.min_gap.total_seconds()),
         outlierZ: Annotated[float, Query(gt=0, le=1000, description="an outlier: robust z-score above this")] = _D.outlier_z,

@@ -1,0 +1,99 @@
+"""The `threshold` condition: a reading above (or below) a value fires once the condition has held
+for a minimum duration; it clears only when a reading is back past the value by the hysteresis.
+Pure functions over readings in phenomenon-time order, with the per-stream state as a dict (JSON),
+so that the evaluator can keep it in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from stadsdata.errors import BadRequest
+
+OPERATORS = ("above", "below")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A threshold rule's parameters."""
+
+    operator: str  # 'above' or 'below'
+    value: float
+    hysteresis: float = 0.0
+    min_duration: timedelta = timedelta(0)
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Threshold:
+        """Validate a rule's `params` (400 naming the field when wrong)."""
+        operator = params.get("operator")
+        if operator not in OPERATORS:
+            raise BadRequest(f"params.operator must be one of {', '.join(OPERATORS)}")
+        numbers: dict[str, float] = {}
+        for name, default in (("value", None), ("hysteresis", 0.0), ("minDurationSeconds", 0.0)):
+            raw = params.get(name, default)
+            if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != raw or abs(raw) == float("inf"):
+                raise BadRequest(f"params.{name} must be a finite number")
+            numbers[name] = float(raw)
+        if numbers["hysteresis"] < 0:
+            raise BadRequest("params.hysteresis must not be negative")
+        if not 0 <= numbers["minDurationSeconds"] <= 366 * 86400:
+            raise BadRequest("params.minDurationSeconds must be between 0 and one year")
+        return cls(operator, numbers["value"], numbers["hysteresis"], timedelta(seconds=numbers["minDurationSeconds"]))
+
+    def on(self, value: float) -> bool:
+        """Whether a reading meets the condition."""
+        return value > self.value if self.operator == "above" else value < self.value
+
+    def off(self, value: float) -> bool:
+        """Whether a reading clears a firing condition (past the value by the hysteresis)."""
+        if self.operator == "above":
+            return value <= self.value - self.hysteresis
+        return value >= self.value + self.hysteresis
+
+
+@dataclass(frozen=True)
+class Event:
+    """What a reading did: 'fire' (an alert opens) or 'clear' (the open alert resolves)."""
+
+    kind: str
+    time: datetime
+    value: float
+
+
+def step(rule: Threshold, state: dict[str, Any], readings: Iterable[tuple[datetime, float]]) -> list[Event]:
+    """Advance the live state over readings newer than `state['seen_until']`, in phenomenon-time
+    order; the state (seen_until, pending_since, firing) is updated in place."""
+    events: list[Event] = []
+    for time, value in readings:
+        state["seen_until"] = time.isoformat()
+        if state.get("firing"):
+            if rule.off(value):
+                state["firing"], state["pending_since"] = False, None
+                events.append(Event("clear", time, value))
+            continue
+        if not rule.on(value):
+            state["pending_since"] = None
+            continue
+        since = datetime.fromisoformat(state["pending_since"]) if state.get("pending_since") else time
+        state["pending_since"] = since.isoformat()
+        if time - since >= rule.min_duration:
+            state["firing"] = True
+            events.append(Event("fire", time, value))
+    return events
+
+
+def late_run_start(rule: Threshold, neighbourhood: Sequence[tuple[datetime, float]]) -> datetime | None:
+    """The start of the run of readings meeting the condition that ends with the last reading of
+    `neighbourhood` (stored readings up to and including a late one, in phenomenon-time order);
+    None when the last one does not meet it. When every reading given meets it, the first one's
+    time is taken (a conservative start: a late reading may fire too rarely, never wrongly)."""
+    if not neighbourhood or not rule.on(neighbourhood[-1][1]):
+        return None
+    start = neighbourhood[-1][0]
+    for time, value in reversed(neighbourhood):
+        if not rule.on(value):
+            break
+        start = time
+    return start
