@@ -24,6 +24,7 @@ def sta_service(platform: Platform) -> StaService:
         platform.store, platform.core.access, default_top=settings.default_top, max_top=settings.max_top,
         max_batch=settings.max_batch_requests, pseudonymiser=platform.core.pseudonymiser,
         query_limits=QueryLimits(settings.max_expand_depth, settings.max_filter_depth, settings.max_filter_nodes),
+        aggregate_max_buckets=settings.aggregate_max_buckets,
     )  # fmt: skip
 
 

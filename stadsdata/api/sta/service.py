@@ -15,6 +15,7 @@ import orjson
 from stadsdata.access.audit import RecordingTransaction, audited_read
 from stadsdata.access.policy import AccessPolicy
 from stadsdata.access.pseudonyms import Pseudonymiser
+from stadsdata.api.sta.aggregates import answer_aggregates, is_aggregates
 from stadsdata.api.sta.batch import SubRequest, SubResponse, handle_batch
 from stadsdata.api.sta.paths import parse_path
 from stadsdata.api.sta.reading import Reader
@@ -59,9 +60,10 @@ class StaService:
     def __init__(
         self, store: Store, access: AccessPolicy, *, default_top: int = 100, max_top: int = 10_000, max_batch: int = 1000,
         query_limits: QueryLimits = DEFAULT_LIMITS,
-        pseudonymiser: Pseudonymiser | None = None,
+        pseudonymiser: Pseudonymiser | None = None, aggregate_max_buckets: int = 100_000,
     ) -> None:  # fmt: skip
         self.store = store
+        self.aggregate_max_buckets = aggregate_max_buckets  # of the Aggregates extension (aggregates.py)
         self.pseudonymiser = pseudonymiser
         self.access = access
         self.reader = Reader(default_top=default_top, max_top=max_top, limits=query_limits)
@@ -139,6 +141,8 @@ class StaService:
             with self.store.write() as tx:
                 req.authenticated()  # in the request's transaction (`StaRequest.credentials`)
                 return self.writer.create_observations(self._write_context(tx, req), req)
+        if is_aggregates(path):  # an extension, not a standard part (aggregates.py)
+            return answer_aggregates(self.store, self.access, req, self.aggregate_max_buckets)
         resource = parse_path(path, version=req.version)
         if method == "GET":
             with audited_read(self.store) as (tx, events):  # no unrecorded read of non-public data
