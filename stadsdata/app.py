@@ -21,6 +21,7 @@ from stadsdata.access.datasets import DatasetAccess
 from stadsdata.access.oidc import OidcVerifier
 from stadsdata.access.policy import AccessPolicy, OpenAccess
 from stadsdata.access.pseudonyms import Pseudonymiser, load_key
+from stadsdata.analytics.alerts.evaluator import AlertEvaluator
 from stadsdata.api import middleware, problems
 from stadsdata.catalog.areas import Area, load_areas
 from stadsdata.ingest.pipeline import Ingestor
@@ -169,9 +170,17 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                 upstreams = start_demo_sources(store, platform.source_kinds) if settings.demo else []
                 scheduler = start_scheduler(platform) if settings.sources_run else None
                 app.state.scheduler = scheduler
+                app.state.alert_evaluator = alert_evaluator = AlertEvaluator(
+                    store, platform.core.access,
+                    mqtt=(settings.alert_mqtt_host, settings.alert_mqtt_port or settings.mqtt_port, settings.alert_mqtt_topic_prefix),
+                    smtp=(settings.alert_smtp_host, settings.alert_smtp_port, settings.alert_smtp_from, settings.alert_smtp_starttls)
+                    if settings.alert_smtp_host else None,
+                )
+                alert_evaluator.start()  # alert rules, evaluated off the committing thread
                 try:
                     yield
                 finally:
+                    await asyncio.to_thread(alert_evaluator.stop)
                     if scheduler is not None:
                         await asyncio.to_thread(scheduler.stop)
                     for upstream in upstreams:

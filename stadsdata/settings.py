@@ -113,6 +113,13 @@ class Settings(BaseSettings):
         "'none' (no tiles: the demo city's own background, else a plain one), or a tile URL template https://…/{z}/{x}/{y}.png",
     )
     basemap_attribution: str | None = Field(None, description="attribution shown with a basemap given as a URL template")
+    alert_mqtt_host: str = Field("127.0.0.1", description="MQTT broker that alert rules with params.mqtt publish to")
+    alert_mqtt_port: int | None = Field(None, ge=1, le=65535, description="its port (default: mqtt_port, the embedded broker)")
+    alert_mqtt_topic_prefix: str = Field("stadsdata/alerts", min_length=1, description="alerts go to <prefix>/<rule id>")
+    alert_smtp_host: str = Field("", description="SMTP server for alert rules with params.email (empty: no e-mail)")
+    alert_smtp_port: int = Field(25, ge=1, le=65535, description="its port")
+    alert_smtp_from: str = Field("stadsdata@localhost", description="the From address of alert e-mails")
+    alert_smtp_starttls: bool = Field(False, description="upgrade the SMTP connection with STARTTLS")
     aggregate_max_buckets: int = Field(100_000, ge=10, le=10_000_000,
                                        description="most buckets (× streams) one aggregate request may ask for (`/api/v1/aggregates`)")  # fmt: skip
     catalog_areas: str = Field(

@@ -464,6 +464,11 @@ class Transaction(ABC):
         by stream, time and id: what the rollups count (finite numbers; no booleans), for exact
         aggregates. The caller checks first that the streams may be read."""
 
+    def observation_numbers(self, observation_ids: Sequence[int]) -> list[tuple[int, datetime, float]]:
+        """(Datastream id, phenomenon time, result) of the finite numeric results of these
+        observations, by stream and time (for alert rules). No access decision."""
+        raise NotImplementedError
+
     @abstractmethod
     def claim_ingest_keys(self, keys: Sequence[str], now: datetime) -> set[str]:
         """Record that the source messages with these idempotency keys are stored (in this

@@ -458,6 +458,48 @@ register_sensors = Table(
     sqlite_autoincrement=True,
 )
 
+# Alert rules (`stadsdata/analytics/alerts/`): a condition over Datastreams (one stream, an
+# ObservedProperty or a dataset), owned by a party; `state` is the evaluator's per-stream state
+# (JSON, so that it survives a restart).
+alert_rules = Table(
+    "alert_rules",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False),
+    _fk("owner_party_id", "parties"),
+    Column("kind", Text, nullable=False),  # 'threshold' (the only kind evaluated so far)
+    Column("datastream_id", IdType),
+    Column("observed_property_id", IdType),
+    Column("dataset_id", IdType),
+    Column("params", JsonText, nullable=False),
+    Column("state", JsonText, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("updated_at", UtcTimestamp, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# Each firing of an alert rule: open -> acknowledged -> resolved (by whom, when).
+alerts = Table(
+    "alerts",
+    metadata,
+    _id(),
+    _fk("rule_id", "alert_rules"),
+    Column("datastream_id", IdType, nullable=False, index=True),
+    Column("state", Text, nullable=False),
+    Column("phenomenon_time", UtcTimestamp, nullable=False),
+    Column("value", Float),
+    Column("late", Boolean, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("opened_at", UtcTimestamp, nullable=False),
+    Column("acknowledged_by", Text),
+    Column("acknowledged_at", UtcTimestamp),
+    Column("resolved_by", Text),
+    Column("resolved_at", UtcTimestamp),
+    Column("delivery", JsonText),  # per channel: attempts, last attempt, error, next try, delivered at
+    sqlite_autoincrement=True,
+)
+
 # One row per source message already stored (its idempotency key), so that a redelivery (MQTT
 # QoS 1 after a lost acknowledgement) does not store it twice.
 ingest_keys = Table(

@@ -29,17 +29,17 @@ class Threshold:
         """Validate a rule's `params` (400 naming the field when wrong)."""
         operator = params.get("operator")
         if operator not in OPERATORS:
-            raise BadRequest(f"params.operator must be one of {', '.join(OPERATORS)}")
+            raise BadRequest(f"params.operator must be one of {', '.join(OPERATORS)}", field="params.operator")
         numbers: dict[str, float] = {}
         for name, default in (("value", None), ("hysteresis", 0.0), ("minDurationSeconds", 0.0)):
             raw = params.get(name, default)
             if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != raw or abs(raw) == float("inf"):
-                raise BadRequest(f"params.{name} must be a finite number")
+                raise BadRequest(f"params.{name} must be a finite number", field=f"params.{name}")
             numbers[name] = float(raw)
         if numbers["hysteresis"] < 0:
-            raise BadRequest("params.hysteresis must not be negative")
+            raise BadRequest("params.hysteresis must not be negative", field="params.hysteresis")
         if not 0 <= numbers["minDurationSeconds"] <= 366 * 86400:
-            raise BadRequest("params.minDurationSeconds must be between 0 and one year")
+            raise BadRequest("params.minDurationSeconds must be between 0 and one year", field="params.minDurationSeconds")
         return cls(operator, numbers["value"], numbers["hysteresis"], timedelta(seconds=numbers["minDurationSeconds"]))
 
     def on(self, value: float) -> bool:
@@ -66,21 +66,29 @@ def step(rule: Threshold, state: dict[str, Any], readings: Iterable[tuple[dateti
     """Advance the live state over readings newer than `state['seen_until']`, in phenomenon-time
     order; the state (seen_until, pending_since, firing) is updated in place."""
     events: list[Event] = []
+    firing = bool(state.get("firing"))
+    since = datetime.fromisoformat(state["pending_since"]) if state.get("pending_since") else None
+    last = None
+    on, off, needed = rule.on, rule.off, rule.min_duration
     for time, value in readings:
-        state["seen_until"] = time.isoformat()
-        if state.get("firing"):
-            if rule.off(value):
-                state["firing"], state["pending_since"] = False, None
+        last = time
+        if firing:
+            if off(value):
+                firing, since = False, None
                 events.append(Event("clear", time, value))
             continue
-        if not rule.on(value):
-            state["pending_since"] = None
+        if not on(value):
+            since = None
             continue
-        since = datetime.fromisoformat(state["pending_since"]) if state.get("pending_since") else time
-        state["pending_since"] = since.isoformat()
-        if time - since >= rule.min_duration:
-            state["firing"] = True
+        if since is None:
+            since = time
+        if time - since >= needed:
+            firing = True
             events.append(Event("fire", time, value))
+    if last is not None:
+        state["seen_until"] = last.isoformat()
+        state["pending_since"] = since.isoformat() if since is not None and not firing else None
+        state["firing"] = firing
     return events
 
 

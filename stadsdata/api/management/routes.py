@@ -17,6 +17,7 @@ from stadsdata.access.policy import Caller
 from stadsdata.api.management.account_routes import add_api_key_routes, add_user_routes
 from stadsdata.api.management.aggregate_routes import add_aggregate_routes
 from stadsdata.api.management.air_quality_routes import add_air_quality_routes
+from stadsdata.api.management.alert_routes import add_alert_routes
 from stadsdata.api.management.audit_routes import add_audit_routes
 from stadsdata.api.management.catalog_routes import add_catalog_routes
 from stadsdata.api.management.charging_routes import add_charging_routes
@@ -74,6 +75,7 @@ def build_router(platform: Platform) -> APIRouter:
     add_source_routes(router, tools, Who, platform)
     add_data_routes(router, tools, Who, platform.core.access)
     add_quality_routes(router, tools, Who, platform.core.access)  # a Datastream's data quality
+    add_alert_routes(router, tools, Who, platform.core.access)  # alert rules and alerts
     add_aggregate_routes(router, tools, Who, platform.core.access)  # statistics per calendar interval
     add_public_space_routes(router, tools, Who, platform.core.access)  # mowing, groundwater, street lights
     add_waste_routes(router, tools, Who, platform.core.access)  # the waste collection route

@@ -50,6 +50,7 @@ from stadsdata.store.schema import (
     things_locations,
 )
 from stadsdata.store.sql.access import SqlAccessRecords
+from stadsdata.store.sql.alerts import observation_numbers
 from stadsdata.store.sql.codec import encode_result, row_from_values
 from stadsdata.store.sql.latest_values import latest_values
 from stadsdata.store.sql.observation_chunks import observation_chunk
@@ -316,6 +317,9 @@ class SqlTransaction(Transaction):
 
     def numeric_results(self, datastream_ids: Sequence[int], start: datetime, end: datetime) -> Iterator[tuple[int, datetime, float]]:
         return self.rollups.numbers(datastream_ids, start, end)
+
+    def observation_numbers(self, observation_ids: Sequence[int]) -> list[tuple[int, datetime, float]]:
+        return observation_numbers(self.conn, observation_ids)
 
     def observation_chunk(
         self, stream: str, stream_ids: Sequence[int], start: datetime | None, end: datetime | None,

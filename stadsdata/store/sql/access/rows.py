@@ -13,6 +13,8 @@ from stadsdata.store.base import ManagedRows
 from stadsdata.store.schema import (
     access_requests,
     agreements,
+    alert_rules,
+    alerts,
     api_keys,
     audit_events,
     consents,
@@ -42,14 +44,14 @@ MANAGED_TABLES: dict[str, Table] = {
     for t in (
         parties, users, api_keys, datasets, dataset_grants, consents, offers, agreements, access_requests, audit_events,
         datastreams, multi_datastreams, quarantine, lorawan_devices, push_sources, dashboards, sources, source_runs,
-        source_entities, ocpi_parties, ocpi_objects, register_devices, register_sensors,
+        source_entities, ocpi_parties, ocpi_objects, register_devices, register_sensors, alert_rules, alerts,
     )
 }  # fmt: skip
 _WRITABLE = frozenset(MANAGED_TABLES) - {"audit_events", "datastreams", "multi_datastreams"}  # the log is append-only
-_DELETABLE = frozenset({"dashboards", "register_devices", "register_sensors"})  # everything else is ended or revoked, and kept
+_DELETABLE = frozenset({"dashboards", "register_devices", "register_sensors", "alert_rules"})  # everything else is ended or revoked, and kept
 _NOT_IN_SNAPSHOT = frozenset(
     {"access_requests", "quarantine", "lorawan_devices", "push_sources", "dashboards", "sources", "source_runs", "source_entities",
-     "ocpi_parties", "ocpi_objects", "register_devices", "register_sensors"}
+     "ocpi_parties", "ocpi_objects", "register_devices", "register_sensors", "alert_rules", "alerts"}
 )  # changes there leave the snapshot valid
 
 

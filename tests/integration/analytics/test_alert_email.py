@@ -1,0 +1,85 @@
+"""Delivery of alerts by e-mail on both backends: a local SMTP server (aiosmtpd) the test starts
+receives the alert from the configured From address to the rule's address, recorded as delivered."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+from fastapi.testclient import TestClient
+
+from stadsdata.access.api_keys import generate_api_key
+from stadsdata.app import create_app
+from stadsdata.settings import Settings
+from stadsdata.store.base import Store
+from tests.integration.sta.conftest import stream_body, thing_body
+
+T0 = datetime(2026, 3, 2, tzinfo=UTC)
+
+
+class Inbox(Message):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[Any] = []
+
+    def handle_message(self, message: Any) -> None:
+        self.messages.append(message)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, Inbox]]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def city(store: Store, tmp_path: Path, smtp: tuple[int, Inbox]) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    now = datetime.now(UTC)
+    with store.write() as tx:
+        key = generate_api_key()
+        tx.access.add_party("beheer", "organisation", None, now)
+        tx.access.add_api_key(key.prefix, key.key_hash, "admin", 1, is_admin=True, can_write=True, expires_at=None, now=now)
+    settings = Settings(
+        database=str(tmp_path / "x.db"), access_mode="enforced", basemap="none",
+        alert_smtp_host="127.0.0.1", alert_smtp_port=smtp[0], alert_smtp_from="alerts@stad.example",
+    )  # fmt: skip
+    admin = {"X-API-Key": key.secret_key}
+    with TestClient(create_app(settings, store=store)) as client:
+        stream = stream_body("no2", "NO2", {"name": "microgram per cubic metre", "symbol": "µg/m³"}, [])
+        assert client.post("/v1.1/Things", json=thing_body("Tuin", 6.09, 52.51, [stream]), headers=admin).status_code == 201
+        yield client, admin
+
+
+def test_an_alert_is_mailed(city: Any, smtp: tuple[int, Inbox]) -> None:
+    client, admin = city
+    params = {"operator": "above", "value": 100, "email": "beheer@stad.example"}
+    made = client.post("/api/v1/alert-rules", json={"name": "piek", "kind": "threshold", "datastreamId": 1, "params": params}, headers=admin)
+    assert made.status_code == 201, made.text
+    body = [{"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result"],
+             "dataArray": [[T0.isoformat(), 90.0], [(T0 + timedelta(minutes=1)).isoformat(), 130.0]]}]  # fmt: skip
+    assert client.post("/v1.1/CreateObservations", json=body, headers=admin).status_code == 201
+    client.app.state.alert_evaluator.wait_idle()  # type: ignore[attr-defined]
+    assert len(smtp[1].messages) == 1
+    mail = message_from_bytes(smtp[1].messages[0].as_bytes())
+    assert (mail["From"], mail["To"], mail["Subject"]) == ("alerts@stad.example", "beheer@stad.example", "stadsdata alert: piek")
+    sent = json.loads(mail.get_payload(decode=True))
+    assert (sent["alert"]["value"], sent["alert"]["state"]) == (130.0, "open")
+    alert = client.get("/api/v1/alerts", headers=admin).json()["_embedded"]["alerts"][0]
+    assert alert["delivery"]["email"]["deliveredAt"] is not None
+    bad = client.post("/api/v1/alert-rules", json={"name": "x", "kind": "threshold", "datastreamId": 1,
+                                                   "params": {**params, "email": "a@b, c@d"}}, headers=admin)  # fmt: skip
+    assert bad.status_code == 400 and bad.json()["field"] == "params.email"
