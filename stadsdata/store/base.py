@@ -8,6 +8,7 @@ to-many, a record or None for to-one), with '<Nav>@iot.count' / '<Nav>@iot.nextS
 
 from __future__ import annotations
 
+import bisect
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -457,6 +458,30 @@ class Transaction(ABC):
     def hourly_rollups(self, datastream_ids: Sequence[int], start: datetime, end: datetime) -> list[HourlyRollup]:
         """The hourly rollups of these Datastreams for the UTC hours starting in [start, end), by
         stream and hour. The caller checks first that the streams may be read."""
+
+    def rollup_buckets(
+        self, datastream_ids: Sequence[int], edges: Sequence[datetime], start: datetime, end: datetime
+    ) -> list[tuple[int, int, int, float, float, float, float]]:
+        """The hourly rollups of these Datastreams for the hours starting in [start, end), summed per
+        bucket [edges[i], edges[i+1]): (stream, i, count, sum, min, max, sum of squares), by stream and
+        bucket, empty buckets left out. Backends may sum in the database (PostgreSQL does)."""
+        starts = [int(edge.timestamp()) for edge in edges]
+        last = len(starts) - 1
+        folded: dict[tuple[int, int], list[float]] = {}
+        for stream, hour, count, total, low, high, squares in self.hourly_rollups(datastream_ids, start, end):
+            at = bisect.bisect_right(starts, hour) - 1
+            if not 0 <= at < last:
+                continue
+            bucket = folded.get((stream, at))
+            if bucket is None:
+                folded[(stream, at)] = [count, total, low, high, squares]
+            else:
+                bucket[0] += count
+                bucket[1] += total
+                bucket[2] = min(bucket[2], low)
+                bucket[3] = max(bucket[3], high)
+                bucket[4] += squares
+        return [(stream, at, int(b[0]), b[1], b[2], b[3], b[4]) for (stream, at), b in sorted(folded.items())]
 
     @abstractmethod
     def numeric_results(self, datastream_ids: Sequence[int], start: datetime, end: datetime) -> Iterator[tuple[int, datetime, float]]:

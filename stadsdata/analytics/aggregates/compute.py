@@ -69,12 +69,8 @@ def _from_rollups(ask: Ask, edges: list[datetime]) -> bool:
 
 
 def _fold_rollups(tx: Transaction, ask: Ask, ids: list[int], edges: list[datetime], folded: dict[int, list[Bucket]]) -> None:
-    starts = [int(edge.timestamp()) for edge in edges]  # whole hours: exact in seconds
-    last = len(starts) - 1
-    for stream, hour, count, total, low, high, squares in tx.hourly_rollups(ids, max(ask.start, edges[0]), min(ask.end, edges[-1])):
-        at = bisect.bisect_right(starts, hour) - 1
-        if 0 <= at < last:
-            folded[0 if ask.combine else stream][at].add_hour(count, total, low, high, squares)
+    for stream, at, count, total, low, high, squares in tx.rollup_buckets(ids, edges, max(ask.start, edges[0]), min(ask.end, edges[-1])):
+        folded[0 if ask.combine else stream][at].add_hour(count, total, low, high, squares)
 
 
 def _fold_rows(tx: Transaction, ask: Ask, ids: list[int], edges: list[datetime], folded: dict[int, list[Bucket]]) -> None:
