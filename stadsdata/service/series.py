@@ -47,7 +47,7 @@ class Series:
         return {
             **self.as_json_head(),
             "points": [
-                {"time": _iso(p.time), "count": p.count, "mean": p.mean, "min": p.min, "max": p.max} for p in self.points
+                {"time": utc_text(p.time), "count": p.count, "mean": p.mean, "min": p.min, "max": p.max} for p in self.points
             ],
         }
 
@@ -67,7 +67,7 @@ class Series:
         }
 
     def as_json_head(self) -> dict[str, Any]:
-        return {"datastream": self.datastream, "dataset": self.dataset, "from": _iso(self.start), "to": _iso(self.end),
+        return {"datastream": self.datastream, "dataset": self.dataset, "from": utc_text(self.start), "to": utc_text(self.end),
                 "resolution": self.resolution, "bucketHours": self.bucket_hours}  # fmt: skip
 
     def as_csv(self) -> str:
@@ -75,10 +75,10 @@ class Series:
         writer = csv.writer(out, lineterminator="\n")
         if self.resolution == "raw":
             writer.writerow(["phenomenonTime", "result"])
-            writer.writerows([_iso(p.time), p.mean] for p in self.points)
+            writer.writerows([utc_text(p.time), p.mean] for p in self.points)
         else:
             writer.writerow(["bucketStart", "count", "mean", "min", "max"])
-            writer.writerows([_iso(p.time), p.count, p.mean, p.min, p.max] for p in self.points)
+            writer.writerows([utc_text(p.time), p.count, p.mean, p.min, p.max] for p in self.points)
         return out.getvalue()
 
     def as_geojson(self) -> dict[str, Any]:
@@ -86,14 +86,15 @@ class Series:
         stream = self.datastream
         features = []
         for p in self.points:
-            properties: dict[str, Any] = {"datastream": stream["id"], "time": _iso(p.time), "mean": p.mean}
+            properties: dict[str, Any] = {"datastream": stream["id"], "time": utc_text(p.time), "mean": p.mean}
             if self.resolution != "raw":
                 properties |= {"count": p.count, "min": p.min, "max": p.max}
             features.append({"type": "Feature", "geometry": self.location, "properties": properties})
         return {"type": "FeatureCollection", "features": features}
 
 
-def _iso(moment: datetime) -> str:
+def utc_text(moment: datetime) -> str:
+    """RFC 3339 in UTC with 'Z', as the series, quality and aggregate answers give times."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 

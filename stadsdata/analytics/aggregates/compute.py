@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from stadsdata.access.audit import audited_read
@@ -19,7 +19,7 @@ from stadsdata.analytics.aggregates.functions import FROM_ROLLUPS, Bucket, needs
 from stadsdata.analytics.aggregates.intervals import Interval, buckets, on_the_hour, zone
 from stadsdata.analytics.aggregates.selection import Selection, select_streams
 from stadsdata.errors import BadRequest
-from stadsdata.service.series import check_range
+from stadsdata.service.series import check_range, utc_text
 from stadsdata.store.base import Store, Transaction
 
 MAX_RANGE = timedelta(days=366 * 20)
@@ -91,16 +91,13 @@ def _bucket(edges: list[datetime], moment: datetime) -> int | None:
 
 def _answer(ask: Ask, tz: str, edges: list[datetime], streams: list[dict[str, Any]], folded: dict[int, list[Bucket]], source: str) -> dict[str, Any]:
     def rows(key: int) -> list[dict[str, Any]]:
-        return [{"start": _iso(max(edges[i], ask.start)), "end": _iso(min(edges[i + 1], ask.end)), **b.result(ask.functions)}
+        return [{"start": utc_text(max(edges[i], ask.start)), "end": utc_text(min(edges[i + 1], ask.end)), **b.result(ask.functions)}
                 for i, b in enumerate(folded[key])]  # fmt: skip
 
-    head = {"from": _iso(ask.start), "to": _iso(ask.end), "interval": str(ask.interval), "timezone": tz, "functions": ask.functions,
+    head = {"from": utc_text(ask.start), "to": utc_text(ask.end), "interval": str(ask.interval), "timezone": tz, "functions": ask.functions,
             "source": source}  # fmt: skip
     described = [{k: s.get(k) for k in ("id", "name", "unitOfMeasurement")} for s in streams]
     if ask.combine:
         return {**head, "combined": True, "datastreams": described, "buckets": rows(0)}
     return {**head, "combined": False, "datastreams": [{**d, "buckets": rows(d["id"])} for d in described]}
 
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

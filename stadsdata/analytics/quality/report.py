@@ -21,7 +21,7 @@ from stadsdata.model.entities import DATASTREAM, OBSERVATION
 from stadsdata.model.values import Interval
 from stadsdata.query.ast import QueryOptions
 from stadsdata.query.parser import parse_filter, parse_orderby
-from stadsdata.service.series import check_range, readable_datastream
+from stadsdata.service.series import check_range, readable_datastream, utc_text
 from stadsdata.store.base import ParentRef, ReadRequest, Store
 
 MAX_READINGS = 100_000
@@ -40,7 +40,7 @@ class QualityReport:
     def as_json(self) -> dict[str, Any]:
         a, r = self.assessment, self.rules
         return {
-            "datastream": self.datastream, "from": _iso(self.start), "to": _iso(self.end),
+            "datastream": self.datastream, "from": utc_text(self.start), "to": utc_text(self.end),
             "readings": a.readings, "numericReadings": a.numeric,
             "usualIntervalSeconds": a.usual_interval.total_seconds() if a.usual_interval is not None else None,
             "completeness": a.completeness, "validRange": list(self.valid_range),
@@ -62,7 +62,7 @@ def read_quality(
         if tx.series_count(datastream_id, start, end) > MAX_READINGS:  # numeric readings, from the rollups
             raise BadRequest(f"more than {MAX_READINGS} readings in this range: ask for a shorter one", field="from")
         options = QueryOptions(
-            filter=parse_filter(f"phenomenonTime ge {_iso(start)} and phenomenonTime lt {_iso(end)}"), orderby=parse_orderby("id")
+            filter=parse_filter(f"phenomenonTime ge {utc_text(start)} and phenomenonTime lt {utc_text(end)}"), orderby=parse_orderby("id")
         )
         parent = ParentRef(DATASTREAM, datastream_id, "Observations")
         records = tx.read(ReadRequest(OBSERVATION, options, parent=parent, scope=scope, top=MAX_READINGS + 1, max_top=MAX_READINGS + 1)).records
@@ -88,6 +88,3 @@ def _reading(record: dict[str, Any]) -> Reading:
     return Reading(record["id"], time.start if isinstance(time, Interval) else time, number,
                    result_time.start if isinstance(result_time, Interval) else result_time)  # fmt: skip
 
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
