@@ -175,6 +175,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                     mqtt=(settings.alert_mqtt_host, settings.alert_mqtt_port or settings.mqtt_port, settings.alert_mqtt_topic_prefix),
                     smtp=(settings.alert_smtp_host, settings.alert_smtp_port, settings.alert_smtp_from, settings.alert_smtp_starttls)
                     if settings.alert_smtp_host else None,
+                    smtp_login=(settings.alert_smtp_user, settings.alert_smtp_password.get_secret_value() if settings.alert_smtp_password else "")
+                    if settings.alert_smtp_user else None,
+                    stale_every_s=settings.alert_stale_every_s,
                 )
                 alert_evaluator.start()  # alert rules, evaluated off the committing thread
                 try:

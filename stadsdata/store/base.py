@@ -494,6 +494,21 @@ class Transaction(ABC):
         observations, by stream and time (for alert rules). No access decision."""
         raise NotImplementedError
 
+    def datastream_facts(self, where: Mapping[str, Sequence[int]]) -> list[dict[str, Any]]:
+        """Of the Datastreams whose `id`, `observed_property_id` or `dataset_id` is one of the given
+        ones (each key optional, the keys combined with OR): id, observed_property_id, dataset_id,
+        unit_of_measurement, properties (for alert rules). No access decision."""
+        raise NotImplementedError
+
+    def write_alerts(
+        self, opened: Sequence[Mapping[str, Any]], resolved: Sequence[int], when: datetime,
+        states: Sequence[tuple[int, datetime, Any]],
+    ) -> list[int]:  # fmt: skip
+        """An alert evaluation's writes: insert the `alerts` rows (their ids, in order), resolve the
+        open or acknowledged alerts `resolved` (by the rule, at `when`), and set each (rule id,
+        its updated_at, state)'s state where the rule is unchanged — one statement each."""
+        raise NotImplementedError
+
     @abstractmethod
     def claim_ingest_keys(self, keys: Sequence[str], now: datetime) -> set[str]:
         """Record that the source messages with these idempotency keys are stored (in this

@@ -1,5 +1,6 @@
 """Which Datastreams an aggregate is over: by id, by ObservedProperty (its name), by dataset (its
-name) and by area (a bounding box that a Location of the stream's Thing intersects) — each given narrows
+name) and by area (a bounding box, or the polygon of one of the server's named areas, that a Location
+of the stream's Thing intersects) — each given narrows
 the others — read through the caller's access scope: a stream the caller may not read is not there,
 and one asked for by id that is not there is a 404."""
 
@@ -24,6 +25,7 @@ class Selection:
     observed_property: str | None = None
     dataset: str | None = None
     bbox: tuple[float, float, float, float] | None = None  # west, south, east, north (CRS84)
+    area: str | None = None  # a named area's geometry as WKT (CRS84)
 
 
 def select_streams(tx: Transaction, scope: ScopeFn, selection: Selection) -> list[dict[str, Any]]:
@@ -42,14 +44,16 @@ def select_streams(tx: Transaction, scope: ScopeFn, selection: Selection) -> lis
     if selection.bbox is not None:
         w, s, e, n = selection.bbox
         terms.append(f"st_intersects(Thing/Locations/location, geography'POLYGON(({w} {s}, {e} {s}, {e} {n}, {w} {n}, {w} {s}))')")
+    if selection.area is not None:
+        terms.append(f"st_intersects(Thing/Locations/location, geography'{selection.area}')")
     if not terms:
-        raise BadRequest("choose the Datastreams: datastreams, observedProperty, dataset and/or bbox", field="datastreams")
+        raise BadRequest("choose the Datastreams: datastreams, observedProperty, dataset, bbox and/or area", field="datastreams")
     options = QueryOptions(filter=parse_filter(" and ".join(terms)), orderby=[])
     found = tx.read(ReadRequest(DATASTREAM, options, scope=scope, top=MAX_STREAMS + 1, max_top=MAX_STREAMS + 1)).records
     if len(found) > MAX_STREAMS:
         raise BadRequest(f"more than {MAX_STREAMS} Datastreams: narrow the selection", field="datastreams")
     missing = sorted(set(selection.datastreams) - {r["id"] for r in found})
-    if missing and not (selection.observed_property or selection.dataset or selection.bbox):
+    if missing and not (selection.observed_property or selection.dataset or selection.bbox or selection.area):
         raise NotFound(f"Datastream {missing[0]} does not exist")
     return sorted(found, key=lambda r: r["id"])
 

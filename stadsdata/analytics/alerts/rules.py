@@ -10,12 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stadsdata.access.policy import AccessPolicy, Caller
-from stadsdata.analytics.alerts.threshold import Threshold
+from stadsdata.analytics.alerts.kinds import KINDS, condition
 from stadsdata.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from stadsdata.model.entities import DATASTREAM
 from stadsdata.store.base import Store, Transaction
 
-KINDS = ("threshold",)  # evaluated so far; rate_of_change, stale and stuck are not built yet
 TARGETS = {"datastreamId": "datastream_id", "observedPropertyId": "observed_property_id", "datasetId": "dataset_id"}
 STATES = ("open", "acknowledged", "resolved")
 
@@ -156,12 +155,12 @@ def _validated(body: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
     name = body.get("name")
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
         raise BadRequest("name must be 1 to 200 characters", field="name")
-    if body.get("kind") not in KINDS:
+    if not isinstance(body.get("kind"), str) or body["kind"] not in KINDS:
         raise BadRequest(f"kind must be one of {', '.join(KINDS)}", field="kind")
     params = body.get("params")
     if not isinstance(params, dict):
         raise BadRequest("params must be an object", field="params")
-    Threshold.from_params(params)
+    condition(body["kind"], params)
     _check_webhook(params.get("webhook"))
     if not isinstance(params.get("mqtt", False), bool):
         raise BadRequest("params.mqtt must be true or false", field="params.mqtt")

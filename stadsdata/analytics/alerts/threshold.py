@@ -1,7 +1,7 @@
 """The `threshold` condition: a reading above (or below) a value fires once the condition has held
 for a minimum duration; it clears only when a reading is back past the value by the hysteresis.
-Pure functions over readings in phenomenon-time order, with the per-stream state as a dict (JSON),
-so that the evaluator can keep it in the database."""
+A late reading opens a (late) alert when the run of readings meeting the condition that ends with
+it lasted the minimum duration."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from stadsdata.analytics.alerts.condition import TINY, Condition, Event, Reading, choice, number, seconds
 from stadsdata.errors import BadRequest
 
 OPERATORS = ("above", "below")
 
 
 @dataclass(frozen=True)
-class Threshold:
+class Threshold(Condition):
     """A threshold rule's parameters."""
 
     operator: str  # 'above' or 'below'
@@ -27,20 +28,15 @@ class Threshold:
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> Threshold:
         """Validate a rule's `params` (400 naming the field when wrong)."""
-        operator = params.get("operator")
-        if operator not in OPERATORS:
-            raise BadRequest(f"params.operator must be one of {', '.join(OPERATORS)}", field="params.operator")
-        numbers: dict[str, float] = {}
-        for name, default in (("value", None), ("hysteresis", 0.0), ("minDurationSeconds", 0.0)):
-            raw = params.get(name, default)
-            if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != raw or abs(raw) == float("inf"):
-                raise BadRequest(f"params.{name} must be a finite number", field=f"params.{name}")
-            numbers[name] = float(raw)
-        if numbers["hysteresis"] < 0:
+        operator = choice(params, "operator", OPERATORS)
+        value = number(params, "value")
+        hysteresis = number(params, "hysteresis", 0.0)
+        if hysteresis < 0:
             raise BadRequest("params.hysteresis must not be negative", field="params.hysteresis")
-        if not 0 <= numbers["minDurationSeconds"] <= 366 * 86400:
+        duration = number(params, "minDurationSeconds", 0.0)
+        if not 0 <= duration <= 366 * 86400:
             raise BadRequest("params.minDurationSeconds must be between 0 and one year", field="params.minDurationSeconds")
-        return cls(operator, numbers["value"], numbers["hysteresis"], timedelta(seconds=numbers["minDurationSeconds"]))
+        return cls(operator, value, hysteresis, timedelta(seconds=duration))
 
     def on(self, value: float) -> bool:
         """Whether a reading meets the condition."""
@@ -52,17 +48,22 @@ class Threshold:
             return value <= self.value - self.hysteresis
         return value >= self.value + self.hysteresis
 
+    def step(self, state: dict[str, Any], readings: Iterable[Reading]) -> list[Event]:
+        return step(self, state, readings)
 
-@dataclass(frozen=True)
-class Event:
-    """What a reading did: 'fire' (an alert opens) or 'clear' (the open alert resolves)."""
+    def late_window(self, time: datetime) -> tuple[datetime, datetime]:
+        return time - (2 * self.min_duration + timedelta(hours=1)), time + TINY
 
-    kind: str
-    time: datetime
-    value: float
+    def late_start(self, around: Sequence[Reading], time: datetime, value: float) -> datetime | None:
+        start = late_run_start(self, around)
+        return start if start is not None and time - start >= self.min_duration else None
+
+    def describe(self) -> str:
+        held = f" for {seconds(self.min_duration)}" if self.min_duration else ""
+        return f"{self.operator} {self.value:g}{held}"
 
 
-def step(rule: Threshold, state: dict[str, Any], readings: Iterable[tuple[datetime, float]]) -> list[Event]:
+def step(rule: Threshold, state: dict[str, Any], readings: Iterable[Reading]) -> list[Event]:
     """Advance the live state over readings newer than `state['seen_until']`, in phenomenon-time
     order; the state (seen_until, pending_since, firing) is updated in place."""
     events: list[Event] = []
@@ -92,7 +93,7 @@ def step(rule: Threshold, state: dict[str, Any], readings: Iterable[tuple[dateti
     return events
 
 
-def late_run_start(rule: Threshold, neighbourhood: Sequence[tuple[datetime, float]]) -> datetime | None:
+def late_run_start(rule: Threshold, neighbourhood: Sequence[Reading]) -> datetime | None:
     """The start of the run of readings meeting the condition that ends with the last reading of
     `neighbourhood` (stored readings up to and including a late one, in phenomenon-time order);
     None when the last one does not meet it. When every reading given meets it, the first one's

@@ -2,8 +2,8 @@
 signed with HMAC-SHA256 of the body under the rule's secret (header `X-Stadsdata-Signature:
 sha256=<hex>`), retried with exponential back-off; each attempt recorded on the alert
 (`delivery.webhook`: attempts, lastAttempt, error, nextTry, deliveredAt), so a failing receiver
-shows. The same thread delivers to MQTT (`mqtt.py`). Partial: retries pending at a restart are not
-resumed; e-mail is not built yet."""
+shows. The same thread delivers to MQTT (`mqtt.py`) and by e-mail (`mail.py`). What was pending when
+the process stopped is resumed by the evaluator at its start (`AlertEvaluator.resume_deliveries`)."""
 
 from __future__ import annotations
 
@@ -83,11 +83,15 @@ class WebhookDelivery:
         """Deliver to a webhook (url, secret)."""
         self.submit_to(alert_id, "webhook", post_signed(str(webhook["url"]), str(webhook["secret"]), self.timeout_s), payload)
 
-    def submit_to(self, alert_id: int, channel: str, send: Callable[[bytes], None], payload: Mapping[str, Any]) -> None:
-        """Deliver the payload (as JSON) with `send`, recorded on the alert as `delivery.<channel>`."""
+    def submit_to(
+        self, alert_id: int, channel: str, send: Callable[[bytes], None], payload: Mapping[str, Any], *, attempt: int = 1,
+        delay_s: float = 0.0,
+    ) -> None:  # fmt: skip
+        """Deliver the payload (as JSON) with `send`, recorded on the alert as `delivery.<channel>`
+        (`attempt`: the number of this try, for one resumed after a restart)."""
         body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
         with self.cv:
-            heapq.heappush(self.pending, _Attempt(time.monotonic(), alert_id, channel, send, body))
+            heapq.heappush(self.pending, _Attempt(time.monotonic() + delay_s, alert_id, channel, send, body, attempt))
             self.cv.notify_all()
 
     def wait_idle(self, timeout_s: float = 30.0) -> bool:

@@ -4,6 +4,7 @@ per calendar interval in a time zone, over a selection of streams the caller may
 # No `from __future__ import annotations`: FastAPI reads the annotations.
 import csv
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -21,7 +22,11 @@ from stadsdata.errors import BadRequest
 from stadsdata.service.series import parse_time
 
 
-def add_aggregate_routes(router: APIRouter, tools: Endpoints, Who: Any, access: AccessPolicy) -> None:  # noqa: N803 - a type
+def add_aggregate_routes(
+    router: APIRouter, tools: Endpoints, Who: Any, access: AccessPolicy, areas: Callable[[], list[Any]]  # noqa: N803 - a type
+) -> None:
+    server_areas = areas  # the setting's areas, or the demo city's districts (`app.named_areas`)
+
     @router.get(
         "/aggregates", tags=["analytics"],
         summary="Statistics (count, sum, min, max, mean, stddev, first, last, percentiles) of Datastreams per calendar interval",
@@ -32,6 +37,7 @@ def add_aggregate_routes(router: APIRouter, tools: Endpoints, Who: Any, access: 
         observedProperty: Annotated[str | None, Query(min_length=1, max_length=200, description="the ObservedProperty's name")] = None,
         dataset: Annotated[str | None, Query(min_length=1, max_length=200, description="the dataset's name")] = None,
         bbox: Annotated[str | None, Query(description="west,south,east,north (CRS84): streams whose observed area intersects it")] = None,
+        area: Annotated[str | None, Query(min_length=1, max_length=200, description="a named area of the server: streams whose Thing lies in it")] = None,
         from_: WeekFrom = None,
         to: WeekTo = None,
         interval: Annotated[str, Query(description="minute, hour, day, week, month or year, optionally with a multiple: 15minute")] = "day",
@@ -46,7 +52,7 @@ def add_aggregate_routes(router: APIRouter, tools: Endpoints, Who: Any, access: 
     ) -> Response:
         end = parse_time(to, "to", datetime.now(UTC))
         start = parse_time(from_, "from", end - timedelta(days=7))
-        selection = Selection(_ids(datastreams), observedProperty, dataset, parse_bbox(bbox) if bbox else None)
+        selection = Selection(_ids(datastreams), observedProperty, dataset, parse_bbox(bbox) if bbox else None, _area(server_areas(), area))
         ask = Ask(selection, start, end, parse_interval(interval), parse_functions(functions), timezone, combine, source)
         where = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         answer = aggregate(tools.store, access, who, ask, f"GET {where}", tools.settings.aggregate_max_buckets)
@@ -54,6 +60,17 @@ def add_aggregate_routes(router: APIRouter, tools: Endpoints, Who: Any, access: 
             return Response(_csv(answer), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": 'attachment; filename="aggregates.csv"'})  # fmt: skip
         return Response(orjson.dumps(answer), media_type="application/json")
+
+
+def _area(areas: list[Any], name: str | None) -> str | None:
+    """The named area's geometry as WKT; 400 naming `area` when the server has no such area."""
+    if name is None:
+        return None
+    found = next((a for a in areas if a.name == name), None)
+    if found is None:
+        known = ", ".join(sorted(a.name for a in areas)[:20]) or "none"
+        raise BadRequest(f"there is no area {name!r} (the server's areas: {known})", field="area")
+    return str(found.geometry.wkt)
 
 
 def _ids(text: str | None) -> tuple[int, ...]:

@@ -76,7 +76,7 @@ def build_router(platform: Platform) -> APIRouter:
     add_data_routes(router, tools, Who, platform.core.access)
     add_quality_routes(router, tools, Who, platform.core.access)  # a Datastream's data quality
     add_alert_routes(router, tools, Who, platform.core.access)  # alert rules and alerts
-    add_aggregate_routes(router, tools, Who, platform.core.access)  # statistics per calendar interval
+    add_aggregate_routes(router, tools, Who, platform.core.access, platform.areas)  # statistics per calendar interval
     add_public_space_routes(router, tools, Who, platform.core.access)  # mowing, groundwater, street lights
     add_waste_routes(router, tools, Who, platform.core.access)  # the waste collection route
     add_charging_routes(router, tools, Who, platform.core.access, platform.areas)  # EV charging: occupancy, placement, peak shaving

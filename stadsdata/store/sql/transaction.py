@@ -6,7 +6,7 @@ exist before observations are written (`prepare_observation_times`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -50,7 +50,7 @@ from stadsdata.store.schema import (
     things_locations,
 )
 from stadsdata.store.sql.access import SqlAccessRecords
-from stadsdata.store.sql.alerts import observation_numbers
+from stadsdata.store.sql.alerts import datastream_facts, observation_numbers, write_alerts
 from stadsdata.store.sql.codec import encode_result, row_from_values
 from stadsdata.store.sql.latest_values import latest_values
 from stadsdata.store.sql.observation_chunks import observation_chunk
@@ -320,6 +320,15 @@ class SqlTransaction(Transaction):
 
     def observation_numbers(self, observation_ids: Sequence[int]) -> list[tuple[int, datetime, float]]:
         return observation_numbers(self.conn, observation_ids)
+
+    def datastream_facts(self, where: Mapping[str, Sequence[int]]) -> list[dict[str, Any]]:
+        return datastream_facts(self.conn, where)
+
+    def write_alerts(
+        self, opened: Sequence[Mapping[str, Any]], resolved: Sequence[int], when: datetime,
+        states: Sequence[tuple[int, datetime, Any]],
+    ) -> list[int]:  # fmt: skip
+        return write_alerts(self.conn, opened, resolved, when, states)
 
     def observation_chunk(
         self, stream: str, stream_ids: Sequence[int], start: datetime | None, end: datetime | None,

@@ -5,6 +5,7 @@ selection by ObservedProperty, dataset and area, the access scope, and bad input
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from collections.abc import Iterator
@@ -53,7 +54,13 @@ def city(store: Store, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, d
             keys[name] = {"X-API-Key": key.secret_key}
         records.add_dataset("lucht", "Lucht", "public", owner, "", now)
         records.add_dataset("geheim", "Geheim", "restricted", owner, "", now)
-    settings = Settings(database=str(tmp_path / "x.db"), access_mode="enforced", basemap="none", aggregate_max_buckets=5000)
+    areas = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Oost"},
+         "geometry": {"type": "Polygon", "coordinates": [[[6.8, 52.8], [7.2, 52.8], [7.0, 53.3], [6.8, 52.8]]]}},
+    ]}  # fmt: skip
+    (tmp_path / "areas.geojson").write_text(json.dumps(areas))
+    settings = Settings(database=str(tmp_path / "x.db"), access_mode="enforced", basemap="none", aggregate_max_buckets=5000,
+                        catalog_areas=str(tmp_path / "areas.geojson"))  # fmt: skip
     with TestClient(create_app(settings, store=store)) as client:
         places = {1: (5.0, 52.0), 2: (5.1, 52.1), 3: (7.0, 53.0)}
         for stream in (1, 2, 3):
@@ -164,6 +171,8 @@ def test_the_selection_and_the_access_scope(city: tuple[TestClient, dict[str, di
     client, keys = city
     assert [d["id"] for d in ask(client, keys["admin"], dataset="lucht", functions="count")["datastreams"]] == [1, 2]
     assert [d["id"] for d in ask(client, keys["admin"], bbox="6.5,52.5,7.5,53.5", functions="count")["datastreams"]] == [3]
+    assert [d["id"] for d in ask(client, keys["admin"], area="Oost", functions="count")["datastreams"]] == [3]  # a triangle around it
+    assert ask(client, keys["reader"], area="Oost", functions="count")["datastreams"] == []  # hidden from a reader
     # stream 3 is in a restricted dataset: a reader does not see it, asked by id it does not exist
     assert [d["id"] for d in ask(client, keys["reader"], bbox="4,51,8,54", functions="count")["datastreams"]] == [1, 2]
     assert_problem(client.get("/api/v1/aggregates", params={"datastreams": "3"}, headers=keys["reader"]), 404)
@@ -182,6 +191,7 @@ def test_the_selection_and_the_access_scope(city: tuple[TestClient, dict[str, di
         ({"datastreams": "1", "interval": "minute", "from": "2026-01-01T00:00:00Z", "to": "2026-03-01T00:00:00Z"}, "interval"),
         ({"datastreams": "1,x"}, "datastreams"),
         ({"bbox": "7,53,6,52"}, "bbox"),
+        ({"area": "Atlantis"}, "area"),
         ({}, "datastreams"),
         ({"datastreams": "1", "functions": "p50", "source": "rollups"}, "source"),
         ({"datastreams": "1", "source": "cache"}, "source"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -94,3 +95,34 @@ def test_a_failing_receiver_is_retried_and_shown(city: Any, httpserver: HTTPServ
     webhook = alert["delivery"]["webhook"]
     assert (webhook["attempts"], webhook["error"], webhook["deliveredAt"], webhook["nextTry"]) == (5, "HTTP 503", None, None)
     assert len(httpserver.log) == 5  # the first try and four retries (0.05, 0.1, 0.2, 0.4 s apart)
+
+
+def test_a_retry_pending_at_a_restart_is_resumed(city: Any, httpserver: HTTPServer) -> None:
+    """The process stops while a delivery waits for its next try: the next start tries again, as
+    attempt 2, when it is due."""
+    client, admin = city
+    evaluator = client.app.state.alert_evaluator  # type: ignore[attr-defined]
+    evaluator.webhooks.first_delay_s = 3600.0  # the retry would be due in an hour: still pending at the stop
+    httpserver.expect_ordered_request("/hook", method="POST").respond_with_data("down", status=503)
+    make_rule(client, admin, httpserver.url_for("/hook"))
+    rows = [[(T0 + timedelta(minutes=m)).isoformat(), v] for m, v in [(0, 10.0), (1, 77.0)]]
+    body = [{"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result"], "dataArray": rows}]
+    assert client.post("/v1.1/CreateObservations", json=body, headers=admin).status_code == 201
+    evaluator.queue.join()
+    for _ in range(200):  # the first attempt is made on the delivery thread
+        delivery = client.get("/api/v1/alerts", headers=admin).json()["_embedded"]["alerts"][0]["delivery"]
+        if delivery is not None:
+            break
+        time.sleep(0.05)
+    evaluator.webhooks.stop()  # stops with the retry pending (the in-memory queue is gone with it)
+    webhook = delivery["webhook"]
+    assert (webhook["attempts"], webhook["deliveredAt"]) == (1, None) and webhook["nextTry"] is not None
+    evaluator.stop()
+    httpserver.expect_ordered_request("/hook", method="POST").respond_with_data("ok")
+    evaluator.clock = lambda: datetime.now(UTC) + timedelta(hours=2)  # the retry is due
+    evaluator.webhooks.pending.clear()
+    evaluator.start()
+    evaluator.wait_idle()
+    webhook = client.get("/api/v1/alerts", headers=admin).json()["_embedded"]["alerts"][0]["delivery"]["webhook"]
+    assert webhook["attempts"] == 2 and webhook["deliveredAt"] is not None and webhook["error"] is None
+    assert len(httpserver.log) == 2
