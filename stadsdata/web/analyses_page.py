@@ -13,6 +13,7 @@ ANALYSES: list[tuple[str, str, str]] = [
     ("/waste", "waste.title", "waste.summary"),
     ("/air-quality", "air.title", "air.summary"),
     ("/charging", "charging.title", "charging.summary"),
+    ("/alerts", "alerts.title", "alerts.summary"),
 ]
 
 

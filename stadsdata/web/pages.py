@@ -6,7 +6,7 @@ API would refuse, and every page names the API calls it is built from (its JSON 
 Pages: `/` map, `/sensors/{thing id}`, `/dashboards`, `/dashboards/{slug}`, `/login`,
 `/logout` (POST) (`sign_in.py`), `/my-data`, `/sources` (administrators), `/catalog`,
 `/catalog/{name}`, `/processing-register` (`catalog_pages.py`), `/register` (`register_page.py`), `/analyses`
-(`analyses_page.py`) and the analyses' pages, e.g. `/public-space` (`public_space_page.py`), `/waste` (`waste_page.py`), `/air-quality` (`air_quality_page.py`), `/charging` (`charging_page.py`). Signing in opens a session
+(`analyses_page.py`) and the analyses' pages, e.g. `/public-space` (`public_space_page.py`), `/waste` (`waste_page.py`), `/air-quality` (`air_quality_page.py`), `/charging` (`charging_page.py`), `/alerts` (`alerts_page.py`). Signing in opens a session
 (`access/web_sessions.py`). A server that runs the demo city also serves its background map,
 `/demo/background.geojson` (`city_background.py`)."""
 
@@ -29,6 +29,7 @@ from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 from stadsdata.web import city_background
 from stadsdata.web.air_quality_page import add_air_quality_page
+from stadsdata.web.alerts_page import add_alerts_page
 from stadsdata.web.analyses_page import add_analyses_page
 from stadsdata.web.catalog_pages import add_catalog_pages
 from stadsdata.web.charging_page import add_charging_page
@@ -64,6 +65,7 @@ def build_pages(store: Store, settings: Settings, authenticator: Authenticator, 
     add_waste_page(router, shell)  # /waste: the waste truck's route around full garages
     add_air_quality_page(router, shell)  # /air-quality: exceedances of the air-quality limit values
     add_charging_page(router, shell)  # /charging: occupancy, placement advice, peak shaving
+    add_alerts_page(router, shell)  # /alerts: the visitor's alerts and alert rules (signed in)
     add_city_background(router, background)
     add_map_page(router, shell, api_index)
     return router
