@@ -1,7 +1,8 @@
 """Fill a store with the demo city: parties, datasets at their access levels, every sensor site
 as a Thing with its Datastreams (through the core's entity operations, as an admin would), `days`
 of history (CreateObservations: the bulk ingest path), a resident's consent, a grant, an Offer,
-the dashboards, and the HTTP push source the simulator feeds the garages through.
+the dashboards, the municipality's alert rules, and the HTTP push source the simulator feeds the
+garages through.
 
 Seeding is done once per database (`is_seeded`); the accounts' passwords are new at every
 start (`reset_demo_accounts`) and only printed, never stored in clear."""
@@ -18,6 +19,7 @@ from stadsdata.access.odrl import parse_policy
 from stadsdata.access.passwords import hash_password
 from stadsdata.access.policy import Caller
 from stadsdata.demo import city
+from stadsdata.demo.alert_rules import add_alert_rules
 from stadsdata.demo.catalog import describe_datasets
 from stadsdata.demo.dashboards import DASHBOARDS
 from stadsdata.demo.register import register_devices
@@ -82,6 +84,7 @@ def seed(store: Store, core: Core, *, days: int = 30, end: datetime | None = Non
         for slug, document in DASHBOARDS.items():
             tx.access.insert_row("dashboards", {"slug": slug, "document": document, "created_at": now, "updated_at": now})
         tx.access.insert_row("push_sources", {"name": PUSH_SOURCE, "mapping": _push_mapping(sites, streams), "created_at": now})
+        add_alert_rules(tx, parties, datasets, now)
 
     describe_datasets(store)
     register_devices(store, core)  # the sensor register's entries (`demo/register.py`)

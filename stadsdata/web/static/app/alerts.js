@@ -155,7 +155,7 @@
       resolve.addEventListener("click", () => move(alert, "resolve", resolve));
       actions.append(resolve);
     }
-    return SD.el("tr", { "data-alert": alert.id, "data-state": alert.state, "data-late": String(alert.late) },
+    return SD.el("tr", { "data-alert": alert.id, "data-rule-of": alert.ruleId, "data-state": alert.state, "data-late": String(alert.late) },
       SD.el("td", { class: "when" }, SD.time(alert.phenomenonTime),
         alert.late ? SD.el("span", { class: "badge late", title: SD.t("alerts.lateNote"), text: SD.t("alerts.late") }) : null,
         SD.el("br"), SD.el("small", { text: SD.t("alerts.opened", { time: SD.time(alert.openedAt) }) })),
