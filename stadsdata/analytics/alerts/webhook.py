@@ -1,6 +1,6 @@
 """Delivery of alerts to a rule's webhook, off the evaluator's thread: POST of the alert as JSON,
 signed with HMAC-SHA256 of the body under the rule's secret (header `X-Stadsdata-Signature:
-sha256=<hex>`), retried with exponential back-off; each attempt recorded on the alert
+sha256=<hex>`), retried with exponential back-off (`service/retries.py`); each attempt recorded on the alert
 (`delivery.webhook`: attempts, lastAttempt, error, nextTry, deliveredAt), so a failing receiver
 shows. The same thread delivers to MQTT (`mqtt.py`) and by e-mail (`mail.py`). What was pending when
 the process stopped is resumed by the evaluator at its start (`AlertEvaluator.resume_deliveries`)."""
@@ -8,22 +8,18 @@ the process stopped is resumed by the evaluator at its start (`AlertEvaluator.re
 from __future__ import annotations
 
 import hashlib
-import heapq
 import hmac
 import json
-import logging
-import threading
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Mapping
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
+from stadsdata.service.retries import RetryingSender
 from stadsdata.store.base import Store
 
-log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Stadsdata-Signature"
 
 
@@ -48,36 +44,12 @@ def post_signed(url: str, secret: str, timeout_s: float) -> Callable[[bytes], No
     return send
 
 
-@dataclass(order=True)
-class _Attempt:
-    due: float
-    alert_id: int = field(compare=False)
-    channel: str = field(compare=False)  # 'webhook', 'mqtt'
-    send: Callable[[bytes], None] = field(compare=False)
-    body: bytes = field(compare=False)
-    attempt: int = field(compare=False, default=1)
-
-
-class WebhookDelivery:
-    """One thread that delivers alerts (webhook, MQTT) and retries failures with back-off."""
+class WebhookDelivery(RetryingSender):
+    """The delivery thread of alerts (webhook, MQTT, e-mail), each attempt recorded on the alert."""
 
     def __init__(self, store: Store, *, attempts: int = 5, first_delay_s: float = 1.0, timeout_s: float = 5.0) -> None:
-        self.store, self.attempts, self.first_delay_s, self.timeout_s = store, attempts, first_delay_s, timeout_s
-        self.pending: list[_Attempt] = []
-        self.busy = 0
-        self.cv = threading.Condition()
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self.thread = threading.Thread(target=self._run, name="alert-webhooks", daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        thread, self.thread = self.thread, None
-        with self.cv:
-            self.cv.notify_all()
-        if thread is not None:
-            thread.join(timeout=10)
+        super().__init__("alert-deliveries", self._record, attempts=attempts, first_delay_s=first_delay_s)
+        self.store, self.timeout_s = store, timeout_s
 
     def submit(self, alert_id: int, webhook: Mapping[str, Any], payload: Mapping[str, Any]) -> None:
         """Deliver to a webhook (url, secret)."""
@@ -90,59 +62,20 @@ class WebhookDelivery:
         """Deliver the payload (as JSON) with `send`, recorded on the alert as `delivery.<channel>`
         (`attempt`: the number of this try, for one resumed after a restart)."""
         body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
-        with self.cv:
-            heapq.heappush(self.pending, _Attempt(time.monotonic() + delay_s, alert_id, channel, send, body, attempt))
-            self.cv.notify_all()
+        self.put((alert_id, channel), partial(send, body), attempt=attempt, delay_s=delay_s)
 
-    def wait_idle(self, timeout_s: float = 30.0) -> bool:
-        """Wait until nothing is pending or in flight (tests); whether it got there in time."""
-        end = time.monotonic() + timeout_s
-        with self.cv:
-            while self.pending or self.busy:
-                if not self.cv.wait(timeout=max(0.0, end - time.monotonic())) and time.monotonic() >= end:
-                    return False
-        return True
-
-    def _run(self) -> None:
-        while self.thread is not None:
-            with self.cv:
-                if not self.pending:
-                    self.cv.wait(timeout=1.0)
-                    continue
-                wait = self.pending[0].due - time.monotonic()
-                if wait > 0:
-                    self.cv.wait(timeout=wait)
-                    continue
-                item = heapq.heappop(self.pending)
-                self.busy += 1
-            try:
-                self._attempt(item)
-            except Exception:  # noqa: BLE001 - the thread must survive
-                log.exception("webhook delivery failed")
-            with self.cv:
-                self.busy -= 1
-                self.cv.notify_all()
-
-    def _attempt(self, item: _Attempt) -> None:
+    def _record(self, key: Hashable, attempt: int, error: str | None, retry_s: float | None) -> None:
+        alert_id, channel = key  # type: ignore[misc]
         now = datetime.now(UTC)
-        error: str | None = None
-        try:
-            item.send(item.body)
-        except (OSError, ValueError) as exc:
-            error = str(exc) or type(exc).__name__
-        record: dict[str, Any] = {"attempts": item.attempt, "lastAttempt": _iso(now), "error": error, "nextTry": None, "deliveredAt": None}
+        record: dict[str, Any] = {"attempts": attempt, "lastAttempt": _iso(now), "error": error, "nextTry": None, "deliveredAt": None}
         if error is None:
             record["deliveredAt"] = _iso(now)
-        elif item.attempt < self.attempts:
-            delay = self.first_delay_s * 2 ** (item.attempt - 1)
-            record["nextTry"] = _iso(now + timedelta(seconds=delay))
-            with self.cv:
-                again = _Attempt(time.monotonic() + delay, item.alert_id, item.channel, item.send, item.body, item.attempt + 1)
-                heapq.heappush(self.pending, again)
+        elif retry_s is not None:
+            record["nextTry"] = _iso(now + timedelta(seconds=retry_s))
         with self.store.write() as tx:
-            found = tx.access.rows("alerts", {"id": item.alert_id})
+            found = tx.access.rows("alerts", {"id": alert_id})
             if found:
-                tx.access.update_row("alerts", item.alert_id, {"delivery": {**(found[0]["delivery"] or {}), item.channel: record}})
+                tx.access.update_row("alerts", alert_id, {"delivery": {**(found[0]["delivery"] or {}), channel: record}})
 
 
 def _iso(moment: datetime) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from pathlib import Path
@@ -36,34 +37,50 @@ class Inbox(Message):
         self.messages.append(message)
 
 
-@pytest.fixture
-def smtp() -> Iterator[tuple[int, Inbox]]:
+@contextmanager
+def smtp_server(**options: Any) -> Iterator[tuple[int, Inbox]]:
+    """A local SMTP server (aiosmtpd) on a free port: (its port, what it received)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
-    yield port, inbox
-    controller.stop()
+    try:
+        yield port, inbox
+    finally:
+        controller.stop()
 
 
-@pytest.fixture
-def city(store: Store, tmp_path: Path, smtp: tuple[int, Inbox]) -> Iterator[tuple[TestClient, dict[str, str]]]:
+@contextmanager
+def city_app(store: Store, tmp_path: Path, port: int, **settings: Any) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """The platform with alert e-mail through the server on `port`, an admin key and one NO2 stream."""
     now = datetime.now(UTC)
     with store.write() as tx:
         key = generate_api_key()
         tx.access.add_party("beheer", "organisation", None, now)
         tx.access.add_api_key(key.prefix, key.key_hash, "admin", 1, is_admin=True, can_write=True, expires_at=None, now=now)
-    settings = Settings(
+    config = Settings(
         database=str(tmp_path / "x.db"), access_mode="enforced", basemap="none",
-        alert_smtp_host="127.0.0.1", alert_smtp_port=smtp[0], alert_smtp_from="alerts@stad.example",
+        alert_smtp_host="127.0.0.1", alert_smtp_port=port, alert_smtp_from="alerts@stad.example", **settings,
     )  # fmt: skip
     admin = {"X-API-Key": key.secret_key}
-    with TestClient(create_app(settings, store=store)) as client:
+    with TestClient(create_app(config, store=store)) as client:
         stream = stream_body("no2", "NO2", {"name": "microgram per cubic metre", "symbol": "µg/m³"}, [])
         assert client.post("/v1.1/Things", json=thing_body("Tuin", 6.09, 52.51, [stream]), headers=admin).status_code == 201
         yield client, admin
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, Inbox]]:
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def city(store: Store, tmp_path: Path, smtp: tuple[int, Inbox]) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    with city_app(store, tmp_path, smtp[0]) as made:
+        yield made
 
 
 def test_an_alert_is_mailed(city: Any, smtp: tuple[int, Inbox]) -> None:
@@ -96,37 +113,17 @@ def _password_checked(server: Any, session: Any, envelope: Any, mechanism: str, 
 def test_the_server_wants_a_login(store: Store, tmp_path: Path, password: str) -> None:
     """With `alert_smtp_user`/`_password` the alert goes through a server that requires a login; a
     wrong password shows as a failing delivery (retried), never as a lost alert or a failed ingest."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=_password_checked, auth_required=True, auth_require_tls=False)
-    controller.start()
-    try:
-        now = datetime.now(UTC)
-        with store.write() as tx:
-            key = generate_api_key()
-            tx.access.add_party("beheer", "organisation", None, now)
-            tx.access.add_api_key(key.prefix, key.key_hash, "admin", 1, is_admin=True, can_write=True, expires_at=None, now=now)
-        settings = Settings(
-            database=str(tmp_path / "x.db"), access_mode="enforced", basemap="none", alert_smtp_host="127.0.0.1",
-            alert_smtp_port=port, alert_smtp_user="alerts", alert_smtp_password=password,
-        )  # fmt: skip
-        admin = {"X-API-Key": key.secret_key}
-        with TestClient(create_app(settings, store=store)) as client:
-            evaluator = client.app.state.alert_evaluator  # type: ignore[attr-defined]
-            evaluator.webhooks.attempts = 1  # no back-off waits in the test
-            stream = stream_body("no2", "NO2", {"name": "microgram per cubic metre", "symbol": "µg/m³"}, [])
-            assert client.post("/v1.1/Things", json=thing_body("Tuin", 6.09, 52.51, [stream]), headers=admin).status_code == 201
-            params = {"operator": "above", "value": 100, "email": "beheer@stad.example"}
-            rule = {"name": "piek", "kind": "threshold", "datastreamId": 1, "params": params}
-            assert client.post("/api/v1/alert-rules", json=rule, headers=admin).status_code == 201
-            body = [{"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result"], "dataArray": [[T0.isoformat(), 130.0]]}]
-            assert client.post("/v1.1/CreateObservations", json=body, headers=admin).status_code == 201
-            evaluator.wait_idle()
-            delivery = client.get("/api/v1/alerts", headers=admin).json()["_embedded"]["alerts"][0]["delivery"]["email"]
-    finally:
-        controller.stop()
+    login = {"authenticator": _password_checked, "auth_required": True, "auth_require_tls": False}
+    with smtp_server(**login) as (port, inbox), city_app(store, tmp_path, port, alert_smtp_user="alerts", alert_smtp_password=password) as (client, admin):
+        evaluator = client.app.state.alert_evaluator  # type: ignore[attr-defined]
+        evaluator.webhooks.attempts = 1  # no back-off waits in the test
+        params = {"operator": "above", "value": 100, "email": "beheer@stad.example"}
+        rule = {"name": "piek", "kind": "threshold", "datastreamId": 1, "params": params}
+        assert client.post("/api/v1/alert-rules", json=rule, headers=admin).status_code == 201
+        body = [{"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result"], "dataArray": [[T0.isoformat(), 130.0]]}]
+        assert client.post("/v1.1/CreateObservations", json=body, headers=admin).status_code == 201
+        evaluator.wait_idle()
+        delivery = client.get("/api/v1/alerts", headers=admin).json()["_embedded"]["alerts"][0]["delivery"]["email"]
     if password == "fout":
         assert inbox.messages == [] and delivery["deliveredAt"] is None and delivery["error"], delivery
     else:
