@@ -119,9 +119,10 @@ def _row(ctx: WriteContext, reading: Reading, features: dict[tuple[str, int], in
         width = ctx.multi_width(reading.multi_datastream_id)
         if not isinstance(reading.result, list) or len(reading.result) != width:
             raise BadRequest(f"result must be an array of {width} values", field=_joined(reading.field, "result"))
-    for name, value in (("result", reading.result), ("parameters", reading.parameters), ("resultQuality", reading.result_quality)):
-        if has_nul(value):
-            raise BadRequest("text may not contain the NUL character (\\u0000)", field=_joined(reading.field, name))
+    if type(reading.result) not in _NO_TEXT or reading.parameters is not None or reading.result_quality is not None:
+        for name, value in (("result", reading.result), ("parameters", reading.parameters), ("resultQuality", reading.result_quality)):
+            if has_nul(value):
+                raise BadRequest("text may not contain the NUL character (\\u0000)", field=_joined(reading.field, name))
     if reading.parameters is not None and not isinstance(reading.parameters, dict):
         raise BadRequest("parameters must be a JSON object", field=_joined(reading.field, "parameters"))
     feature = reading.feature_of_interest_id
@@ -140,6 +141,9 @@ def _row(ctx: WriteContext, reading: Reading, features: dict[tuple[str, int], in
         start, end, result, feature, reading.datastream_id, reading.multi_datastream_id, reading.result_time,
         reading.result_quality, valid.start if valid else None, valid.end if valid else None, parameters,
     )  # fmt: skip
+
+
+_NO_TEXT = frozenset({int, float, bool, type(None)})  # results that hold no text (most readings): no NUL to look for
 
 
 def _joined(prefix: str, name: str) -> str:

@@ -461,6 +461,9 @@ def test_extent_and_latest_reflect_the_inserts(client: TestClient, data: dict[st
         pytest.param({"components": ["result", "validTime"], "dataArray": [[1, "2024-01-01T00:00:00Z"]]}, "[1]/dataArray[0]/validTime", id="valid-time-instant"),
         pytest.param({"components": ["result", "parameters"], "dataArray": [[1, [1, 2]]]}, "[1]/dataArray[0]/parameters", id="parameters-not-an-object"),
         pytest.param({"components": ["result", "FeatureOfInterest/id"], "dataArray": [[1, "kerb"]]}, "[1]/dataArray[0]/FeatureOfInterest/id", id="feature-id-not-an-id"),
+        pytest.param({"components": ["phenomenonTime", "result"], "dataArray": [["2024-01-01T00:00:00Z", 1], ["2024-01-01T01:00:00Z", "a\u0000b"]]}, "[1]/dataArray[1]/result", id="nul-in-text-result"),
+        pytest.param({"components": ["result", "parameters"], "dataArray": [[1.5, {"note": "\u0000"}]]}, "[1]/dataArray[0]/parameters", id="nul-in-parameters"),
+        pytest.param({"components": ["result", "resultQuality"], "dataArray": [[2, ["ok", "\u0000"]]]}, "[1]/dataArray[0]/resultQuality", id="nul-in-quality"),
     ],
 )
 def test_invalid_document_stores_nothing(client: TestClient, data: dict[str, Any], document: dict[str, Any], field: str) -> None:
