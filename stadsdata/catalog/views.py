@@ -20,13 +20,16 @@ def _party(party: Party | None) -> dict[str, Any] | None:
     return None if party is None else {"id": party.id, "name": party.name, "kind": party.kind, "uri": party.uri}
 
 
-def _stream(stream: StreamSummary) -> dict[str, Any]:
-    return {
+def _stream(stream: StreamSummary, base: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "entity": stream.entity, "id": stream.id, "name": stream.name, "description": stream.description,
         "observedProperties": list(stream.observed_properties), "units": list(stream.units), "thing": stream.thing,
         "observationCount": stream.observation_count, "phenomenonTime": _period(stream.start, stream.end),
         "bbox": list(stream.bbox) if stream.bbox else None, "location": stream.location,
     }  # fmt: skip
+    if stream.entity == "Datastream":  # where its data-quality report is (computed there, on request: never here)
+        out["_links"] = {"quality": {"href": f"{base}/api/v1/datastreams/{stream.id}/quality"}}
+    return out
 
 
 def _period(start: datetime | None, end: datetime | None) -> str | None:
@@ -34,7 +37,8 @@ def _period(start: datetime | None, end: datetime | None) -> str | None:
 
 
 def entry_view(entry: CatalogEntry, base_url: str, *, detail: bool = False) -> dict[str, Any]:
-    """The entry's members; with `detail` its distributions and streams too."""
+    """The entry's members; with `detail` its distributions and streams too (each Datastream with
+    `_links.quality`, its data-quality report)."""
     level = ACCESS_RIGHTS[entry.access_level]
     licence = license_of(entry)
     frequency = FREQUENCIES.get(entry.metadata.get("accrualPeriodicity", ""))
@@ -59,7 +63,7 @@ def entry_view(entry: CatalogEntry, base_url: str, *, detail: bool = False) -> d
             {"key": d.key, "format": d.format, "mediaType": d.media_type, "url": d.url, "kind": d.kind, "license": d.license.uri}
             for d in distributions(entry, base_url)
         ]
-        out["streams"] = [_stream(s) for s in entry.streams]
+        out["streams"] = [_stream(s, base_url.rstrip("/")) for s in entry.streams]
         if "processing" in entry.metadata:  # published: municipalities publish their processing register
             out["processing"] = entry.metadata["processing"]
     return out

@@ -4,8 +4,8 @@ running and without the OCPI face, so that the set of datasets stays put while t
 it): a search by word narrows the results, a facet filters them and updates the counts, the map
 shows the results' coverage, a dataset page shows its metadata, distributions, streams and
 coverage, a restricted dataset shows an anonymous visitor whom to ask and no streams (and a
-signed-in resident asks for access under the owner's Offer), the English version, and the
-processing register. Writes docs/screenshots/catalog.png and dataset.png (with
+signed-in resident asks for access under the owner's Offer), the streams' data quality of the
+last 7 days, the English version, and the processing register. Writes docs/screenshots/catalog.png and dataset.png (with
 `STADSDATA_BASEMAP=none`: the demo city's own background map)."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -201,6 +202,54 @@ def test_a_dataset_page_shows_metadata_distributions_streams_and_coverage(demo_s
     assert page.errors == []
 
 
+def test_the_streams_show_their_data_quality_of_the_last_week(demo_server: dict[str, Any], browser: Any) -> None:
+    base, passwords = demo_server["base"], demo_server["passwords"]
+    page = new_page(browser)
+    page.goto(f"{base}/catalog/luchtkwaliteit")
+    dataset_ready(page)
+    entry = api(base, "/api/v1/catalog/luchtkwaliteit")
+    assert entry["streamCount"] > 50  # the first 50 streams' quality in the table; the note says where the rest is
+    assert page.locator("#quality-more").inner_text() == (
+        "De datakwaliteit staat hier bij de eerste 50 meetreeksen; die van de andere op de pagina van elke sensor.")
+    assert page.locator("#streams thead th").last.inner_text() == "Datakwaliteit (7 dagen)"
+    # Lazily: a row out of view asks for nothing yet.
+    rows = page.locator("#streams tbody tr")
+    assert rows.nth(24).locator("td.quality").get_attribute("data-quality") == "waiting"
+    first = rows.first.get_attribute("data-stream")
+    other = rows.nth(1).get_attribute("data-stream")
+    # A reading below zero (out of range for every unit of this dataset) in the first stream.
+    body = {"Datastream": {"@iot.id": int(first)}, "result": -1000,
+            "phenomenonTime": (datetime.now(UTC) - timedelta(minutes=1)).isoformat().replace("+00:00", "Z")}  # fmt: skip
+    assert httpx.post(f"{base}/v1.1/Observations", json=body, auth=("beheerder", passwords["beheerder"]), timeout=30).status_code == 201
+    report = api(base, f"/api/v1/datastreams/{first}/quality")
+    assert report["counts"]["out_of_range"] >= 1
+    # A stream the visitor may not read (its report answers 404) shows no figure.
+    page.route(f"**/api/v1/datastreams/{other}/quality", lambda route: route.fulfill(status=404, content_type="application/problem+json",
+                                                                                    body='{"status": 404, "title": "Not Found"}'))  # fmt: skip
+    page.reload()
+    dataset_ready(page)
+    page.get_by_role("button", name=f"Alle {entry['streamCount']} meetreeksen tonen").click()
+    for row in [*range(0, 50, 5), 49]:  # rows are asked for as they come into view: scrolled through, like a reader
+        page.locator("#streams tbody tr").nth(row).scroll_into_view_if_needed()
+    page.wait_for_function("() => [...document.querySelectorAll('#streams td.quality')].slice(0, 50)"
+                           ".every(c => c.dataset.quality === 'true' || c.dataset.quality === 'none')", timeout=60_000)  # fmt: skip
+    states = page.eval_on_selector_all("#streams td.quality", "cells => cells.map(c => c.dataset.quality)")
+    assert states[:50].count("true") == 49 and states[1] == "none" and set(states[50:]) == {"none"}  # beyond 50: on the sensor page
+    assert page.locator(f'#streams tr[data-stream="{other}"] td.quality').inner_text() == ""
+    cell = page.locator(f'#streams tr[data-stream="{first}"] td.quality')
+    text = cell.inner_text()
+    assert f"{round(report['completeness'] * 100)} % compleet" in text
+    assert f"Onmogelijke waarde: {report['counts']['out_of_range']}" in text
+    shown = cell.locator(".finding").evaluate_all("spans => Object.fromEntries(spans.map(s => [s.dataset.kind, Number(s.dataset.count)]))")
+    assert shown == {kind: n for kind, n in report["counts"].items() if n}  # the same figures as the report
+    # The figure leads to the stream's sensor page, at its quality section.
+    cell.get_by_role("link").click()
+    page.wait_for_url(re.compile(rf".*/sensors/\d+\?datastream={first}#quality$"))
+    page.wait_for_selector("body[data-quality-ready=true]", state="attached", timeout=30_000)
+    assert "Onmogelijke waarde" in page.locator("#quality-summary").inner_text()
+    assert page.errors == []
+
+
 def test_a_restricted_dataset_shows_whom_to_ask_and_no_streams_to_an_anonymous_visitor(demo_server: dict[str, Any], browser: Any) -> None:
     base, passwords = demo_server["base"], demo_server["passwords"]
     page = new_page(browser)
@@ -257,6 +306,7 @@ def test_the_english_version(demo_server: dict[str, Any], browser: Any) -> None:
     dutch = page.locator("#about dd span[lang=nl]").first
     assert dutch.inner_text() == "Luchtkwaliteit (burgermeetnet)"  # the Dutch title, marked as Dutch
     assert "anyone may read and download this data" in page.locator("#access-explained").inner_text()
+    assert "Data quality (7 days)" in page.locator("#streams thead").inner_text()
     page.goto(f"{base}/catalog/laadsessies")
     dataset_ready(page)
     assert "You may not read this dataset's data" in page.locator("#access-explained").inner_text()

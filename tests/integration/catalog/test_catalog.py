@@ -125,3 +125,23 @@ def test_coverage_area_filter_and_bad_parameters(city: Any) -> None:  # noqa: F8
         response = client.get(f"/api/v1/catalog?{query[1:]}", headers=headers["anonymous"])
         assert response.status_code == 400, query
         assert field in response.text
+
+
+def test_each_datastream_links_its_quality_report(city: Any) -> None:  # noqa: F811
+    """The entry links every Datastream's data-quality report (computed there, on request, not in
+    the catalog); the link answers who may read the stream, and no one else."""
+    client, headers = city
+    mine = client.get("/api/v1/catalog/woning", headers=headers["bewoner"]).json()
+    streams = {s["name"]: s for s in mine["streams"]}
+    assert "_links" not in streams[MULTI[0]]  # a MultiDatastream has no quality report
+    href = streams["temperature"]["_links"]["quality"]["href"]
+    assert href == f"http://testserver/api/v1/datastreams/{streams['temperature']['id']}/quality"
+    path = href.removeprefix("http://testserver")
+    report = client.get(path, headers=headers["bewoner"])
+    assert report.status_code == 200, report.text
+    assert report.json()["datastream"]["id"] == streams["temperature"]["id"] and set(report.json()["counts"]) >= {"gap", "out_of_range"}
+    assert client.get(path, headers=headers["buurman"]).status_code == 404  # not the neighbour's to read
+    listed = catalog(client, headers["bewoner"])["_embedded"]["datasets"]
+    assert all("streams" not in e for e in listed)  # the search answers carry no streams, nor links to them
+    lucht = client.get("/api/v1/catalog/lucht", headers=headers["anonymous"]).json()
+    assert [s["_links"]["quality"]["href"].rsplit("/", 2)[1] for s in lucht["streams"]] == [str(s["id"]) for s in lucht["streams"]]

@@ -1,13 +1,17 @@
 // A dataset's page: its DCAT-AP-NL metadata in Dutch and English, what its access level means and
 // how to get access (its contact point; signed in: an access request under one of its Offers),
-// its distributions with a download form, its streams (linked to their sensor pages), its
-// coverage on a map, its record of processing, and for who manages it a form to edit the metadata.
+// its distributions with a download form, its streams (linked to their sensor pages, with their
+// data quality of the last 7 days), its coverage on a map, its record of processing, and for who
+// manages it a form to edit the metadata.
 // Data: GET /api/v1/catalog/{name} as the visitor; /api/v1/datasets/{id}/datastreams (the
-// streams' Things), /api/v1/offers?datasetId=… (to ask for access); PATCH /api/v1/datasets/{id}.
+// streams' Things), /api/v1/datastreams/{id}/quality (each stream's quality, lazily),
+// /api/v1/offers?datasetId=… (to ask for access); PATCH /api/v1/datasets/{id}.
 "use strict";
 (async () => {
   const QUERY = SD.config.entryQuery;
   const STREAMS_SHOWN = 25; // rows of the streams table before "show all"
+  const QUALITY_MAX = 50; // streams whose data quality the table shows (the others': on their sensor pages)
+  const QUALITY_AT_ONCE = 3; // quality reports asked for at the same time
   const vocab = CatalogUI.vocab;
   const used = [QUERY]; // the API calls the page is built from, named at its foot
   let entry = null;
@@ -223,6 +227,77 @@
     return thing ? `${SD.root}/sensors/${thing}?datastream=${stream.id}` : null;
   }
 
+  // -- the streams' data quality ----------------------------------------------------------------
+  // Each of the first QUALITY_MAX Datastreams of the table gets the counts of its quality report
+  // over the last 7 days (GET /api/v1/datastreams/{id}/quality: completeness and findings by kind),
+  // asked for once its row comes into view and a few at a time: the report reads a week of raw
+  // readings, so a page that is not scrolled to its streams asks for none. A stream the visitor
+  // may not read (404) shows no figure.
+  const qualityJobs = new Map(); // cell → its report to ask for
+  const qualityQueue = [];
+  let qualityBusy = 0;
+  const qualityWatch = "IntersectionObserver" in window
+    ? new IntersectionObserver((seen) => {
+      for (const e of seen) if (e.isIntersecting) { qualityWatch.unobserve(e.target); queueQuality(e.target); }
+    }, { rootMargin: "200px" })
+    : null;
+
+  function watchQuality(rows) {
+    for (const tr of rows) {
+      const cell = tr.querySelector("td.quality[data-quality=waiting]");
+      if (!cell) continue;
+      if (qualityWatch) qualityWatch.observe(cell);
+      else queueQuality(cell);
+    }
+  }
+
+  function queueQuality(cell) {
+    const job = qualityJobs.get(cell);
+    if (!job) return;
+    qualityJobs.delete(cell);
+    cell.dataset.quality = "queued";
+    qualityQueue.push(job);
+    pumpQuality();
+  }
+
+  function pumpQuality() {
+    while (qualityBusy < QUALITY_AT_ONCE && qualityQueue.length) {
+      const job = qualityQueue.shift();
+      qualityBusy += 1;
+      job().finally(() => { qualityBusy -= 1; pumpQuality(); });
+    }
+  }
+
+  async function fillQuality(cell, stream, href) {
+    cell.dataset.quality = "loading";
+    let report;
+    try {
+      report = await SD.api(`/api/v1/datastreams/${stream.id}/quality`); // the last 7 days up to now
+    } catch (error) {
+      cell.dataset.quality = error.status === 404 ? "none" : "error";
+      if (error.status !== 404) cell.replaceChildren(SD.el("span", { title: SD.t("catalog.quality.failed", { detail: error.message }), text: "–" }));
+      return;
+    }
+    const counts = Object.entries(report.counts).filter(([, n]) => n > 0);
+    const complete = report.readings === 0 ? SD.t("catalog.quality.noreadings")
+      : report.completeness === null ? null : SD.t("catalog.quality.complete", { complete: `${Math.round(report.completeness * 100)} %` });
+    const parts = [complete === null ? null : SD.el("span", { class: "complete", text: complete }),
+      ...(counts.length
+        ? counts.map(([kind, n]) => SD.el("span", { class: "finding", "data-kind": kind, "data-count": String(n), text: `${SD.t(`sensor.quality.${kind}`)}: ${n}` }))
+        : [SD.el("span", { class: "clean", text: SD.t("catalog.quality.clean") })])].filter(Boolean);
+    const figures = parts.flatMap((part, i) => (i ? [" · ", part] : [part]));
+    cell.replaceChildren(href ? SD.el("a", { href: `${href}#quality`, title: SD.t("catalog.quality.link") }, ...figures) : SD.el("span", {}, ...figures));
+    cell.dataset.completeness = report.completeness === null ? "" : String(report.completeness);
+    cell.dataset.quality = "true";
+  }
+
+  function qualityCell(stream, href, index) {
+    if (stream.entity !== "Datastream" || index >= QUALITY_MAX) return SD.el("td", { class: "quality", "data-quality": "none" });
+    const cell = SD.el("td", { class: "quality", "data-quality": "waiting" });
+    qualityJobs.set(cell, () => fillQuality(cell, stream, href));
+    return cell;
+  }
+
   async function drawStreams() {
     const body = $("streams").querySelector("tbody");
     if (!entry.readable || !entry.streams.length) {
@@ -234,7 +309,7 @@
     }
     const things = await thingsOfStreams();
     const streams = [...entry.streams].sort((a, b) => a.thing.localeCompare(b.thing) || a.name.localeCompare(b.name));
-    const rows = streams.map((s) => {
+    const rows = streams.map((s, i) => {
       const href = sensorHref(s, things);
       const units = s.units.filter(Boolean);
       return SD.el("tr", { "data-stream": String(s.id) },
@@ -242,13 +317,22 @@
         SD.el("td", { text: s.observedProperties.join(", ") + (units.length ? ` (${units.join(", ")})` : "") }),
         SD.el("td", { text: s.thing }),
         SD.el("td", { text: SD.number(s.observationCount, 0) }),
-        SD.el("td", { text: CatalogUI.period(s.phenomenonTime) }));
+        SD.el("td", { text: CatalogUI.period(s.phenomenonTime) }),
+        qualityCell(s, href, i));
     });
+    const first = streams.find((s) => s.entity === "Datastream");
+    if (first) used.push(`/api/v1/datastreams/${first.id}/quality`);
+    if (streams.length > QUALITY_MAX) {
+      $("quality-more").hidden = false;
+      $("quality-more").textContent = SD.t("catalog.quality.more", { n: QUALITY_MAX });
+    }
     body.replaceChildren(...rows.slice(0, STREAMS_SHOWN));
+    watchQuality(rows.slice(0, STREAMS_SHOWN));
     if (rows.length > STREAMS_SHOWN) { // the rest on request: a dataset may have hundreds
       const more = SD.el("button", { type: "button", id: "streams-all", text: SD.t("catalog.streams.all", { n: rows.length }) });
       more.addEventListener("click", () => {
         body.append(...rows.slice(STREAMS_SHOWN));
+        watchQuality(rows.slice(STREAMS_SHOWN));
         more.remove();
         rows[STREAMS_SHOWN].querySelector("td").tabIndex = -1;
         rows[STREAMS_SHOWN].querySelector("td").focus();
