@@ -71,12 +71,13 @@ class AlertEvaluator:
         self, store: Store, access: AccessPolicy, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         mqtt: tuple[str, int, str] | None = None, smtp: tuple[str, int, str, bool] | None = None,
         *, smtp_login: tuple[str, str] | None = None, stale_every_s: float = 60.0, state_flush_s: float = 5.0,
+        gather_s: float = 0.05,
     ) -> None:  # fmt: skip
         self.store, self.access, self.clock = store, access, clock
         self.mqtt = mqtt  # (host, port, topic prefix) of the broker alerts with params.mqtt go to
         self.smtp = smtp  # (host, port, sender, starttls) of the server alerts with params.email go through
         self.smtp_login = smtp_login  # (user, password) on that server, if it wants a login
-        self.stale_every_s, self.state_flush_s = stale_every_s, state_flush_s
+        self.stale_every_s, self.state_flush_s, self.gather_s = stale_every_s, state_flush_s, gather_s
         self.queue: queue.Queue[list[int] | None] = queue.Queue()
         self.thread: threading.Thread | None = None
         self.webhooks = WebhookDelivery(store)
@@ -134,6 +135,7 @@ class AlertEvaluator:
             if ids is None:
                 self.queue.task_done()
                 return
+            clock_time.sleep(self.gather_s)  # let what commits meanwhile join this round: fewer, larger rounds
             batch, taken = list(ids), 1
             while True:  # evaluate what queued meanwhile together
                 try:
