@@ -19,6 +19,8 @@ st_relate          a, b,  1/0, DE-9IM intersection matrix of (a, b) matches the
 geo_intersects     a, b   1/0, same as st_intersects
 geo_distance       a, b   planar (Cartesian) distance in the coordinates' units, like
                           PostGIS ST_Distance on geometry
+geo_sphere_distance a, x, y great-circle metres from a (a point, else its representative
+                          point) to the point (x, y) in degrees (`stadsdata.geo.sphere`)
 geo_length         a      planar length of the linear parts, like PostGIS ST_Length on
                           geometry (points and polygons count 0)
 =================  =====  ==========================================================
@@ -50,6 +52,7 @@ from shapely.errors import ShapelyError
 
 from stadsdata.errors import BadRequest
 from stadsdata.geo.geojson import from_wkt, to_shape
+from stadsdata.geo.sphere import metres
 
 __all__ = ["CACHE_SIZE", "MAX_CACHED_CHARS", "parse_geometry", "register"]
 
@@ -195,6 +198,18 @@ def geo_distance(a: Any, b: Any) -> float | None:
         return None
 
 
+def geo_sphere_distance(a: Any, lon: Any, lat: Any) -> float | None:
+    """Great-circle metres from a geometry (a point, else its representative point) to (lon, lat)."""
+    try:
+        geometry = parse_geometry(a)
+        if geometry is None or geometry.is_empty or lon is None or lat is None:
+            return None
+        point = geometry if shapely.get_type_id(geometry) == _POINT_TYPE_ID else shapely.point_on_surface(geometry)
+        return metres(float(shapely.get_x(point)), float(shapely.get_y(point)), float(lon), float(lat))
+    except Exception:  # noqa: BLE001 - never raise inside SQLite
+        return None
+
+
 def geo_length(a: Any) -> float | None:
     """Planar length of the linear parts of a geometry (0 for points and polygons)."""
     try:
@@ -231,3 +246,4 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function("st_relate", 3, st_relate, deterministic=True)
     conn.create_function("geo_distance", 2, geo_distance, deterministic=True)
     conn.create_function("geo_length", 1, geo_length, deterministic=True)
+    conn.create_function("geo_sphere_distance", 3, geo_sphere_distance, deterministic=True)

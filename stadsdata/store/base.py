@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from stadsdata.model.entities import EntityType
 from stadsdata.query.ast import Expr, QueryOptions
+from stadsdata.store.thing_query import Condition, ThingCount, ThingMatch
 
 Record = dict[str, Any]
 
@@ -443,6 +444,23 @@ class Transaction(ABC):
         of these Things only), from the per-stream summary: one row per stream, in Thing and
         Datastream id order."""
 
+    def find_things(
+        self, scope: ScopeFn, where: Condition, *, sure: Condition | None = None, after: int | None = None,
+        offset: int = 0, limit: int | None = None,
+    ) -> list[ThingMatch]:  # fmt: skip
+        """The Things that match `where` (`store/thing_query.py`) among those `latest_values`
+        gives rows for under `scope`, in id order: after the id `after`, from `offset`, at most
+        `limit`; each with whether it also matches `sure`. In SQL, the scope as in latest_values."""
+        raise NotImplementedError
+
+    def count_things(self, scope: ScopeFn, where: Condition, *, sure: Condition | None = None) -> ThingCount:
+        """How many Things `find_things` would give, and how many of them do not match `sure`."""
+        raise NotImplementedError
+
+    def observed_property_names(self) -> list[str]:
+        """The distinct names of all ObservedProperties, sorted (no access decision: names only)."""
+        raise NotImplementedError
+
     @abstractmethod
     def series(self, datastream_id: int, start: datetime, end: datetime, resolution: str, bucket_hours: int = 1) -> list[SeriesPoint]:
         """The numeric results of a Datastream in [start, end) for a chart: 'raw' observations,
@@ -492,6 +510,11 @@ class Transaction(ABC):
     def observation_numbers(self, observation_ids: Sequence[int]) -> list[tuple[int, datetime, float]]:
         """(Datastream id, phenomenon time, result) of the finite numeric results of these
         observations, by stream and time (for alert rules). No access decision."""
+        raise NotImplementedError
+
+    def things_by_property_text(self, path: tuple[str, ...], values: Sequence[str]) -> list[int]:
+        """The ids of the Things whose `properties` hold one of `values` (text) at `path` (plain
+        names), in id order; indexed for ('ngsild', 'id'). No access decision."""
         raise NotImplementedError
 
     def datastream_facts(self, where: Mapping[str, Sequence[int]]) -> list[dict[str, Any]]:

@@ -500,6 +500,31 @@ alerts = Table(
     sqlite_autoincrement=True,
 )
 
+# NGSI-LD subscriptions (`stadsdata/api/ngsild/subscriptions/`): the subscription as its owner
+# sent it (`body`, validated), its owner (notifications are rendered with the owner's read scope
+# at notification time), and what the notifier did.
+ngsild_subscriptions = Table(
+    "ngsild_subscriptions",
+    metadata,
+    _id(),
+    Column("subscription_id", Text, nullable=False, unique=True, index=True),  # urn:ngsi-ld:Subscription:…
+    Column("owner_subject", Text),  # 'key:<prefix>', 'user:<name>', 'oidc:<sub>'; NULL: anonymous
+    _fk("owner_party_id", "parties", nullable=True),
+    Column("owner_admin", Boolean, nullable=False),
+    Column("body", JsonText, nullable=False),
+    Column("active", Boolean, nullable=False),  # isActive
+    Column("expires_at", UtcTimestamp),
+    Column("times_sent", BigInteger, nullable=False),
+    Column("times_failed", BigInteger, nullable=False),
+    Column("last_notification", UtcTimestamp),
+    Column("last_success", UtcTimestamp),
+    Column("last_failure", UtcTimestamp),
+    Column("last_error", Text),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("modified_at", UtcTimestamp, nullable=False),
+    sqlite_autoincrement=True,
+)
+
 # One row per source message already stored (its idempotency key), so that a redelivery (MQTT
 # QoS 1 after a lost acknowledgement) does not store it twice.
 ingest_keys = Table(

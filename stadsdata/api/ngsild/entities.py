@@ -31,9 +31,7 @@ import orjson
 from stadsdata.access.audit import audited_read
 from stadsdata.access.policy import AccessPolicy, Caller
 from stadsdata.api.ngsild.vocabulary import camel, entity_type, rule_for, unit_code
-from stadsdata.model.entities import THING
-from stadsdata.query.parser import parse_query_options
-from stadsdata.store.base import LatestValue, ReadRequest, ScopeFn, Store, Transaction
+from stadsdata.store.base import LatestValue, Store, Transaction
 
 NATIVE = "ngsild"  # the member of a Thing's properties that holds what NGSI-LD created it with
 DERIVED = re.compile(r"urn:ngsi-ld:[^:]+:(\d{1,18})")  # the id of a Thing not created over NGSI-LD
@@ -74,7 +72,7 @@ def load(
     only the Things that may be these entities, found by two indexed reads first)."""
     with audited_read(store) as (tx, events):
         scope = access.read_scope(caller, tx)
-        things = None if ids is None or len(ids) > MAX_IDS else candidates(tx, scope, ids)
+        things = None if ids is None or len(ids) > MAX_IDS else candidates(tx, ids)
         rows = tx.latest_values(scope, thing_ids=things)
         seen = Counter({("Datastream", r.datastream_id): 1 for r in rows if r.phenomenon_time is not None})
         if seen:
@@ -82,15 +80,12 @@ def load(
     return sources(rows)
 
 
-def candidates(tx: Transaction, scope: ScopeFn, ids: Collection[str]) -> list[int]:
+def candidates(tx: Transaction, ids: Collection[str]) -> list[int]:
     """The Things that may be these entities: those created with one of the ids, and the Thing
     whose number ends an id `urn:ngsi-ld:<type>:<n>` (its type is checked after mapping)."""
     things = {int(m.group(1)) for m in (DERIVED.fullmatch(i) for i in ids) if m}
-    if ids:
-        quoted = " or ".join(f"properties/{NATIVE}/id eq '{i.replace(chr(39), chr(39) * 2)}'" for i in ids)
-        options = parse_query_options({"$filter": quoted, "$select": "id"})
-        things |= {int(r["id"]) for r in tx.read(ReadRequest(THING, options, scope=scope, top=MAX_IDS * 2)).records}
-    return sorted(things)
+    things |= set(tx.things_by_property_text((NATIVE, "id"), list(ids)))  # an indexed lookup (migration 0017)
+    return sorted(things)  # the caller's scope applies where they are read (latest_values)
 
 
 def sources(rows: list[LatestValue]) -> list[Source]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from stadsdata.api.ngsild.routes import PREFIX, build_router
+from stadsdata.api.ngsild.subscriptions.notifier import lifespan_for
 from stadsdata.platform import Platform
 
 
@@ -15,6 +16,7 @@ class NgsiLdFace:
     def mount(self, app: FastAPI, platform: Platform) -> None:
         app.include_router(build_router(platform))
         platform.links["ngsi-ld"] = PREFIX
+        platform.lifespans.append(lifespan_for(platform.store, platform.core.access))  # subscriptions' notifier
 
 
 FACE = NgsiLdFace()

@@ -1,7 +1,8 @@
-"""Query entities (clause 6.4.3.2, 5.7.2): the filters `type`, `id`, `idPattern`, `attrs`, `q` and
-the geo-query, then `limit`/`offset` paging. The filters run over the entities the caller may
-see, mapped (`entities.py`); this first slice evaluates them in the server, not in SQL
-(docs/ngsi-ld.md, "Performance")."""
+"""Query entities (clause 6.4.3.2, 5.7.2): the parameters `type`, `id`, `idPattern`, `attrs`, `q`,
+the geo-query, `limit`/`offset` and `count` (`entity_query`), and their meaning on one mapped
+entity (`EntityQuery.keeps`). The store answers queries in SQL (`selection.py`, `pushdown.py`);
+`keeps` decides the entities the SQL leaves in doubt, and `run` (every entity mapped, filtered
+and paged here) is the reference the tests compare the SQL answers with."""
 
 from __future__ import annotations
 

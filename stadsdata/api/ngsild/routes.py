@@ -1,6 +1,6 @@
 """The NGSI-LD endpoints at /ngsi-ld/v1 (ETSI GS CIM 009 clause 6): entities (create, retrieve,
 query, delete; attributes: update, append, partial update, delete), batch entity operations,
-types and attributes discovery, the temporal retrieval of one entity."""
+types and attributes discovery, the temporal retrieval of one entity and temporal queries."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from stadsdata.api.ngsild import discovery
+from stadsdata.api.ngsild import discovery, selection
 from stadsdata.api.ngsild.attributes import attribute_name, normalize, split_entity
 from stadsdata.api.ngsild.batch import batch_operation
 from stadsdata.api.ngsild.contexts import read_body
@@ -17,8 +17,10 @@ from stadsdata.api.ngsild.entities import normalized
 from stadsdata.api.ngsild.errors import BadRequestData, ResourceNotFound
 from stadsdata.api.ngsild.representation import feature, render, view
 from stadsdata.api.ngsild.responses import NgsiLdRoute, answer, empty, wants_geojson
-from stadsdata.api.ngsild.retrieval import entity_query, run
+from stadsdata.api.ngsild.retrieval import entity_query
+from stadsdata.api.ngsild.subscriptions.routes import build_router as subscription_routes
 from stadsdata.api.ngsild.temporal import temporal_entity
+from stadsdata.api.ngsild.temporal_query import temporal_query
 from stadsdata.api.ngsild.writing import Writer
 from stadsdata.platform import Platform
 
@@ -35,8 +37,11 @@ def build_router(platform: Platform) -> APIRouter:  # noqa: C901 - one closure p
     def query_entities(request: Request) -> Response:
         params = request.query_params
         query, shown = entity_query(params), view(params)
-        page, total = run(query, writer(request).visible(f"{PREFIX}/entities", query.ids))
-        headers = {"NGSILD-Results-Count": str(total)} if query.count else {}
+        found = selection.select(
+            platform.store, platform.core.access, writer(request).caller, f"{PREFIX}/entities", query
+        )
+        page, total = [normalized(s) for s in found.page], query.offset + found.total
+        headers = {"NGSILD-Results-Count": str(found.count)} if query.count else {}
         links = _paging_links(request, query.offset, query.limit, total)
         if links:
             headers["Link"] = ", ".join(links)
@@ -124,24 +129,35 @@ def build_router(platform: Platform) -> APIRouter:  # noqa: C901 - one closure p
     def attribute_info(request: Request, attr_name: str) -> Response:
         return answer(request, discovery.attribute_info(writer(request).visible(f"{PREFIX}/attributes"), attr_name))
 
+    @router.get("/temporal/entities")
+    def temporal_entities(request: Request) -> Response:
+        path = f"{PREFIX}/temporal/entities"
+        entities, found, query = temporal_query(platform, writer(request).caller, request.query_params, path)
+        headers = {"NGSILD-Results-Count": str(found.count)} if query.count else {}
+        links = _paging_links(request, query.offset, query.limit, query.offset + found.total, "/temporal/entities")
+        if links:
+            headers["Link"] = ", ".join(links)
+        return _with_links(answer(request, entities, headers=headers), links)
+
     @router.get("/temporal/entities/{entity_id}")
     def temporal(request: Request, entity_id: str) -> Response:
         w = writer(request)
         return answer(request, temporal_entity(platform, w.caller, w.source(entity_id), request.query_params))
 
+    router.include_router(subscription_routes(platform))  # /subscriptions (subscriptions/routes.py)
     return router
 
 
-def _paging_links(request: Request, offset: int, limit: int, total: int) -> list[str]:
+def _paging_links(request: Request, offset: int, limit: int, total: int, path: str = "/entities") -> list[str]:
     """`Link` rel=next / rel=prev of a query's page (clause 5.5.9)."""
     if limit == 0:
         return []
     base = {k: v for k, v in request.query_params.multi_items() if k != "offset"}
     links = []
     if offset + limit < total:
-        links.append(f'<{PREFIX}/entities?{urlencode({**base, "offset": offset + limit})}>; rel="next"')
+        links.append(f'<{PREFIX}{path}?{urlencode({**base, "offset": offset + limit})}>; rel="next"')
     if offset > 0:
-        links.append(f'<{PREFIX}/entities?{urlencode({**base, "offset": max(0, offset - limit)})}>; rel="prev"')
+        links.append(f'<{PREFIX}{path}?{urlencode({**base, "offset": max(0, offset - limit)})}>; rel="prev"')
     return links
 
 

@@ -7,7 +7,8 @@ With `aggrMethods` (totalCount, sum, avg, min, max) and `aggrPeriodDuration` (PT
 default the whole range in days) the points are the store's hourly rollups folded into periods
 (`Transaction.series`): a year of minute data is read as 8 760 rows, not 525 600. Each value is
 `[value, period start, period end]`. Other methods (stddev, sumsq, distinctCount) and periods
-shorter than an hour are OperationNotSupported. Not done: `GET /temporal/entities` (queries).
+shorter than an hour are OperationNotSupported. The query of several entities,
+`GET /temporal/entities`, is `temporal_query.py`.
 
 Access as for every read: the entity must be visible to the caller; a restricted stream's
 history is an audited read of the points given."""
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -71,7 +73,21 @@ def _period(text: str | None, start: datetime, end: datetime) -> tuple[str, int]
     return ("hour", int(hours)) if hours else ("day", int(days))
 
 
-def temporal_entity(platform: Platform, caller: Caller, source: Source, params: QueryParams) -> dict[str, Any]:
+@dataclass(frozen=True)
+class TemporalOptions:
+    """The temporal parameters of a request, checked (the same for one entity and a query)."""
+
+    start: datetime
+    end: datetime
+    wanted: set[str] | None
+    methods: list[str]
+    options: set[str]
+    last_n: str | None
+    resolution: str
+    size: int
+
+
+def temporal_options(params: QueryParams) -> TemporalOptions:
     start, end = _window(params)
     wanted = {a.strip() for a in params["attrs"].split(",")} if "attrs" in params else None
     methods = [m.strip() for m in params.get("aggrMethods", "").split(",") if m.strip()]
@@ -85,6 +101,15 @@ def temporal_entity(platform: Platform, caller: Caller, source: Source, params: 
     if last_n is not None and not re.fullmatch(r"[1-9]\d{0,6}", last_n):
         raise BadRequestData("lastN is a positive whole number", field="lastN")
     resolution, size = _period(params.get("aggrPeriodDuration"), start, end) if methods else ("raw", 0)
+    return TemporalOptions(start, end, wanted, methods, options, last_n, resolution, size)
+
+
+def temporal_entity(
+    platform: Platform, caller: Caller, source: Source, params: QueryParams, checked: TemporalOptions | None = None
+) -> dict[str, Any]:
+    given = checked or temporal_options(params)
+    start, end, wanted, methods, options = given.start, given.end, given.wanted, given.methods, given.options
+    last_n, resolution, size = given.last_n, given.resolution, given.size
     firsts = {s.attribute: s for s in reversed(source.streams)}  # of two streams of one name: the default one
     streams = [s for s in source.streams if firsts[s.attribute] is s and (wanted is None or s.attribute in wanted)]
     access = platform.core.access

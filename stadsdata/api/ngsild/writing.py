@@ -29,7 +29,6 @@ from stadsdata.api.ngsild.vocabulary import rule_for, unit_of_measurement
 from stadsdata.model.entities import DATASTREAM, LOCATION, THING
 from stadsdata.platform import Platform
 from stadsdata.query.ast import QueryOptions
-from stadsdata.query.parser import parse_query_options
 from stadsdata.service.context import write_context
 from stadsdata.service.sink import Reading
 from stadsdata.service.update import delete
@@ -71,11 +70,9 @@ class Writer:
         """Whether an entity (visible to the caller or not) has this id already: ids stay unique.
         A writer may so learn that a hidden id is taken (docs/ngsi-ld.md, "Access"). Two
         indexed reads, no mapping: a created id, or the id of a Thing not created over NGSI-LD."""
-        quoted = entity_id.replace("'", "''")
-        options = parse_query_options({"$filter": f"properties/{NATIVE}/id eq '{quoted}'", "$select": "id"})
         derived = re.fullmatch(r"urn:ngsi-ld:[^:]+:(\d{1,18})", entity_id)
         with self.platform.store.read_only() as tx:  # only a yes or no leaves here: not an audited read
-            if tx.read(ReadRequest(THING, options, top=1)).records:
+            if tx.things_by_property_text((NATIVE, "id"), [entity_id]):
                 return True
             return derived is not None and bool(
                 tx.read(ReadRequest(THING, QueryOptions(select=["id"]), id=int(derived.group(1)), top=1)).records

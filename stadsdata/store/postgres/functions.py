@@ -12,12 +12,16 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.elements import ClauseElement
 
+from stadsdata.geo.sphere import EARTH_RADIUS
 from stadsdata.store.sql.functions import (
     GeoFunction,
+    JsonIsText,
     JsonValue,
+    RegexMatch,
     Remainder,
     Rounding,
     ScanHint,
+    SphereDistance,
     StrPosition,
     TimeDiff,
     TimePart,
@@ -144,3 +148,34 @@ def _geometry(clause: Any, compiler: Any, **kw: Any) -> str:
 def _scan_hint(element: ScanHint, compiler: Any, **kw: Any) -> str:
     (column,) = element.clauses
     return str(compiler.process(column, **kw))
+
+
+@compiles(RegexMatch, "postgresql")
+def _regex_match(element: RegexMatch, compiler: Any, **kw: Any) -> str:
+    value, pattern = (compiler.process(c, **kw) for c in element.clauses)
+    if element.full:
+        pattern = f"('^(?:' || {pattern} || ')$')"
+    return f"(({value}) ~ {pattern})::integer"
+
+
+@compiles(JsonIsText, "postgresql")
+def _json_is_text(element: JsonIsText, compiler: Any, **kw: Any) -> str:
+    (column,) = element.clauses
+    path = compiler.process(literal(list(element.path), ARRAY(Text())), **kw)
+    return f"(jsonb_typeof({compiler.process(column, **kw)} #> {path}) = 'string')::integer"
+
+
+@compiles(SphereDistance, "postgresql")
+def _sphere_distance(element: SphereDistance, compiler: Any, **kw: Any) -> str:
+    """The haversine of `stadsdata.geo.sphere.metres`, term by term, from the point (or the
+    representative point, GEOS PointOnSurface as shapely's) of the stored geometry."""
+    column, lon, lat = (compiler.process(c, **kw) for c in element.clauses)
+    point = (
+        f"(SELECT CASE WHEN GeometryType(g) = 'POINT' THEN g ELSE ST_PointOnSurface(g) END AS p "
+        f"FROM (SELECT stadsdata_geometry({column}) AS g) AS geometry_of_row)"
+    )
+    haversine = (
+        f"2 * {EARTH_RADIUS} * asin(least(1.0, sqrt(power(sin((radians({lat}) - radians(ST_Y(p))) / 2), 2) "
+        f"+ cos(radians(ST_Y(p))) * cos(radians({lat})) * power(sin((radians({lon}) - radians(ST_X(p))) / 2), 2))))"
+    )
+    return f"(SELECT {haversine} FROM {point} AS point_of_row)"

@@ -203,3 +203,60 @@ class ScanHint(FunctionElement[Any]):
 def _scan_hint_sqlite(element: ScanHint, compiler: Any, **kw: Any) -> str:
     (column,) = element.clauses
     return f"+{compiler.process(column, **kw)}"
+
+
+class RegexMatch(FunctionElement[Any]):
+    """Whether a regular expression matches a text: found anywhere in it, or (`full`) the whole
+    text. SQLite: Python's `re` (`stadsdata_regexp`, registered on each connection); PostgreSQL:
+    its `~` operator (callers keep to what both read alike, see api/ngsild/regex.py)."""
+
+    inherit_cache = True
+    name = "regex_match"
+    type = Integer()
+    _traverse_internals = FunctionElement._traverse_internals + [("full", InternalTraversal.dp_plain_obj)]
+
+    def __init__(self, value: Any, pattern: Any, *, full: bool) -> None:
+        self.full = full
+        super().__init__(value, pattern)
+
+
+@compiles(RegexMatch)
+def _regex_match_sqlite(element: RegexMatch, compiler: Any, **kw: Any) -> str:
+    value, pattern = (compiler.process(c, **kw) for c in element.clauses)
+    return f"stadsdata_regexp({pattern}, {value}, {1 if element.full else 0})"
+
+
+class JsonIsText(FunctionElement[Any]):
+    """Whether the member at a path of a JSON column is a JSON string."""
+
+    inherit_cache = True
+    name = "json_is_text"
+    type = Integer()
+    _traverse_internals = FunctionElement._traverse_internals + [("path", InternalTraversal.dp_plain_obj)]
+
+    def __init__(self, column: Any, path: tuple[str, ...]) -> None:
+        self.path = path
+        super().__init__(column)
+
+
+@compiles(JsonIsText)
+def _json_is_text_sqlite(element: JsonIsText, compiler: Any, **kw: Any) -> str:
+    (column,) = element.clauses
+    path = compiler.process(_literal_text(_json_path(element.path)), **kw)
+    return f"(json_type({compiler.process(column, **kw)}, {path}) = 'text')"
+
+
+class SphereDistance(FunctionElement[Any]):
+    """Great-circle metres from a stored GeoJSON geometry (a point, else its representative point)
+    to the point (lon, lat): `stadsdata.geo.sphere.metres`. SQLite: `geo_sphere_distance`
+    (registered with the spatial functions); PostgreSQL: the same formula in SQL."""
+
+    inherit_cache = True
+    name = "sphere_distance"
+    type = Float()
+
+
+@compiles(SphereDistance)
+def _sphere_distance_sqlite(element: SphereDistance, compiler: Any, **kw: Any) -> str:
+    column, lon, lat = (compiler.process(c, **kw) for c in element.clauses)
+    return f"geo_sphere_distance({column}, {lon}, {lat})"

@@ -38,7 +38,10 @@ def latest_values(
         conditions.append(p.name == observed_property)
     if thing_ids is not None:
         conditions.append(t.id.in_(list(thing_ids)))
-    first_location = select(link.thing_id, func.min(link.location_id).label("location_id")).group_by(link.thing_id).subquery()
+    firsts = select(link.thing_id, func.min(link.location_id).label("location_id")).group_by(link.thing_id)
+    if thing_ids is not None:  # only these Things' links (not a pass over every Thing's)
+        firsts = firsts.where(link.thing_id.in_(list(thing_ids)))
+    first_location = firsts.subquery()
     # JSON columns as their text: the caller embeds it as is (no decoding and encoding again).
     stmt = (
         select(

@@ -49,15 +49,18 @@ from stadsdata.store.schema import (
     observations,
     things_locations,
 )
+from stadsdata.store.sql import thing_query
 from stadsdata.store.sql.access import SqlAccessRecords
 from stadsdata.store.sql.alerts import datastream_facts, observation_numbers, write_alerts
 from stadsdata.store.sql.codec import encode_result, row_from_values
 from stadsdata.store.sql.latest_values import latest_values
 from stadsdata.store.sql.observation_chunks import observation_chunk
 from stadsdata.store.sql.prepared import Prepared
+from stadsdata.store.sql.property_lookup import things_by_property_text
 from stadsdata.store.sql.reader import SqlReader, parent_condition
 from stadsdata.store.sql.rollups import HourlyRollups
 from stadsdata.store.sql.summary import StreamSummaries
+from stadsdata.store.thing_query import Condition, ThingCount, ThingMatch
 
 Box = tuple[float, float, float, float]
 
@@ -306,6 +309,20 @@ class SqlTransaction(Transaction):
     def latest_values(self, scope: ScopeFn, observed_property: str | None = None, thing_ids: Sequence[int] | None = None) -> list[LatestValue]:
         return latest_values(self.conn, self.reader.compiler(scope), observed_property, thing_ids)
 
+    def find_things(
+        self, scope: ScopeFn, where: Condition, *, sure: Condition | None = None, after: int | None = None,
+        offset: int = 0, limit: int | None = None,
+    ) -> list[ThingMatch]:  # fmt: skip
+        return thing_query.find_things(
+            self.conn, self.reader.compiler(scope), where, sure=sure, after=after, offset=offset, limit=limit
+        )
+
+    def count_things(self, scope: ScopeFn, where: Condition, *, sure: Condition | None = None) -> ThingCount:
+        return thing_query.count_things(self.conn, self.reader.compiler(scope), where, sure=sure)
+
+    def observed_property_names(self) -> list[str]:
+        return thing_query.observed_property_names(self.conn)
+
     def series(self, datastream_id: int, start: datetime, end: datetime, resolution: str, bucket_hours: int = 1) -> list[SeriesPoint]:
         return self.rollups.series(datastream_id, start, end, resolution, bucket_hours)
 
@@ -320,6 +337,9 @@ class SqlTransaction(Transaction):
 
     def observation_numbers(self, observation_ids: Sequence[int]) -> list[tuple[int, datetime, float]]:
         return observation_numbers(self.conn, observation_ids)
+
+    def things_by_property_text(self, path: tuple[str, ...], values: Sequence[str]) -> list[int]:
+        return things_by_property_text(self.conn, path, values)
 
     def datastream_facts(self, where: Mapping[str, Sequence[int]]) -> list[dict[str, Any]]:
         return datastream_facts(self.conn, where)

@@ -33,6 +33,7 @@ from stadsdata.store.schema import RESULT_FLOAT
 from stadsdata.store.sql.codec import encode_result
 from stadsdata.store.sql.store import SqlStore
 from stadsdata.store.sql.transaction import SqlTransaction
+from stadsdata.store.sqlite.regexp import register as register_regexp
 from stadsdata.store.types import to_micros
 
 _rtree_metadata = MetaData()
@@ -171,6 +172,7 @@ class SqliteStore(SqlStore):
         dbapi_conn.execute("PRAGMA temp_store=MEMORY")
         dbapi_conn.execute("PRAGMA cache_size=-65536")
         register_geo_functions(dbapi_conn)
+        register_regexp(dbapi_conn)
         dbapi_conn.create_function("floor", 1, _floor, deterministic=True)
         dbapi_conn.create_function("ceiling", 1, _ceiling, deterministic=True)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.integration.ngsild.subscription_helpers import mqtt_subscriber, receiver  # noqa: F401 - fixtures of the subscription tests
+
 ERRORS = "https://uri.etsi.org/ngsi-ld/errors/"
 BASE = "/ngsi-ld/v1"
 CONTEXT_LINK_REL = 'rel="http://www.w3.org/ns/json-ld#context"'

@@ -24,6 +24,7 @@ from stadsdata.store.schema import (
     datastreams,
     lorawan_devices,
     multi_datastreams,
+    ngsild_subscriptions,
     ocpi_objects,
     ocpi_parties,
     offers,
@@ -45,13 +46,15 @@ MANAGED_TABLES: dict[str, Table] = {
         parties, users, api_keys, datasets, dataset_grants, consents, offers, agreements, access_requests, audit_events,
         datastreams, multi_datastreams, quarantine, lorawan_devices, push_sources, dashboards, sources, source_runs,
         source_entities, ocpi_parties, ocpi_objects, register_devices, register_sensors, alert_rules, alerts,
+        ngsild_subscriptions,
     )
 }  # fmt: skip
 _WRITABLE = frozenset(MANAGED_TABLES) - {"audit_events", "datastreams", "multi_datastreams"}  # the log is append-only
-_DELETABLE = frozenset({"dashboards", "register_devices", "register_sensors", "alert_rules"})  # everything else is ended or revoked, and kept
+_DELETABLE = frozenset({"dashboards", "register_devices", "register_sensors", "alert_rules", "ngsild_subscriptions"})  # everything else is ended or revoked, and kept
 _NOT_IN_SNAPSHOT = frozenset(
     {"access_requests", "quarantine", "lorawan_devices", "push_sources", "dashboards", "sources", "source_runs", "source_entities",
-     "ocpi_parties", "ocpi_objects", "register_devices", "register_sensors", "alert_rules", "alerts"}
+     "ocpi_parties", "ocpi_objects", "register_devices", "register_sensors", "alert_rules", "alerts",
+     "ngsild_subscriptions"}
 )  # changes there leave the snapshot valid
 
 
