@@ -52,7 +52,8 @@ def is_geometry(value: Any) -> bool:
     return isinstance(value, dict) and value.get("type") in GEOMETRIES and isinstance(value.get("coordinates"), list)
 
 
-def observed_at(value: Any, field: str) -> datetime:
+def date_time(value: Any, field: str, label: str) -> datetime:
+    """An NGSI-LD DateTime with a time zone; BadRequestData naming `field` (said as `label`) otherwise."""
     if isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -60,7 +61,11 @@ def observed_at(value: Any, field: str) -> datetime:
             moment = None
         if moment is not None and moment.tzinfo is not None:
             return moment
-    raise BadRequestData("observedAt is a DateTime with a time zone (e.g. 2026-05-01T10:00:00Z)", field=field)
+    raise BadRequestData(f"{label} is a DateTime with a time zone (e.g. 2026-05-01T10:00:00Z)", field=field)
+
+
+def observed_at(value: Any, field: str) -> datetime:
+    return date_time(value, field, "observedAt")
 
 
 def normalize(name: str, attribute: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import orjson
 from starlette.datastructures import QueryParams
 
+from stadsdata.api.ngsild.attributes import date_time
 from stadsdata.api.ngsild.contexts import JSON, LD_JSON
 from stadsdata.api.ngsild.errors import BadRequestData, NgsiLdError, OperationNotSupported
 from stadsdata.api.ngsild.geo import geo_query
@@ -136,14 +137,7 @@ def _timing(s: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def expires_at(value: Any, field: str = "expiresAt") -> datetime:
-    if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            moment = None
-        if moment is not None and moment.tzinfo is not None:
-            return moment.astimezone(UTC)
-    raise BadRequestData(f"{field} is a DateTime with a time zone (e.g. 2030-01-01T00:00:00Z)", field=field)
+    return date_time(value, field, field).astimezone(UTC)
 
 
 def _names(value: Any, field: str) -> list[str]:
