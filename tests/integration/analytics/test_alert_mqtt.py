@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as paho
 import pytest
 from fastapi.testclient import TestClient
 
@@ -20,33 +18,15 @@ from stadsdata.app import create_app
 from stadsdata.settings import Settings
 from stadsdata.store.base import Store
 from tests.integration.sta.conftest import stream_body, thing_body
+from tests.mqtt_listener import listening
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 
 
 @pytest.fixture
 def subscriber() -> Iterator[tuple[str, list[tuple[str, bytes]], threading.Event]]:
-    prefix = f"test/alerts/{uuid.uuid4().hex}"
-    got: list[tuple[str, bytes]] = []
-    arrived, subscribed = threading.Event(), threading.Event()
-    client = paho.Client(paho.CallbackAPIVersion.VERSION2)
-    client.on_connect = lambda c, *_: c.subscribe(f"{prefix}/#", qos=1)
-    client.on_subscribe = lambda *_: subscribed.set()
-
-    def on_message(_c: Any, _u: Any, message: Any) -> None:
-        got.append((message.topic, message.payload))
-        arrived.set()
-
-    client.on_message = on_message
-    try:
-        client.connect("127.0.0.1", 1883)
-    except OSError:
-        pytest.skip("no MQTT broker on 127.0.0.1:1883")
-    client.loop_start()
-    assert subscribed.wait(5)
-    yield prefix, got, arrived
-    client.loop_stop()
-    client.disconnect()
+    with listening("test/alerts") as kept:
+        yield kept.topic, kept.got, kept.arrived
 
 
 @pytest.fixture

@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import paho.mqtt.client as paho
 import pytest
 from fastapi.testclient import TestClient
+
+from tests.mqtt_listener import MqttSubscriber, listening
 
 SUBSCRIPTIONS = "/ngsi-ld/v1/subscriptions"
 
@@ -75,35 +75,10 @@ def receiver() -> Iterator[Receiver]:
     server.server_close()
 
 
-@dataclass
-class MqttSubscriber:
-    topic: str
-    got: list[tuple[str, bytes]] = field(default_factory=list)
-    arrived: threading.Event = field(default_factory=threading.Event)
-
-
 @pytest.fixture
 def mqtt_subscriber() -> Iterator[MqttSubscriber]:
-    kept = MqttSubscriber(f"test/ngsild/{uuid.uuid4().hex}")
-    subscribed = threading.Event()
-    client = paho.Client(paho.CallbackAPIVersion.VERSION2)
-    client.on_connect = lambda c, *_: c.subscribe(f"{kept.topic}/#", qos=1)
-    client.on_subscribe = lambda *_: subscribed.set()
-
-    def on_message(_c: Any, _u: Any, message: Any) -> None:
-        kept.got.append((message.topic, message.payload))
-        kept.arrived.set()
-
-    client.on_message = on_message
-    try:
-        client.connect("127.0.0.1", 1883)
-    except OSError:
-        pytest.skip("no MQTT broker on 127.0.0.1:1883")
-    client.loop_start()
-    assert subscribed.wait(5)
-    yield kept
-    client.loop_stop()
-    client.disconnect()
+    with listening("test/ngsild") as kept:
+        yield kept
 
 
 def subscription(uri: str, **members: Any) -> dict[str, Any]:
