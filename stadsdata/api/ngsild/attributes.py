@@ -70,6 +70,8 @@ def observed_at(value: Any, field: str) -> datetime:
 
 def normalize(name: str, attribute: Any) -> dict[str, Any]:
     """One attribute in the normalized form, checked."""
+    if name == "scope":
+        raise OperationNotSupported("an entity's scope (clause 4.18) is not supported here", field=name)
     attribute_name(name)
     if isinstance(attribute, list):
         raise OperationNotSupported(

@@ -13,7 +13,7 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from stadsdata.api.ngsild.entities import Source, normalized
-from stadsdata.api.ngsild.errors import BadRequestData, TooManyResults
+from stadsdata.api.ngsild.errors import BadRequestData, OperationNotSupported, TooManyResults
 from stadsdata.api.ngsild.geo import GeoQuery, geo_matches, geo_query
 from stadsdata.api.ngsild.query import matches, parse_q
 
@@ -69,6 +69,8 @@ def _list(params: QueryParams, name: str, separators: str = ",") -> frozenset[st
 
 
 def entity_query(params: QueryParams, *, need_filter: bool = True) -> EntityQuery:
+    if "scopeQ" in params:  # refused, not ignored: an ignored filter would answer with entities it excludes
+        raise OperationNotSupported("scopeQ is not supported here: entities carry no scope", field="scopeQ")
     pattern = params.get("idPattern")
     compiled = None
     if pattern is not None:

@@ -128,7 +128,8 @@ def test_query_filters_count_and_paging(client: TestClient) -> None:
      ({"type": "T", "georel": "within", "geometry": "Polygon", "coordinates": "[[1,2]"}, "BadRequestData", "coordinates", 400),
      ({"type": "T", "limit": "-1"}, "BadRequestData", "limit", 400), ({"type": "T", "limit": "5000"}, "TooManyResults", "limit", 403),
      ({"type": "T", "offset": "x"}, "BadRequestData", "offset", 400), ({"idPattern": "("}, "BadRequestData", "idPattern", 400),
-     ({}, "BadRequestData", "type", 400), ({"type": "T", "count": "yes"}, "BadRequestData", "count", 400)],
+     ({}, "BadRequestData", "type", 400), ({"type": "T", "count": "yes"}, "BadRequestData", "count", 400),
+     ({"type": "T", "scopeQ": "/Veenhaven/#"}, "OperationNotSupported", "scopeQ", 422)],
 )  # fmt: skip
 def test_bad_query_parameters(client: TestClient, params: dict[str, str], kind: str, field: str, status: int) -> None:
     assert_ngsi_problem(client.get(f"{BASE}/entities", params=params), status, kind, field)
@@ -143,6 +144,7 @@ def test_bad_bodies_and_headers(client: TestClient) -> None:
         "body",
     )
     assert_ngsi_problem(client.post(url, json={"type": "T"}), 400, "BadRequestData", "id")
+    assert_ngsi_problem(client.post(url, json={**air(), "scope": "/Veenhaven/Centrum"}), 422, "OperationNotSupported", "scope")
     assert_ngsi_problem(
         client.post(url, json={**air(), "no2": {"type": "Property"}}), 400, "BadRequestData", "no2.value"
     )
