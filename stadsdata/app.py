@@ -178,6 +178,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                     smtp_login=(settings.alert_smtp_user, settings.alert_smtp_password.get_secret_value() if settings.alert_smtp_password else "")
                     if settings.alert_smtp_user else None,
                     stale_every_s=settings.alert_stale_every_s,
+                    allow_private=settings.notify_private_networks,
                 )
                 alert_evaluator.start()  # alert rules, evaluated off the committing thread
                 try:

@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     alert_smtp_port: int = Field(25, ge=1, le=65535, description="its port")
     alert_smtp_from: str = Field("stadsdata@localhost", description="the From address of alert e-mails")
     alert_smtp_starttls: bool = Field(False, description="upgrade the SMTP connection with STARTTLS")
+    notify_private_networks: bool = Field(
+        False, description="let alert webhooks and NGSI-LD notifications go to loopback, private and link-local addresses"
+    )
     alert_stale_every_s: float = Field(60.0, ge=1, le=86400, description="how often the 'stale' alert rules are checked (seconds)")
     alert_smtp_user: str = Field("", description="user name to log in to the SMTP server with (empty: no login)")
     alert_smtp_password: SecretStr | None = Field(None, description="its password (set it in the environment, never in a file in the repo)")

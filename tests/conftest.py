@@ -119,7 +119,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def client(store: Store, tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(Settings(database=str(tmp_path / "stadsdata.db")), store=store)
+    # notify_private_networks: the tests' webhook and notification receivers listen on 127.0.0.1
+    # (the default refuses internal addresses: tests/integration/ngsild/test_subscription_targets.py)
+    app = create_app(Settings(database=str(tmp_path / "stadsdata.db"), notify_private_networks=True), store=store)
     with TestClient(app, base_url="http://testserver") as test_client:
         yield test_client
 

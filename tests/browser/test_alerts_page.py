@@ -34,7 +34,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     directory = tmp_path_factory.mktemp("alerts")
     # The simulator reports once an hour: only the test's own readings reach the rule.
     env = {"STADSDATA_ACCESS_MODE": "enforced", "STADSDATA_DEMO_DAYS": "1", "STADSDATA_BASEMAP": "none",
-           "STADSDATA_MQTT_EMBEDDED": "false", "STADSDATA_SOURCES_RUN": "false", "STADSDATA_DEMO_INTERVAL_S": "3600"}  # fmt: skip
+           "STADSDATA_MQTT_EMBEDDED": "false", "STADSDATA_SOURCES_RUN": "false", "STADSDATA_DEMO_INTERVAL_S": "3600",
+           "STADSDATA_NOTIFY_PRIVATE_NETWORKS": "true"}  # fmt: skip
     with demo_city(directory, env) as server:
         yield server
 

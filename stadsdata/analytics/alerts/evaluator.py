@@ -71,7 +71,7 @@ class AlertEvaluator:
         self, store: Store, access: AccessPolicy, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         mqtt: tuple[str, int, str] | None = None, smtp: tuple[str, int, str, bool] | None = None,
         *, smtp_login: tuple[str, str] | None = None, stale_every_s: float = 60.0, state_flush_s: float = 5.0,
-        gather_s: float = 0.05,
+        gather_s: float = 0.05, allow_private: bool = False,
     ) -> None:  # fmt: skip
         self.store, self.access, self.clock = store, access, clock
         self.mqtt = mqtt  # (host, port, topic prefix) of the broker alerts with params.mqtt go to
@@ -80,7 +80,7 @@ class AlertEvaluator:
         self.stale_every_s, self.state_flush_s, self.gather_s = stale_every_s, state_flush_s, gather_s
         self.queue: queue.Queue[list[int] | None] = queue.Queue()
         self.thread: threading.Thread | None = None
-        self.webhooks = WebhookDelivery(store)
+        self.webhooks = WebhookDelivery(store, allow_private=allow_private)  # webhooks to internal addresses: `service/outbound.py`
         self.outbox: list[tuple[int, dict[str, Any]]] = []  # (alert id, rule) opened in this evaluation
         self.lock = threading.Lock()  # one evaluation at a time (the worker, a stale sweep, a flush)
         # rule id -> (its updated_at, its live states by stream): newer than the database's until flushed
@@ -358,7 +358,9 @@ class AlertEvaluator:
         params, found = rule["params"], {}
         webhook = params.get("webhook")
         if isinstance(webhook, dict):
-            found["webhook"] = post_signed(str(webhook["url"]), str(webhook["secret"]), self.webhooks.timeout_s)
+            found["webhook"] = post_signed(
+                str(webhook["url"]), str(webhook["secret"]), self.webhooks.timeout_s, allow_private=self.webhooks.allow_private
+            )
         if params.get("mqtt") is True and self.mqtt is not None:
             host, port, prefix = self.mqtt
             found["mqtt"] = publisher(host, port, f"{prefix}/{rule['id']}")

@@ -11,12 +11,14 @@ import hashlib
 import hmac
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Hashable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from stadsdata.service.outbound import refusal
 from stadsdata.service.retries import RetryingSender
 from stadsdata.store.base import Store
 
@@ -28,10 +30,15 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def post_signed(url: str, secret: str, timeout_s: float) -> Callable[[bytes], None]:
-    """A sender that POSTs the body to a webhook, signed; raises on failure (non-2xx included)."""
+def post_signed(url: str, secret: str, timeout_s: float, *, allow_private: bool = False) -> Callable[[bytes], None]:
+    """A sender that POSTs the body to a webhook, signed; raises on failure (non-2xx included, and
+    a host that is not a public address unless `allow_private`: `service/outbound.py`)."""
 
     def send(body: bytes) -> None:
+        parts = urllib.parse.urlsplit(url)
+        refused = refusal(parts.hostname, parts.port, allow_private=allow_private)
+        if refused is not None:
+            raise OSError(f"refused: {refused}")
         request = urllib.request.Request(url, data=body, method="POST", headers={
             "Content-Type": "application/json", SIGNATURE_HEADER: signature(secret, body),
         })  # fmt: skip
@@ -47,13 +54,16 @@ def post_signed(url: str, secret: str, timeout_s: float) -> Callable[[bytes], No
 class WebhookDelivery(RetryingSender):
     """The delivery thread of alerts (webhook, MQTT, e-mail), each attempt recorded on the alert."""
 
-    def __init__(self, store: Store, *, attempts: int = 5, first_delay_s: float = 1.0, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self, store: Store, *, attempts: int = 5, first_delay_s: float = 1.0, timeout_s: float = 5.0, allow_private: bool = False
+    ) -> None:  # fmt: skip
         super().__init__("alert-deliveries", self._record, attempts=attempts, first_delay_s=first_delay_s)
-        self.store, self.timeout_s = store, timeout_s
+        self.store, self.timeout_s, self.allow_private = store, timeout_s, allow_private
 
     def submit(self, alert_id: int, webhook: Mapping[str, Any], payload: Mapping[str, Any]) -> None:
         """Deliver to a webhook (url, secret)."""
-        self.submit_to(alert_id, "webhook", post_signed(str(webhook["url"]), str(webhook["secret"]), self.timeout_s), payload)
+        send = post_signed(str(webhook["url"]), str(webhook["secret"]), self.timeout_s, allow_private=self.allow_private)
+        self.submit_to(alert_id, "webhook", send, payload)
 
     def submit_to(
         self, alert_id: int, channel: str, send: Callable[[bytes], None], payload: Mapping[str, Any], *, attempt: int = 1,

@@ -16,7 +16,9 @@ class NgsiLdFace:
     def mount(self, app: FastAPI, platform: Platform) -> None:
         app.include_router(build_router(platform))
         platform.links["ngsi-ld"] = PREFIX
-        platform.lifespans.append(lifespan_for(platform.store, platform.core.access))  # subscriptions' notifier
+        platform.lifespans.append(lifespan_for(
+            platform.store, platform.core.access, allow_private=platform.settings.notify_private_networks
+        ))  # subscriptions' notifier
 
 
 FACE = NgsiLdFace()

@@ -110,7 +110,8 @@ def city(store: Store, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, d
             headers[name] = {"Authorization": f"Bearer {key.secret_key}"}
         records.add_user("bewoner", hash_password("correct horse"), party["bewoner"], False, now)
         headers["bewoner"] = {"Authorization": "Basic " + base64.b64encode(b"bewoner:correct horse").decode()}
-    settings = Settings(database=str(tmp_path / "x.db"), access_mode="enforced", default_access_level="public")
+    # notify_private_networks: the NGSI-LD notification leak test's receiver listens on 127.0.0.1
+    settings = Settings(database=str(tmp_path / "x.db"), access_mode="enforced", default_access_level="public", notify_private_networks=True)
     with TestClient(create_app(settings, store=store)) as client:
         yield client, headers
 

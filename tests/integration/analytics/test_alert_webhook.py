@@ -35,7 +35,7 @@ def city(store: Store, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, s
         key = generate_api_key()
         tx.access.add_party("beheer", "organisation", None, now)
         tx.access.add_api_key(key.prefix, key.key_hash, "admin", 1, is_admin=True, can_write=True, expires_at=None, now=now)
-    settings = Settings(database=str(tmp_path / "x.db"), access_mode="enforced", basemap="none")
+    settings = Settings(database=str(tmp_path / "x.db"), access_mode="enforced", basemap="none", notify_private_networks=True)
     admin = {"X-API-Key": key.secret_key}
     with TestClient(create_app(settings, store=store)) as client:
         stream = stream_body("no2", "NO2", {"name": "microgram per cubic metre", "symbol": "µg/m³"}, [])
@@ -126,3 +126,25 @@ def test_a_retry_pending_at_a_restart_is_resumed(city: Any, httpserver: HTTPServ
     webhook = client.get("/api/v1/alerts", headers=admin).json()["_embedded"]["alerts"][0]["delivery"]["webhook"]
     assert webhook["attempts"] == 2 and webhook["deliveredAt"] is not None and webhook["error"] is None
     assert len(httpserver.log) == 2
+
+
+def test_a_webhook_on_an_internal_address_is_refused_by_default(store: Store, tmp_path: Path, httpserver: HTTPServer) -> None:
+    """Without `notify_private_networks` a rule's webhook on 127.0.0.1 is never called: the delivery
+    fails with the reason (`service/outbound.py`), the alert itself is kept."""
+    now = datetime.now(UTC)
+    with store.write() as tx:
+        key = generate_api_key()
+        tx.access.add_party("beheer", "organisation", None, now)
+        tx.access.add_api_key(key.prefix, key.key_hash, "admin", 1, is_admin=True, can_write=True, expires_at=None, now=now)
+    admin = {"X-API-Key": key.secret_key}
+    with TestClient(create_app(Settings(database=str(tmp_path / "x.db"), access_mode="enforced", basemap="none"), store=store)) as client:
+        client.app.state.alert_evaluator.webhooks.attempts = 1  # type: ignore[attr-defined]
+        stream = stream_body("no2", "NO2", {"name": "microgram per cubic metre", "symbol": "µg/m³"}, [])
+        assert client.post("/v1.1/Things", json=thing_body("Tuin", 6.09, 52.51, [stream]), headers=admin).status_code == 201
+        httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+        make_rule(client, admin, httpserver.url_for("/hook"))
+        post(client, admin, [(0, 10.0), (1, 77.0)])
+        alert = client.get("/api/v1/alerts", headers=admin).json()["_embedded"]["alerts"][0]
+    webhook = alert["delivery"]["webhook"]
+    assert webhook["deliveredAt"] is None and webhook["error"].startswith("refused: ") and "not a public address" in webhook["error"]
+    assert len(httpserver.log) == 0

@@ -18,6 +18,7 @@ import orjson
 import paho.mqtt.client as paho
 
 from stadsdata.api.ngsild.contexts import CONTEXT_REL, CORE_CONTEXT, LD_JSON
+from stadsdata.service.outbound import refusal
 from stadsdata.service.retries import RetryingSender
 from stadsdata.store.base import Store
 
@@ -36,8 +37,16 @@ def headers_for(endpoint: dict[str, Any], context: Any) -> dict[str, str]:
     return out
 
 
-def http_sender(endpoint: dict[str, Any], context: Any, timeout_s: float) -> Sender:
+def _check(url: str, allow_private: bool) -> None:
+    parts = urlsplit(url)
+    refused = refusal(parts.hostname, parts.port, allow_private=allow_private)
+    if refused is not None:
+        raise OSError(f"refused: {refused}")
+
+
+def http_sender(endpoint: dict[str, Any], context: Any, timeout_s: float, allow_private: bool = False) -> Sender:
     def send(notification: dict[str, Any]) -> None:
+        _check(endpoint["uri"], allow_private)
         try:
             answer = httpx.post(
                 endpoint["uri"], content=orjson.dumps(notification), headers=headers_for(endpoint, context),
@@ -51,7 +60,7 @@ def http_sender(endpoint: dict[str, Any], context: Any, timeout_s: float) -> Sen
     return send
 
 
-def mqtt_sender(endpoint: dict[str, Any], context: Any, timeout_s: float) -> Sender:
+def mqtt_sender(endpoint: dict[str, Any], context: Any, timeout_s: float, allow_private: bool = False) -> Sender:
     url = urlsplit(endpoint["uri"])
     topic = unquote(url.path[1:])
     info = {p["key"]: p["value"] for p in endpoint.get("notifierInfo", [])}
@@ -59,6 +68,7 @@ def mqtt_sender(endpoint: dict[str, Any], context: Any, timeout_s: float) -> Sen
     version = paho.MQTTv5 if info.get("MQTT-Version") == "mqtt5.0" else paho.MQTTv311
 
     def send(notification: dict[str, Any]) -> None:
+        _check(endpoint["uri"], allow_private)
         payload = orjson.dumps({"metadata": headers_for(endpoint, context), "body": notification})
         client = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=version)
         if url.username:
@@ -79,20 +89,24 @@ def mqtt_sender(endpoint: dict[str, Any], context: Any, timeout_s: float) -> Sen
     return send
 
 
-def sender_for(endpoint: dict[str, Any], context: Any, timeout_s: float) -> Sender:
+def sender_for(endpoint: dict[str, Any], context: Any, timeout_s: float, allow_private: bool = False) -> Sender:
+    """The sender of an endpoint; to a host that is not a public address only with `allow_private`
+    (`service/outbound.py`: a refused one fails like an unreachable one, recorded on the subscription)."""
     scheme = endpoint["uri"].split(":", 1)[0].lower()
-    return (mqtt_sender if scheme == "mqtt" else http_sender)(endpoint, context, timeout_s)
+    return (mqtt_sender if scheme == "mqtt" else http_sender)(endpoint, context, timeout_s, allow_private)
 
 
 class Delivery(RetryingSender):
     """The thread that sends notifications and retries failures with back-off (`service/retries.py`)."""
 
-    def __init__(self, store: Store, *, attempts: int = 4, first_delay_s: float = 1.0, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self, store: Store, *, attempts: int = 4, first_delay_s: float = 1.0, timeout_s: float = 5.0, allow_private: bool = False
+    ) -> None:  # fmt: skip
         super().__init__("ngsild-notifications", self._record, attempts=attempts, first_delay_s=first_delay_s)
-        self.store, self.timeout_s = store, timeout_s
+        self.store, self.timeout_s, self.allow_private = store, timeout_s, allow_private
 
     def submit(self, row_id: int, endpoint: dict[str, Any], context: Any, notification: dict[str, Any]) -> None:
-        self.put(row_id, partial(sender_for(endpoint, context, self.timeout_s), notification))
+        self.put(row_id, partial(sender_for(endpoint, context, self.timeout_s, self.allow_private), notification))
 
     def _record(self, row_id: Hashable, attempt: int, error: str | None, retry_s: float | None) -> None:
         now = datetime.now(UTC)

@@ -45,10 +45,10 @@ REQUEST = "/ngsi-ld/v1/subscriptions/"  # the audit's request of a notification:
 class Notifier:
     def __init__(
         self, store: Store, access: AccessPolicy, *, clock: Callable[[], float] = time.monotonic,
-        delivery: Delivery | None = None,
+        delivery: Delivery | None = None, allow_private: bool = False,
     ) -> None:  # fmt: skip
         self.store, self.access, self.clock = store, access, clock
-        self.delivery = delivery or Delivery(store)
+        self.delivery = delivery or Delivery(store, allow_private=allow_private)
         self.queue: queue.Queue[list[Change] | None] = queue.Queue()
         self.thread: threading.Thread | None = None
         self.pending: dict[int, set[int]] = defaultdict(set)  # subscription row -> Things waiting to be notified
@@ -231,13 +231,13 @@ def _names(names: list[str] | None) -> frozenset[str] | None:
     return None if names is None else frozenset(names)
 
 
-def lifespan_for(store: Store, access: AccessPolicy) -> Callable[[FastAPI], Any]:
+def lifespan_for(store: Store, access: AccessPolicy, *, allow_private: bool = False) -> Callable[[FastAPI], Any]:
     """The notifier's start and stop with the app (`Platform.lifespans`); the running notifier
     is `app.state.ngsild_notifier`."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        notifier = Notifier(store, access)
+        notifier = Notifier(store, access, allow_private=allow_private)
         app.state.ngsild_notifier = notifier
         notifier.start()
         try:
