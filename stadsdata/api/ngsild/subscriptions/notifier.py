@@ -39,6 +39,7 @@ from stadsdata.store.base import Change, Store
 log = logging.getLogger(__name__)
 TABLE = "ngsild_subscriptions"
 MAX_SUBSCRIPTIONS = 100_000
+GATHER_S = 0.05  # how long a round waits for more commits after the first wakes it
 REQUEST = "/ngsi-ld/v1/subscriptions/"  # the audit's request of a notification: + the subscription id
 
 
@@ -96,6 +97,7 @@ class Notifier:
             if item is None:
                 self.queue.task_done()
                 return
+            time.sleep(GATHER_S)  # what commits meanwhile joins this round: at most ~20 rounds a second, whatever the write rate
             batch, taken = list(item), 1
             stop = False
             while True:  # what queued meanwhile, together
